@@ -1,0 +1,106 @@
+/**
+ * Queue message types. The watcher produces `WatchMessage`s, the committer consumes them and produces
+ * `PublishedCommit`s, the notifier consumes those. They live here so that no two pipeline stages import
+ * each other. Messages carry only canonical, already-protected content: a plaintext Secret value never
+ * reaches Redis.
+ */
+import type { ResourceKey } from "./resource.js";
+
+/** BullMQ queue names (a deployment-wide prefix is added by the caller). */
+export const QueueNames = {
+  /** watcher -> committer */
+  events: "shiplog-events",
+  /** committer -> notifier */
+  commits: "shiplog-commits",
+} as const;
+
+/** What the watcher saw. `listed` is an object present in a (re)list, not necessarily new. */
+export const WatchOps = { added: "added", modified: "modified", deleted: "deleted", listed: "listed" } as const;
+export type WatchOp = (typeof WatchOps)[keyof typeof WatchOps];
+
+/** One object changed (or was seen in a list). */
+export interface ChangeMessage {
+  readonly kind: "change";
+  readonly op: WatchOp;
+  /** kubectl-style type id, e.g. `deployments.apps` (see `typeId`). */
+  readonly type: string;
+  readonly key: ResourceKey;
+  /** Repo path of the object's file (see `paths.ts`). */
+  readonly path: string;
+  readonly resourceVersion: string;
+  /** ISO-8601 time the watcher observed the event. */
+  readonly observedAt: string;
+  /** Field manager that made the latest change (from managedFields), if known. */
+  readonly manager?: string;
+  /** ISO-8601 time of the latest managedFields entry, if known. */
+  readonly changedAt?: string;
+  /** Labels of the object (for notifier routing); absent on deletes of unknown objects. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Canonical, protected file content (YAML). Absent for `deleted`. */
+  readonly content?: string;
+  /** Hash of the canonical content as the watcher deduplicates it (stable across re-encryption). */
+  readonly contentHash?: string;
+}
+
+/**
+ * A (re)list of one type completed: `paths` is the complete set of files that type should have.
+ * Files of the type that are not in the set vanished while nobody watched.
+ */
+export interface SyncMessage {
+  readonly kind: "sync";
+  readonly type: string;
+  readonly group: string;
+  readonly resource: string;
+  readonly namespaced: boolean;
+  /** Namespaces in scope when the watcher filters by namespace; absent = all. */
+  readonly namespaces?: readonly string[];
+  readonly paths: readonly string[];
+  readonly resourceVersion: string;
+  readonly observedAt: string;
+}
+
+export type WatchMessage = ChangeMessage | SyncMessage;
+
+/** How a change appears in a commit. */
+export const ChangeOps = { create: "create", update: "update", delete: "delete" } as const;
+export type ChangeOp = (typeof ChangeOps)[keyof typeof ChangeOps];
+
+/** Who made a change. The field manager today; an audit-log user later. */
+export interface Author {
+  readonly name: string;
+  readonly email: string;
+  /** Where the attribution came from. */
+  readonly source: "field-manager" | "audit" | "unknown";
+}
+
+/** One object's change inside a published commit. */
+export interface PublishedChange {
+  readonly op: ChangeOp;
+  readonly type: string;
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly path: string;
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Field-level summary from core, e.g. `spec.replicas 2→3`. Never plaintext secret values. */
+  readonly summary: string;
+  /** How many updates collapsed into this change within the window. */
+  readonly updates: number;
+  /** Unified diff of the redacted view (secrets as fingerprints only). May be truncated. */
+  readonly diff: string;
+  /** True if the object vanished while not watched (reconcile on sync). */
+  readonly vanished?: boolean;
+}
+
+/** committer -> notifier: one commit that was written and whose ref was updated. */
+export interface PublishedCommit {
+  readonly sha: string;
+  readonly cluster: string;
+  readonly branch: string;
+  readonly author: Author;
+  readonly subject: string;
+  readonly committedAt: string;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly changes: readonly PublishedChange[];
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The README's test command: installs what it needs (bootstrap + control-plane binaries), then runs
+# lint, typecheck, the unit/integration tests of every package and the end-to-end tests against a real
+# kube-apiserver + etcd, Redis, git and sops/age. Ends with one 'N passed, N failed' line.
+#   scripts/test.sh            everything
+#   scripts/test.sh --unit     packages only (no control plane)
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$SHIPLOG_ROOT"
+mode="${1:-all}"
+t0=$SECONDS
+scripts/bootstrap.sh
+t_boot=$((SECONDS - t0))
+if [ "$mode" != "--unit" ]; then
+  t1=$SECONDS
+  scripts/build-tools.sh >/dev/null
+  echo "test: control-plane binaries ready in $((SECONDS - t1))s" >&2
+fi
+
+log="$(mktemp -d)/test.log"
+status=0
+echo "== lint and typecheck" >&2
+turbo run lint typecheck --output-logs=errors-only || status=1
+npx madge --circular --extensions js packages/*/dist >/dev/null || { echo "test: circular imports found (npm run cycles)" >&2; status=1; }
+prettier --check . >/dev/null 2>&1 || { echo "test: files not formatted (npm run format)" >&2; prettier --check . 2>&1 | tail -20 >&2; status=1; }
+
+echo "== tests" >&2
+if [ "$mode" = "--unit" ]; then filter=(--filter='./packages/*'); else filter=(); fi
+turbo run test --concurrency=1 --output-logs=full "${filter[@]}" 2>&1 | tee "$log" || status=1
+
+sum() { awk -v k="$1" '$0 ~ ("ℹ " k " [0-9]+$") { n += $NF } END { print n + 0 }' "$log"; }
+passed="$(sum pass)"; failed="$(sum fail)"; skipped="$(sum skipped)"; todo="$(sum todo)"
+passed="${passed:-0}"; failed="${failed:-0}"; skipped="${skipped:-0}"
+if [ "$passed" -eq 0 ]; then echo "test: no test ran" >&2; status=1; fi
+[ "$failed" -eq 0 ] || status=1
+echo "test: bootstrap ${t_boot}s, total $((SECONDS - t0))s" >&2
+echo "tests: $passed passed, $failed failed, $skipped skipped"
+exit "$status"
