@@ -1,0 +1,150 @@
+// Integration test of the bounded buffer against a real Redis and a real BullMQ queue: FIFO order,
+// backpressure while Redis is unreachable, and recovery once a redis-server listens again.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
+import type { ChangeMessage, WatchMessage } from "@shiplog/core";
+import { QueueNames } from "@shiplog/core";
+import { systemClock } from "./clock.js";
+import { Enqueuer } from "./enqueuer.js";
+import { silentLogger } from "./logger.js";
+import { createWatcherMetrics } from "./metrics.js";
+
+function msg(i: number): ChangeMessage {
+  return {
+    kind: "change",
+    op: "added",
+    type: "configmaps",
+    key: {
+      group: "",
+      version: "v1",
+      resource: "configmaps",
+      kind: "ConfigMap",
+      namespace: "ns",
+      name: `cm-${i}`,
+    },
+    path: `ns/configmaps/cm-${i}.yaml`,
+    resourceVersion: String(i),
+    observedAt: new Date().toISOString(),
+    content: `n: ${i}\n`,
+    contentHash: `h${i}`,
+  };
+}
+
+async function readAll(queue: Queue): Promise<WatchMessage[]> {
+  const jobs = await queue.getJobs(["waiting"], 0, -1, true);
+  return jobs.map((j) => j.data as WatchMessage);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      s.close(() => (typeof addr === "object" && addr ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+const prefix = `t-enqueuer-${randomBytes(4).toString("hex")}`;
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill("SIGKILL");
+});
+
+describe("Enqueuer", () => {
+  it("adds messages to one BullMQ queue in FIFO order and resolves acks", async () => {
+    const queue = new Queue(QueueNames.events, { connection: { host: "127.0.0.1", port: 6379 }, prefix });
+    const metrics = createWatcherMetrics();
+    const e = new Enqueuer({
+      queue, maxBuffered: 10_000, batchSize: 64, jobOptions: { removeOnComplete: true },
+      logger: silentLogger, metrics, clock: systemClock,
+    }); // prettier-ignore
+    e.start();
+    let last = 0;
+    for (let i = 0; i < 500; i += 50) last = e.push(Array.from({ length: 50 }, (_, k) => msg(i + k)));
+    await e.whenAcked(last);
+    const reader = new Queue(QueueNames.events, { connection: { host: "127.0.0.1", port: 6379 }, prefix });
+    const got = await readAll(reader);
+    assert.deepEqual(
+      got.map((m) => (m.kind === "change" ? m.key.name : "")),
+      Array.from({ length: 500 }, (_, i) => `cm-${i}`),
+    );
+    assert.equal(metrics.queueAddLatency.series()[0]?.count, 500);
+    await e.close(1000);
+    await reader.obliterate({ force: true });
+    await reader.close();
+  });
+
+  it("reports full while Redis is unreachable, keeps every message and drains once Redis is up", async () => {
+    const port = await freePort();
+    const queue = new Queue(QueueNames.events, {
+      connection: { host: "127.0.0.1", port, retryStrategy: () => 200 },
+      prefix,
+    });
+    queue.on("error", () => undefined); // connection refused while the server is down: expected here
+    const metrics = createWatcherMetrics();
+    const e = new Enqueuer({
+      queue, maxBuffered: 100, batchSize: 20, jobOptions: { removeOnComplete: true },
+      logger: silentLogger, metrics, clock: systemClock,
+    }); // prettier-ignore
+    e.start();
+    const seq = e.push(Array.from({ length: 150 }, (_, i) => msg(i)));
+    assert.equal(e.full, true);
+    const ac = new AbortController();
+    let writable = false;
+    const w = e.whenWritable(ac.signal).then(() => {
+      writable = true;
+    });
+    await sleep(1500);
+    assert.equal(writable, false, "still full while Redis is down");
+    assert.equal(e.buffered, 150);
+
+    const child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+      },
+    );
+    children.push(child);
+    await w;
+    await e.whenAcked(seq);
+    assert.equal(e.buffered, 0);
+    assert.equal(metrics.dropped.sum(), 0);
+    const reader = new Queue(QueueNames.events, { connection: { host: "127.0.0.1", port }, prefix });
+    const got = await readAll(reader);
+    assert.equal(got.length, 150);
+    assert.deepEqual(
+      got.map((m) => (m.kind === "change" ? m.key.name : "")),
+      Array.from({ length: 150 }, (_, i) => `cm-${i}`),
+    );
+    await reader.close();
+    await e.close(1000);
+    child.kill("SIGTERM");
+  });
+
+  it("counts and logs what it could not send when closed while Redis is down", async () => {
+    const port = await freePort();
+    const queue = new Queue(QueueNames.events, {
+      connection: { host: "127.0.0.1", port, retryStrategy: () => 200 },
+      prefix,
+    });
+    queue.on("error", () => undefined);
+    const metrics = createWatcherMetrics();
+    const logged: string[] = [];
+    const logger = { ...silentLogger, error: (_o: object, m?: string) => void logged.push(m ?? "") };
+    const e = new Enqueuer({
+      queue, maxBuffered: 100, batchSize: 20, jobOptions: {}, logger, metrics, clock: systemClock,
+    }); // prettier-ignore
+    e.start();
+    e.push([msg(1), msg(2), msg(3)]);
+    await e.close(300);
+    assert.equal(metrics.dropped.get({ type: "configmaps", reason: "shutdown" }), 3);
+    assert.equal(logged.length, 1);
+  });
+});

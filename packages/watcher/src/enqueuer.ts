@@ -1,0 +1,208 @@
+/**
+ * Bounded buffer in front of the BullMQ queue. Reflectors `push` small messages; one flush loop sends
+ * them in order with `addBulk` (one queue, FIFO). When Redis is down or slow the buffer grows up to
+ * `maxBuffered`; then `full` turns true and reflectors stop reading and relist once `whenWritable()`
+ * resolves. Messages are never dropped silently: only `close()` with Redis unreachable loses some,
+ * with a log line and the `dropped` metric.
+ */
+import type { WatchMessage } from "@shiplog/core";
+import { Backoff } from "./backoff.js";
+import type { Clock } from "./clock.js";
+import { QueueAddError } from "./errors/queue-add-error.js";
+import type { Logger } from "./logger.js";
+import type { WatcherMetrics } from "./metrics.js";
+
+/** The part of a BullMQ `Queue` the enqueuer uses. */
+export interface QueueLike {
+  addBulk(jobs: { name: string; data: WatchMessage; opts?: Record<string, unknown> }[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export interface EnqueuerOptions {
+  readonly queue: QueueLike;
+  /** Messages buffered before reflectors are told to stop reading. */
+  readonly maxBuffered: number;
+  /** Messages per `addBulk`. */
+  readonly batchSize: number;
+  /** Job options of every message (cheap jobs: removed on completion). */
+  readonly jobOptions: Record<string, unknown>;
+  readonly logger: Logger;
+  readonly metrics: WatcherMetrics;
+  readonly clock: Clock;
+  readonly backoff?: Backoff;
+}
+
+interface Pending {
+  readonly msg: WatchMessage;
+  readonly seq: number;
+  readonly at: number;
+}
+
+export class Enqueuer {
+  readonly #o: EnqueuerOptions;
+  readonly #backoff: Backoff;
+  #buf: Pending[] = [];
+  #head = 0;
+  #seq = 0;
+  #acked = 0;
+  #failing = false;
+  #closing = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  readonly #stopLoop = new AbortController();
+  #ackWaiters: { seq: number; resolve: () => void }[] = [];
+  #writableWaiters: (() => void)[] = [];
+
+  constructor(o: EnqueuerOptions) {
+    this.#o = o;
+    this.#backoff = o.backoff ?? new Backoff({ initialMs: 200, maxMs: 5000 });
+  }
+
+  get buffered(): number {
+    return this.#buf.length - this.#head;
+  }
+
+  /** True when the buffer reached its bound: stop reading, relist after `whenWritable()`. */
+  get full(): boolean {
+    return this.buffered >= this.#o.maxBuffered;
+  }
+
+  /** Redis rejected the last attempt and has not accepted one since. */
+  get failing(): boolean {
+    return this.#failing;
+  }
+
+  start(): void {
+    this.#loop ??= this.#run();
+  }
+
+  /** Buffer messages in order; returns the sequence number of the last one (see `whenAcked`). */
+  push(msgs: readonly WatchMessage[]): number {
+    const at = this.#o.clock.now();
+    for (const msg of msgs) {
+      this.#buf.push({ msg, seq: ++this.#seq, at });
+      if (msg.kind === "change") this.#o.metrics.enqueued.inc({ type: msg.type, op: msg.op });
+      else this.#o.metrics.enqueued.inc({ type: msg.type, op: "sync" });
+    }
+    this.#o.metrics.buffered.set({}, this.buffered);
+    this.#wake?.();
+    return this.#seq;
+  }
+
+  /** Resolves once Redis accepted every message up to `seq`. */
+  whenAcked(seq: number): Promise<void> {
+    if (this.#acked >= seq) return Promise.resolve();
+    return new Promise((resolve) => this.#ackWaiters.push({ seq, resolve }));
+  }
+
+  /** Resolves when the buffer drained to half its bound (or at once if it is below), or on abort. */
+  whenWritable(signal: AbortSignal): Promise<void> {
+    if (this.buffered <= this.#o.maxBuffered / 2 || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      signal.addEventListener("abort", done, { once: true });
+      this.#writableWaiters.push(done);
+    });
+  }
+
+  /**
+   * Flush what is buffered for at most `timeoutMs`, then stop and close the queue. Whatever could not
+   * be sent is counted as dropped and logged.
+   */
+  async close(timeoutMs: number): Promise<void> {
+    this.#closing = true;
+    this.#wake?.();
+    const deadline = this.#o.clock.now() + timeoutMs;
+    while (this.buffered > 0 && this.#o.clock.now() < deadline && this.#loop) {
+      await this.#o.clock.sleep(Math.min(50, Math.max(1, deadline - this.#o.clock.now())));
+    }
+    this.#stopLoop.abort();
+    this.#wake?.();
+    // An addBulk waiting for a connection that never comes must not hold the shutdown.
+    const grace = new AbortController();
+    await Promise.race([
+      this.#loop,
+      this.#o.clock.sleep(Math.max(100, deadline - this.#o.clock.now()), grace.signal),
+    ]);
+    grace.abort();
+    const lost = this.#buf.slice(this.#head);
+    if (lost.length > 0) {
+      const byType = new Map<string, number>();
+      for (const p of lost) byType.set(p.msg.type, (byType.get(p.msg.type) ?? 0) + 1);
+      for (const [type, n] of byType) this.#o.metrics.dropped.inc({ type, reason: "shutdown" }, n);
+      this.#o.logger.error(
+        { lost: lost.length, byType: Object.fromEntries(byType) },
+        "watcher stopped with messages Redis did not confirm; they may be lost (the next start relists)",
+      );
+      this.#buf = [];
+      this.#head = 0;
+    }
+    for (const w of this.#writableWaiters.splice(0)) w();
+    const closing = this.#o.queue.close().catch((err: unknown) => {
+      this.#o.logger.warn({ err }, "closing the queue failed");
+    });
+    const closeGrace = new AbortController();
+    await Promise.race([closing, this.#o.clock.sleep(1000, closeGrace.signal)]);
+    closeGrace.abort();
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#stopLoop.signal;
+    while (!signal.aborted) {
+      if (this.buffered === 0) {
+        if (this.#closing) return;
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        this.#wake = undefined;
+        continue;
+      }
+      const batch = this.#buf.slice(this.#head, this.#head + this.#o.batchSize);
+      const started = this.#o.clock.now();
+      try {
+        await this.#o.queue
+          .addBulk(batch.map((p) => ({ name: p.msg.kind, data: p.msg, opts: this.#o.jobOptions })))
+          .catch((err: unknown) => {
+            throw new QueueAddError(`adding ${batch.length} messages failed`, batch.length, { cause: err });
+          });
+      } catch (err) {
+        this.#o.metrics.errors.inc({ type: "", kind: "queue" });
+        if (!this.#failing) {
+          this.#o.logger.warn(
+            { err, buffered: this.buffered, maxBuffered: this.#o.maxBuffered },
+            "queue unreachable: buffering messages and retrying",
+          );
+        }
+        this.#failing = true;
+        await this.#o.clock.sleep(this.#backoff.next(this.#o.clock.now()), signal);
+        continue;
+      }
+      const now = this.#o.clock.now();
+      if (this.#failing) {
+        this.#o.logger.info({ buffered: this.buffered, downForMs: now - started }, "queue reachable again");
+        this.#failing = false;
+      }
+      this.#backoff.reset();
+      for (const p of batch)
+        this.#o.metrics.queueAddLatency.observe({ type: p.msg.type }, (now - p.at) / 1000);
+      this.#head += batch.length;
+      if (this.#head > 4096 && this.#head * 2 > this.#buf.length) {
+        this.#buf = this.#buf.slice(this.#head);
+        this.#head = 0;
+      }
+      this.#acked = batch[batch.length - 1]?.seq ?? this.#acked;
+      this.#o.metrics.buffered.set({}, this.buffered);
+      if (this.#ackWaiters.length > 0) {
+        const ready = this.#ackWaiters.filter((w) => w.seq <= this.#acked);
+        this.#ackWaiters = this.#ackWaiters.filter((w) => w.seq > this.#acked);
+        for (const w of ready) w.resolve();
+      }
+      if (this.buffered <= this.#o.maxBuffered / 2 && this.#writableWaiters.length > 0) {
+        for (const w of this.#writableWaiters.splice(0)) w();
+      }
+    }
+  }
+}

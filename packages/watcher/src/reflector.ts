@@ -1,0 +1,442 @@
+/**
+ * One reflector per resource type, with client-go's semantics (tools/cache/reflector.go): paginated
+ * list, watch from the list's resourceVersion with bookmarks and a randomised timeout, relist on
+ * 410/Expired (HTTP status or ERROR event), exponential backoff with jitter honouring Retry-After,
+ * and a race-free stop: one loop per reflector, and no request starts after `stop()`.
+ */
+import type {
+  ChangeMessage,
+  KubeObject,
+  ResourceKey,
+  ResourceType,
+  WatchMessage,
+  WatchOp,
+} from "@shiplog/core";
+import { typeId, WatchOps } from "@shiplog/core";
+import { Backoff } from "./backoff.js";
+import type { Canonicalizer } from "./canonicalizer.js";
+import type { Clock } from "./clock.js";
+import type { Enqueuer } from "./enqueuer.js";
+import { ApiStatusError } from "./errors/api-status-error.js";
+import { CanonicalizeError } from "./errors/canonicalize-error.js";
+import { TransportError } from "./errors/transport-error.js";
+import { KeyStore } from "./key-store.js";
+import type { ApiClient } from "./list-watch.js";
+import { statusErrorFromEvent, WatchEventTypes } from "./list-watch.js";
+import type { Logger } from "./logger.js";
+import type { WatcherMetrics } from "./metrics.js";
+import type { TypeFilter } from "./type-filter.js";
+
+export const ReflectorStates = {
+  pending: "pending",
+  listing: "listing",
+  watching: "watching",
+  backoff: "backoff",
+  forbidden: "forbidden",
+  waitingForQueue: "waiting-for-queue",
+  stopped: "stopped",
+} as const;
+export type ReflectorState = (typeof ReflectorStates)[keyof typeof ReflectorStates];
+
+export interface ReflectorDeps {
+  readonly client: Pick<ApiClient, "list" | "watch">;
+  readonly canonicalizer: Canonicalizer;
+  readonly enqueuer: Pick<Enqueuer, "push" | "full" | "whenWritable" | "whenAcked">;
+  readonly filter: TypeFilter;
+  readonly logger: Logger;
+  readonly metrics: WatcherMetrics;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly pageSize: number;
+  readonly labelSelector?: string;
+  /** Watch requests time out after a random duration in [min, 2*min) seconds. */
+  readonly minWatchTimeoutSeconds: number;
+  readonly backoff?: Backoff;
+}
+
+export interface ReflectorStatus {
+  readonly type: string;
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+  readonly state: ReflectorState;
+  readonly objects: number;
+  readonly resourceVersion: string;
+  readonly synced: boolean;
+  readonly lastSyncAt?: string;
+  readonly lastError?: string;
+}
+
+/** Thrown inside the loop when the enqueue buffer is full: stop reading, relist when it drains. */
+class QueueFull extends Error {
+  override readonly name = "QueueFull";
+}
+
+export class Reflector {
+  readonly type: ResourceType;
+  readonly id: string;
+  readonly #d: ReflectorDeps;
+  readonly #store = new KeyStore();
+  readonly #backoff: Backoff;
+  readonly #abort = new AbortController();
+  #loop: Promise<void> | undefined;
+  #rv = "";
+  #state: ReflectorState = ReflectorStates.pending;
+  #synced = false;
+  #lastSyncAt: string | undefined;
+  #lastError: string | undefined;
+  #forbiddenLogged = false;
+  #resolveFirst!: () => void;
+  /**
+   * Resolves when the first list's messages and sync message were accepted by Redis, when the type
+   * turned out to be forbidden on the first attempt, or on stop.
+   */
+  readonly firstSync: Promise<void>;
+
+  constructor(type: ResourceType, deps: ReflectorDeps) {
+    this.type = type;
+    this.id = typeId(type);
+    this.#d = deps;
+    this.#backoff = deps.backoff ?? new Backoff({ random: deps.random });
+    this.firstSync = new Promise((resolve) => {
+      this.#resolveFirst = resolve;
+    });
+  }
+
+  /** Starts the loop once; later calls do nothing (never two loops for one type). */
+  start(): void {
+    if (this.#abort.signal.aborted) return;
+    this.#loop ??= this.#run();
+  }
+
+  /** Aborts any in-flight request and waits for the loop to end. No request starts afterwards. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await this.#loop;
+    this.#state = ReflectorStates.stopped;
+    this.#d.metrics.objects.set({ type: this.id }, 0);
+    this.#resolveFirst();
+  }
+
+  status(): ReflectorStatus {
+    return {
+      type: this.id,
+      group: this.type.group,
+      version: this.type.version,
+      resource: this.type.resource,
+      state: this.#state,
+      objects: this.#store.size,
+      resourceVersion: this.#rv,
+      synced: this.#synced,
+      ...(this.#lastSyncAt !== undefined ? { lastSyncAt: this.#lastSyncAt } : {}),
+      ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
+    };
+  }
+
+  async #run(): Promise<void> {
+    const signal = this.#abort.signal;
+    let needList = true;
+    let relistReason = "initial";
+    while (!signal.aborted) {
+      try {
+        if (needList) {
+          this.#d.metrics.relists.inc({ type: this.id, reason: relistReason });
+          await this.#list(signal);
+          needList = false;
+        }
+        await this.#watchOnce(signal);
+      } catch (err) {
+        if (signal.aborted) break;
+        const wasListing = needList;
+        if (err instanceof QueueFull) {
+          this.#state = ReflectorStates.waitingForQueue;
+          this.#d.logger.warn(
+            { type: this.id },
+            "enqueue buffer full: stopped reading, will relist when it drains",
+          );
+          await this.#d.enqueuer.whenWritable(signal);
+          needList = true;
+          relistReason = "queue-full";
+          continue;
+        }
+        if (err instanceof ApiStatusError && err.expired) {
+          // Our resourceVersion is older than etcd's compaction: relist at once, no backoff.
+          this.#d.metrics.errors.inc({ type: this.id, kind: "expired" });
+          this.#d.logger.info(
+            { type: this.id, rv: this.#rv, err: err.message },
+            "resourceVersion expired: relisting",
+          );
+          this.#rv = "";
+          needList = true;
+          relistReason = "expired";
+          continue;
+        }
+        this.#lastError = err instanceof Error ? err.message : String(err);
+        let retryAfterMs: number | undefined;
+        if (err instanceof ApiStatusError && err.forbidden) {
+          this.#d.metrics.errors.inc({ type: this.id, kind: "forbidden" });
+          if (!this.#forbiddenLogged) {
+            this.#forbiddenLogged = true;
+            this.#d.logger.warn(
+              { type: this.id, err: err.message },
+              "forbidden: not recording this type, retrying later",
+            );
+          }
+          this.#state = ReflectorStates.forbidden;
+          this.#resolveFirst();
+          needList = true;
+          relistReason = "forbidden";
+        } else if (err instanceof ApiStatusError) {
+          this.#d.metrics.errors.inc({ type: this.id, kind: err.tooManyRequests ? "throttled" : "status" });
+          this.#d.logger.warn(
+            { type: this.id, code: err.code, reason: err.reason, err: err.message },
+            "apiserver error",
+          );
+          retryAfterMs = err.retryAfterMs;
+          this.#state = ReflectorStates.backoff;
+        } else {
+          this.#d.metrics.errors.inc({
+            type: this.id,
+            kind: err instanceof TransportError ? "transport" : "internal",
+          });
+          this.#d.logger.warn({ type: this.id, err }, wasListing ? "list failed" : "watch failed");
+          this.#state = ReflectorStates.backoff;
+        }
+        // After a broken watch we resume from the last resourceVersion (a 410 then relists); after a
+        // failed list we list again.
+        if (wasListing && relistReason === "initial" && !(err instanceof ApiStatusError && err.forbidden)) {
+          relistReason = "error";
+        }
+        await this.#d.clock.sleep(this.#backoff.next(this.#d.clock.now(), retryAfterMs), signal);
+      }
+    }
+  }
+
+  async #list(signal: AbortSignal): Promise<void> {
+    this.#state = ReflectorStates.listing;
+    const seen = new Set<string>();
+    let continueToken: string | undefined;
+    let listRv = "";
+    do {
+      // Stop reading while the buffer is full; a list only pauses between pages.
+      await this.#d.enqueuer.whenWritable(signal);
+      if (signal.aborted) return;
+      let page;
+      try {
+        page = await this.#d.client.list(
+          this.type,
+          {
+            limit: this.#d.pageSize,
+            ...(continueToken !== undefined ? { continueToken } : {}),
+            ...(this.#d.labelSelector ? { labelSelector: this.#d.labelSelector } : {}),
+          },
+          signal,
+        );
+      } catch (err) {
+        if (continueToken !== undefined && err instanceof ApiStatusError && err.expired) {
+          // The continue token outlived etcd's compaction: start the list again from a fresh snapshot.
+          this.#d.logger.info({ type: this.id }, "list continue token expired: restarting the list");
+          seen.clear();
+          continueToken = undefined;
+          continue;
+        }
+        throw err;
+      }
+      listRv = page.resourceVersion;
+      const out: WatchMessage[] = [];
+      for (const obj of page.items) {
+        const key = await this.#apply(obj, WatchOps.listed, out);
+        if (key !== undefined) seen.add(key);
+      }
+      if (out.length > 0) this.#d.enqueuer.push(out);
+      continueToken = page.continueToken;
+    } while (continueToken !== undefined && !signal.aborted);
+    if (signal.aborted) return;
+
+    // Objects we knew that the list no longer has vanished while we did not watch.
+    const gone = this.#store.retainOnly(seen);
+    const now = new Date(this.#d.clock.now()).toISOString();
+    const msgs: WatchMessage[] = gone.map(([key, e]) =>
+      this.#deletedMessage(key, e.uid, e.path, listRv, now),
+    );
+    for (const m of msgs) if (m.kind === "change") this.#d.metrics.events.inc({ type: this.id, op: m.op });
+    msgs.push({
+      kind: "sync",
+      type: this.id,
+      group: this.type.group,
+      resource: this.type.resource,
+      namespaced: this.type.namespaced,
+      ...(this.type.namespaced && this.#d.filter.includedNamespaces()
+        ? { namespaces: this.#d.filter.includedNamespaces() }
+        : {}),
+      paths: this.#store.paths(),
+      resourceVersion: listRv,
+      observedAt: now,
+    });
+    const seq = this.#d.enqueuer.push(msgs);
+    this.#rv = listRv;
+    this.#d.metrics.objects.set({ type: this.id }, this.#store.size);
+    this.#backoff.reset();
+    this.#forbiddenLogged = false;
+    this.#lastError = undefined;
+    void this.#d.enqueuer.whenAcked(seq).then(() => {
+      this.#synced = true;
+      this.#lastSyncAt = new Date(this.#d.clock.now()).toISOString();
+      this.#resolveFirst();
+    });
+  }
+
+  async #watchOnce(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    this.#state = ReflectorStates.watching;
+    const timeoutSeconds = Math.floor(this.#d.minWatchTimeoutSeconds * (1 + this.#d.random()));
+    const events = this.#d.client.watch(
+      this.type,
+      {
+        resourceVersion: this.#rv,
+        timeoutSeconds,
+        allowWatchBookmarks: true,
+        ...(this.#d.labelSelector ? { labelSelector: this.#d.labelSelector } : {}),
+      },
+      signal,
+    );
+    for await (const ev of events) {
+      const out: WatchMessage[] = [];
+      switch (ev.type) {
+        case WatchEventTypes.error:
+          throw statusErrorFromEvent(ev.object, `watch ${this.id}`);
+        case WatchEventTypes.bookmark:
+          this.#d.metrics.events.inc({ type: this.id, op: "bookmark" });
+          break;
+        case WatchEventTypes.added:
+          await this.#apply(ev.object, WatchOps.added, out);
+          break;
+        case WatchEventTypes.modified:
+          await this.#apply(ev.object, WatchOps.modified, out);
+          break;
+        case WatchEventTypes.deleted:
+          this.#remove(ev.object, out);
+          break;
+      }
+      const rv = ev.object.metadata?.resourceVersion;
+      if (typeof rv === "string" && rv !== "") this.#rv = rv;
+      if (out.length > 0) {
+        this.#d.enqueuer.push(out);
+        this.#d.metrics.objects.set({ type: this.id }, this.#store.size);
+      }
+      if (this.#d.enqueuer.full) throw new QueueFull();
+    }
+  }
+
+  /**
+   * Canonicalize an added/modified/listed object and append a change message if its canonical content
+   * differs from what we recorded. Returns the store key when the object is tracked.
+   */
+  async #apply(obj: KubeObject, op: WatchOp, out: WatchMessage[]): Promise<string | undefined> {
+    this.#d.metrics.events.inc({ type: this.id, op });
+    const meta = obj.metadata ?? {};
+    const name = meta.name ?? "";
+    const namespace = meta.namespace ?? "";
+    if (name === "") {
+      this.#skip("no-name", "object without metadata.name");
+      return undefined;
+    }
+    const key = KeyStore.keyOf(namespace, name);
+    if (!this.#d.filter.wantsNamespace(namespace)) {
+      this.#d.metrics.skipped.inc({ type: this.id, reason: "namespace-excluded" });
+      return undefined;
+    }
+    let res;
+    try {
+      res = await this.#d.canonicalizer.canonicalize(this.type, obj);
+    } catch (err) {
+      const e = new CanonicalizeError(this.id, key, { cause: err });
+      this.#d.metrics.errors.inc({ type: this.id, kind: "canonicalize" });
+      this.#d.logger.error({ type: this.id, key, err: e }, "canonicalize failed: object skipped");
+      // keep what we had, so the sync message does not delete its file over a bug
+      return this.#store.get(key) ? key : undefined;
+    }
+    const rv = meta.resourceVersion ?? "";
+    const now = new Date(this.#d.clock.now()).toISOString();
+    if (res.skipped) {
+      this.#d.metrics.skipped.inc({ type: this.id, reason: res.reason });
+      const prev = this.#store.delete(key);
+      // an object we recorded became one we skip: its file must go
+      if (prev) out.push(this.#deletedMessage(key, prev.uid, prev.path, rv, now, meta.labels));
+      return undefined;
+    }
+    const uid = meta.uid ?? "";
+    const prev = this.#store.get(key);
+    if (prev && prev.contentHash === res.contentHash && prev.uid === uid && prev.path === res.path) {
+      prev.resourceVersion = rv;
+      this.#d.metrics.unchanged.inc({ type: this.id });
+      return key;
+    }
+    this.#store.set(key, { uid, resourceVersion: rv, contentHash: res.contentHash, path: res.path });
+    const msg: ChangeMessage = {
+      kind: "change",
+      op,
+      type: this.id,
+      key: res.key,
+      path: res.path,
+      resourceVersion: rv,
+      observedAt: now,
+      ...(res.manager !== undefined ? { manager: res.manager } : {}),
+      ...(res.changedAt !== undefined ? { changedAt: res.changedAt } : {}),
+      ...(res.labels !== undefined ? { labels: res.labels } : {}),
+      content: res.content,
+      contentHash: res.contentHash,
+    };
+    out.push(msg);
+    return key;
+  }
+
+  #remove(obj: KubeObject, out: WatchMessage[]): void {
+    this.#d.metrics.events.inc({ type: this.id, op: WatchOps.deleted });
+    const meta = obj.metadata ?? {};
+    const key = KeyStore.keyOf(meta.namespace ?? "", meta.name ?? "");
+    const prev = this.#store.delete(key);
+    if (!prev) {
+      // never recorded (skipped, excluded namespace): nothing to delete
+      this.#d.metrics.skipped.inc({ type: this.id, reason: "delete-of-untracked" });
+      return;
+    }
+    const now = new Date(this.#d.clock.now()).toISOString();
+    out.push(this.#deletedMessage(key, prev.uid, prev.path, meta.resourceVersion ?? "", now, meta.labels));
+  }
+
+  #deletedMessage(
+    key: string,
+    uid: string,
+    path: string,
+    rv: string,
+    observedAt: string,
+    labels?: Record<string, string>,
+  ): ChangeMessage {
+    const slash = key.indexOf("/");
+    const rk: ResourceKey = {
+      group: this.type.group,
+      version: this.type.version,
+      resource: this.type.resource,
+      kind: this.type.kind,
+      namespace: key.slice(0, slash),
+      name: key.slice(slash + 1),
+      ...(uid !== "" ? { uid } : {}),
+    };
+    return {
+      kind: "change",
+      op: WatchOps.deleted,
+      type: this.id,
+      key: rk,
+      path,
+      resourceVersion: rv,
+      observedAt,
+      ...(labels !== undefined ? { labels } : {}),
+    };
+  }
+
+  #skip(reason: string, msg: string): void {
+    this.#d.metrics.skipped.inc({ type: this.id, reason });
+    this.#d.logger.warn({ type: this.id, reason }, msg);
+  }
+}

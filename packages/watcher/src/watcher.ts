@@ -1,0 +1,259 @@
+/**
+ * The watcher: discovery, one reflector per wanted type, rediscovery on CRD/APIService changes and
+ * periodically, and the enqueuer in front of BullMQ.
+ */
+import type { ResourceType } from "@shiplog/core";
+import { QueueNames, typeId } from "@shiplog/core";
+import { Queue } from "bullmq";
+import { Backoff } from "./backoff.js";
+import type { Clock } from "./clock.js";
+import { systemClock } from "./clock.js";
+import { discover } from "./discovery.js";
+import { Enqueuer } from "./enqueuer.js";
+import { ApiStatusError } from "./errors/api-status-error.js";
+import { ApiClient } from "./list-watch.js";
+import type { Logger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+import type { WatcherMetrics } from "./metrics.js";
+import { createWatcherMetrics } from "./metrics.js";
+import type { ResolvedOptions, WatcherOptions } from "./options.js";
+import { resolveOptions } from "./options.js";
+import type { ReflectorStatus } from "./reflector.js";
+import { Reflector } from "./reflector.js";
+import { RediscoveryTrigger } from "./rediscovery.js";
+import { TypeFilter } from "./type-filter.js";
+
+export interface WatcherStatus {
+  readonly types: ReflectorStatus[];
+  /** Messages waiting for Redis. */
+  readonly buffered: number;
+  readonly queueFailing: boolean;
+  readonly lastDiscoveryAt?: string;
+  readonly failedGroupVersions: { groupVersion: string; reason: string }[];
+}
+
+export class Watcher {
+  readonly #o: WatcherOptions;
+  readonly #r: ResolvedOptions;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #metrics: WatcherMetrics;
+  readonly #filter: TypeFilter;
+  readonly #client: ApiClient;
+  readonly #abort = new AbortController();
+  readonly #reflectors = new Map<string, Reflector>();
+  #enqueuer: Enqueuer | undefined;
+  #trigger: RediscoveryTrigger | undefined;
+  #started: Promise<void> | undefined;
+  #reconcileChain: Promise<void> = Promise.resolve();
+  #debounce: NodeJS.Timeout | undefined;
+  #followUps = 0;
+  #lastDiscoveryAt: string | undefined;
+  #failedGroupVersions: { groupVersion: string; reason: string }[] = [];
+  readonly #initialSync: Promise<void>;
+  #resolveInitialSync!: (p: void | PromiseLike<void>) => void;
+
+  constructor(opts: WatcherOptions) {
+    this.#r = resolveOptions(opts);
+    this.#o = opts;
+    this.#logger = opts.logger ?? silentLogger;
+    this.#clock = opts.clock ?? systemClock;
+    this.#random = opts.random ?? Math.random;
+    this.#metrics = opts.metrics ?? createWatcherMetrics();
+    this.#filter = new TypeFilter(opts.include, opts.exclude);
+    this.#client = new ApiClient(opts.kubeConfig, { inactivityTimeoutMs: this.#r.watchInactivityTimeoutMs });
+    this.#initialSync = new Promise<void>((resolve) => {
+      this.#resolveInitialSync = resolve;
+    });
+  }
+
+  get metrics(): WatcherMetrics {
+    return this.#metrics;
+  }
+
+  /**
+   * Discover (retrying transient failures with backoff until it succeeds or `stop()`), then start a
+   * reflector per wanted type and the rediscovery trigger. Resolves once the reflectors are started;
+   * see `initialSyncDone()` for the first lists.
+   */
+  start(): Promise<void> {
+    this.#started ??= this.#start();
+    return this.#started;
+  }
+
+  async #start(): Promise<void> {
+    const queue = new Queue(QueueNames.events, {
+      connection: this.#o.queue.connection,
+      prefix: this.#o.queue.prefix,
+    });
+    queue.on("error", (err) => {
+      this.#metrics.errors.inc({ type: "", kind: "queue" });
+      this.#logger.debug({ err }, "queue connection error");
+    });
+    this.#enqueuer = new Enqueuer({
+      queue,
+      maxBuffered: this.#r.maxBuffered,
+      batchSize: this.#r.batchSize,
+      jobOptions: this.#o.jobOptions ?? { removeOnComplete: true, removeOnFail: 1000 },
+      logger: this.#logger,
+      metrics: this.#metrics,
+      clock: this.#clock,
+    });
+    this.#enqueuer.start();
+    const signal = this.#abort.signal;
+    const backoff = new Backoff({ random: this.#random });
+    let types: ResourceType[] | undefined;
+    while (!signal.aborted && types === undefined) {
+      try {
+        types = await this.#discover();
+      } catch (err) {
+        if (signal.aborted) break;
+        const cause = err instanceof Error && err.cause instanceof ApiStatusError ? err.cause : undefined;
+        if (cause && (cause.code === 401 || cause.code === 403)) throw err;
+        this.#logger.warn({ err }, "discovery failed; retrying");
+        await this.#clock.sleep(backoff.next(this.#clock.now()), signal);
+      }
+    }
+    if (types === undefined) {
+      this.#resolveInitialSync(Promise.resolve());
+      return;
+    }
+    await this.#reconcile(types);
+    this.#resolveInitialSync(
+      Promise.all([...this.#reflectors.values()].map((r) => r.firstSync)).then(() => undefined),
+    );
+    this.#trigger = new RediscoveryTrigger({
+      client: this.#client,
+      logger: this.#logger,
+      clock: this.#clock,
+      random: this.#random,
+      intervalMs: this.#r.rediscoverIntervalMs,
+      onTrigger: (reason) => this.#scheduleRediscovery(reason, 100),
+    });
+    this.#trigger.start();
+  }
+
+  /** Resolves when every type watched at start completed its first list and Redis accepted its sync message (types forbidden on the first attempt count as done). */
+  initialSyncDone(): Promise<void> {
+    return this.#initialSync;
+  }
+
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    clearTimeout(this.#debounce);
+    await this.#started?.catch(() => undefined);
+    await this.#trigger?.stop();
+    await this.#reconcileChain;
+    await Promise.all([...this.#reflectors.values()].map((r) => r.stop()));
+    this.#reflectors.clear();
+    await this.#enqueuer?.close(this.#r.stopFlushTimeoutMs);
+  }
+
+  status(): WatcherStatus {
+    return {
+      types: [...this.#reflectors.values()]
+        .map((r) => r.status())
+        .sort((a, b) => a.type.localeCompare(b.type)),
+      buffered: this.#enqueuer?.buffered ?? 0,
+      queueFailing: this.#enqueuer?.failing ?? false,
+      ...(this.#lastDiscoveryAt !== undefined ? { lastDiscoveryAt: this.#lastDiscoveryAt } : {}),
+      failedGroupVersions: this.#failedGroupVersions,
+    };
+  }
+
+  async #discover(): Promise<ResourceType[]> {
+    const res = await discover(this.#client, this.#abort.signal);
+    this.#lastDiscoveryAt = new Date(this.#clock.now()).toISOString();
+    if (res.failedGroupVersions.length > 0) {
+      this.#logger.warn({ failed: res.failedGroupVersions }, "some group versions could not be discovered");
+    }
+    this.#failedGroupVersions = res.failedGroupVersions;
+    return res.types.filter((t) => this.#filter.wantsType(t));
+  }
+
+  #scheduleRediscovery(reason: string, delayMs: number): void {
+    if (this.#abort.signal.aborted) return;
+    clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(() => {
+      this.#reconcileChain = this.#reconcileChain.then(() => this.#rediscover(reason));
+    }, delayMs);
+  }
+
+  async #rediscover(reason: string): Promise<void> {
+    if (this.#abort.signal.aborted) return;
+    let types: ResourceType[];
+    try {
+      types = await this.#discover();
+    } catch (err) {
+      if (this.#abort.signal.aborted) return;
+      this.#logger.warn({ err, reason }, "rediscovery failed; keeping the current types");
+      this.#scheduleRediscovery("retry after failure", 5000);
+      return;
+    }
+    this.#logger.debug({ reason, types: types.length }, "rediscovered");
+    await this.#apply(types);
+    // A CRD can be Established a moment before discovery serves it: look again shortly.
+    const discovered = new Set(types.map((t) => typeId(t)));
+    const missing = [...(this.#trigger?.established.values() ?? [])].filter(
+      (id) => !discovered.has(id) && this.#filterWantsId(id),
+    );
+    if (missing.length > 0 && this.#followUps < 20) {
+      this.#followUps++;
+      this.#scheduleRediscovery(`waiting for ${missing.join(",")} in discovery`, 250);
+    } else {
+      this.#followUps = 0;
+    }
+  }
+
+  #filterWantsId(id: string): boolean {
+    const dot = id.indexOf(".");
+    const group = dot < 0 ? "" : id.slice(dot + 1);
+    const resource = dot < 0 ? id : id.slice(0, dot);
+    return this.#filter.wantsType({ group, resource, namespaced: true });
+  }
+
+  #reconcile(types: ResourceType[]): Promise<void> {
+    this.#reconcileChain = this.#reconcileChain.then(() => this.#apply(types));
+    return this.#reconcileChain;
+  }
+
+  /** Start reflectors for new types, stop those whose type vanished or whose preferred version changed. */
+  async #apply(types: ResourceType[]): Promise<void> {
+    if (this.#abort.signal.aborted || !this.#enqueuer) return;
+    const wanted = new Map(types.map((t) => [typeId(t), t]));
+    const stops: Promise<void>[] = [];
+    for (const [id, r] of this.#reflectors) {
+      const t = wanted.get(id);
+      if (!t || t.version !== r.type.version || t.namespaced !== r.type.namespaced) {
+        this.#logger.info(
+          { type: id, version: r.type.version, now: t?.version ?? "gone" },
+          "type no longer served as watched: stopping its reflector",
+        );
+        this.#reflectors.delete(id);
+        stops.push(r.stop());
+      }
+    }
+    await Promise.all(stops);
+    if (this.#abort.signal.aborted) return;
+    for (const [id, t] of wanted) {
+      if (this.#reflectors.has(id)) continue;
+      const r = new Reflector(t, {
+        client: this.#client,
+        canonicalizer: this.#o.canonicalizer,
+        enqueuer: this.#enqueuer,
+        filter: this.#filter,
+        logger: this.#logger,
+        metrics: this.#metrics,
+        clock: this.#clock,
+        random: this.#random,
+        pageSize: this.#r.pageSize,
+        minWatchTimeoutSeconds: this.#r.minWatchTimeoutSeconds,
+        ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
+      });
+      this.#reflectors.set(id, r);
+      this.#logger.info({ type: id, version: t.version }, "watching type");
+      r.start();
+    }
+  }
+}
