@@ -12,3 +12,44 @@ export type {
   PublishedCommit,
 } from "./messages.js";
 export { QueueNames, WatchOps, ChangeOps } from "./messages.js";
+
+export { pathForKey, parsePath, typeDirOf, CLUSTER_DIR } from "./paths.js";
+export { toYaml, fromYaml } from "./yaml.js";
+export { latestManager } from "./managers.js";
+export { createCanonicalizer } from "./canonical.js";
+export type { Canonicalizer, CanonicalizerOptions, CanonicalResult } from "./canonical.js";
+export { CanonicalizeError } from "./canonical-error.js";
+export { isTypeExcluded, isNamespaceExcluded, isControllerOwned, SkipReasons } from "./normalize.js";
+export type { SkipReason } from "./normalize.js";
+export { isFingerprint, FINGERPRINT_PREFIX, OMITTED_VALUE } from "./fingerprint.js";
+export { summarizeChange, diffView, sameContent, unifiedDiff } from "./summary.js";
+export type { Operation } from "./summary.js";
+export {
+  parseConfig,
+  defaultConfig,
+  configReference,
+  maskConfig,
+  parseDuration,
+  ConfigError,
+  SecretModes,
+  SinkTypes,
+  LogLevels,
+} from "./config.js";
+export type {
+  ShiplogConfig,
+  SecretMode,
+  SinkType,
+  LogLevel,
+  TypeFilter,
+  WatchConfig,
+  NormalizeRule,
+  NormalizeConfig,
+  SensitiveFieldsRule,
+  SecretsConfig,
+  RemoteConfig,
+  RepoConfig,
+  CommitterConfig,
+  SinkRoutes,
+  SinkConfig,
+  NotifierConfig,
+} from "./config.js";

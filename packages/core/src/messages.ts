@@ -15,7 +15,12 @@ export const QueueNames = {
 } as const;
 
 /** What the watcher saw. `listed` is an object present in a (re)list, not necessarily new. */
-export const WatchOps = { added: "added", modified: "modified", deleted: "deleted", listed: "listed" } as const;
+export const WatchOps = {
+  added: "added",
+  modified: "modified",
+  deleted: "deleted",
+  listed: "listed",
+} as const;
 export type WatchOp = (typeof WatchOps)[keyof typeof WatchOps];
 
 /** One object changed (or was seen in a list). */

@@ -51,7 +51,19 @@ export interface KubeObjectMeta {
   generation?: number;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
-  ownerReferences?: Array<{ controller?: boolean; kind?: string; name?: string; uid?: string; apiVersion?: string }>;
-  managedFields?: Array<{ manager?: string; operation?: string; time?: string; subresource?: string; [k: string]: unknown }>;
+  ownerReferences?: Array<{
+    controller?: boolean;
+    kind?: string;
+    name?: string;
+    uid?: string;
+    apiVersion?: string;
+  }>;
+  managedFields?: Array<{
+    manager?: string;
+    operation?: string;
+    time?: string;
+    subresource?: string;
+    [k: string]: unknown;
+  }>;
   [field: string]: unknown;
 }

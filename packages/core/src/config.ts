@@ -1,0 +1,544 @@
+/**
+ * The shiplog configuration: types, the one declarative schema, parsing, defaults, the generated
+ * reference and a masked view for printing. Durations are given as strings ("5s", "1m", "250ms") and
+ * are milliseconds in the parsed config.
+ */
+import { ConfigError } from "./config-error.js";
+import { ChangeOps, type ChangeOp } from "./messages.js";
+import type { Field } from "./schema.js";
+import {
+  bool,
+  duration,
+  int,
+  list,
+  obj,
+  oneOf,
+  optObj,
+  optStr,
+  optStrList,
+  referenceRows,
+  str,
+  strList,
+} from "./schema.js";
+
+export { ConfigError } from "./config-error.js";
+export { parseDuration } from "./duration.js";
+
+export const SecretModes = { redact: "redact", encrypt: "encrypt", omit: "omit" } as const;
+export type SecretMode = (typeof SecretModes)[keyof typeof SecretModes];
+
+export const SinkTypes = {
+  slack: "slack",
+  teams: "teams",
+  discord: "discord",
+  mattermost: "mattermost",
+  webhook: "webhook",
+} as const;
+export type SinkType = (typeof SinkTypes)[keyof typeof SinkTypes];
+
+export const LogLevels = {
+  trace: "trace",
+  debug: "debug",
+  info: "info",
+  warn: "warn",
+  error: "error",
+  fatal: "fatal",
+  silent: "silent",
+} as const;
+export type LogLevel = (typeof LogLevels)[keyof typeof LogLevels];
+
+/** Which groups/resources(type ids)/namespaces a filter names. Empty lists name nothing. */
+export interface TypeFilter {
+  groups: string[];
+  /** Type ids such as `deployments.apps`, `configmaps`. */
+  resources: string[];
+  namespaces: string[];
+}
+
+export interface WatchConfig {
+  /** Empty lists = everything. */
+  include: TypeFilter;
+  exclude: TypeFilter;
+  labelSelector: string;
+  /** milliseconds */
+  rediscoverInterval: number;
+  pageSize: number;
+}
+
+export interface NormalizeRule {
+  /** Type id, or `*` for every type. */
+  type: string;
+  /** JSON pointers to remove (`*` matches any key or index). */
+  strip: string[];
+  /** JSON pointers to keep even if a default rule strips them. */
+  keep: string[];
+}
+
+export interface NormalizeConfig {
+  skipControllerOwned: boolean;
+  /** Type ids whose `status` is kept. */
+  keepStatus: string[];
+  rules: NormalizeRule[];
+}
+
+export interface SensitiveFieldsRule {
+  type: string;
+  pointers: string[];
+}
+
+export interface SecretsConfig {
+  mode: SecretMode;
+  hmacKey?: string;
+  hmacKeyFile?: string;
+  ageRecipients: string[];
+  sensitiveFields: SensitiveFieldsRule[];
+  omitSecretTypes: string[];
+}
+
+export interface RemoteConfig {
+  url: string;
+  sshKeyFile?: string;
+  sshKnownHostsFile?: string;
+  tokenFile?: string;
+  /** milliseconds */
+  pushInterval: number;
+}
+
+export interface RepoConfig {
+  path: string;
+  branch: string;
+  authorDomain: string;
+  remote?: RemoteConfig;
+}
+
+export interface CommitterConfig {
+  /** milliseconds */
+  quietPeriod: number;
+  /** milliseconds */
+  maxWindow: number;
+}
+
+export interface SinkRoutes {
+  namespaces?: string[];
+  excludeNamespaces?: string[];
+  types?: string[];
+  excludeTypes?: string[];
+  labelSelector?: string;
+  ops?: ChangeOp[];
+  authors?: string[];
+  excludeAuthors?: string[];
+}
+
+export interface SinkConfig {
+  name: string;
+  type: SinkType;
+  url?: string;
+  urlFile?: string;
+  secret?: string;
+  secretFile?: string;
+  routes: SinkRoutes;
+  rateLimit: { perMinute: number; digestAfter: number };
+  maxAttempts: number;
+}
+
+export interface NotifierConfig {
+  commitUrlTemplate?: string;
+  sinks: SinkConfig[];
+}
+
+export interface ShiplogConfig {
+  cluster: { name: string };
+  kubernetes: { kubeconfig?: string; context?: string };
+  redis: { url: string; prefix: string };
+  watch: WatchConfig;
+  normalize: NormalizeConfig;
+  secrets: SecretsConfig;
+  repo: RepoConfig;
+  committer: CommitterConfig;
+  notifier: NotifierConfig;
+  server: { listen: string };
+  log: { level: LogLevel };
+}
+
+// ---- checks ----------------------------------------------------------------------------------------
+
+const POINTER = /^(\/([^~/]|~[01])*)*$/;
+const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function pointerCheck(v: string): string | undefined {
+  return POINTER.test(v)
+    ? undefined
+    : `expected a JSON pointer like "/spec/replicas", got ${JSON.stringify(v)}`;
+}
+
+function notEmpty(v: string): string | undefined {
+  return v === "" ? "must not be empty" : undefined;
+}
+
+function urlCheck(schemes: readonly string[]) {
+  return (v: string): string | undefined => {
+    let u: URL;
+    try {
+      u = new URL(v);
+    } catch (err) {
+      return `expected a URL, got a value that does not parse (${err instanceof Error ? err.message : "invalid"})`;
+    }
+    return schemes.includes(u.protocol)
+      ? undefined
+      : `expected a ${schemes.join(" or ")} URL, got ${u.protocol}`;
+  };
+}
+
+function listenCheck(v: string): string | undefined {
+  const m = /^(.*):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  return m && port <= 65535 ? undefined : `expected host:port like "0.0.0.0:9090", got ${JSON.stringify(v)}`;
+}
+
+function filter(what: string, def: Partial<TypeFilter>): Field<TypeFilter> {
+  return obj<TypeFilter>({
+    description: `Types and namespaces to ${what}.`,
+    fields: {
+      groups: strList({
+        description: `API groups to ${what} ("" is the core group).`,
+        default: def.groups ?? [],
+      }),
+      resources: strList({
+        description: `Type ids to ${what}, e.g. "deployments.apps", "configmaps".`,
+        default: def.resources ?? [],
+        check: notEmpty,
+      }),
+      namespaces: strList({
+        description: `Namespaces to ${what}.`,
+        default: def.namespaces ?? [],
+        check: notEmpty,
+      }),
+    },
+  });
+}
+
+const routes = obj<SinkRoutes>({
+  description: "Which changes this sink receives. Unset lists do not restrict.",
+  fields: {
+    namespaces: optStrList({ description: 'Only these namespaces ("" = cluster-scoped).' }),
+    excludeNamespaces: optStrList({ description: "Never these namespaces." }),
+    types: optStrList({ description: "Only these type ids." }),
+    excludeTypes: optStrList({ description: "Never these type ids." }),
+    labelSelector: optStr({ description: "Only objects whose labels match this selector." }),
+    ops: optStrList<ChangeOp>({
+      description: "Only these operations (create, update, delete).",
+      check: (v) =>
+        (Object.values(ChangeOps) as string[]).includes(v)
+          ? undefined
+          : `expected one of create, update, delete, got ${JSON.stringify(v)}`,
+    }),
+    authors: optStrList({ description: "Only changes by these authors (field managers)." }),
+    excludeAuthors: optStrList({ description: "Never changes by these authors." }),
+  },
+});
+
+const sink = obj<SinkConfig>({
+  description: "One chat destination.",
+  fields: {
+    name: str({ description: "Unique name (used in logs and metrics).", default: "", check: notEmpty }),
+    type: oneOf(Object.values(SinkTypes), { description: "Payload format.", default: "webhook" }),
+    url: optStr({
+      description: "Incoming-webhook URL (a secret: prefer urlFile).",
+      check: urlCheck(["http:", "https:"]),
+    }),
+    urlFile: optStr({ description: "File holding the webhook URL." }),
+    secret: optStr({ description: "HMAC signing secret for type webhook (prefer secretFile)." }),
+    secretFile: optStr({ description: "File holding the signing secret." }),
+    routes,
+    rateLimit: obj({
+      description: "Flood control.",
+      fields: {
+        perMinute: int({ description: "Messages per minute at most.", default: 20, min: 1, max: 10_000 }),
+        digestAfter: int({
+          description: "Changes in one commit above which a digest is sent instead.",
+          default: 5,
+          min: 1,
+          max: 10_000,
+        }),
+      },
+    }),
+    maxAttempts: int({ description: "Delivery attempts before giving up.", default: 5, min: 1, max: 100 }),
+  },
+  check(v, path) {
+    if ((v.url === undefined) === (v.urlFile === undefined)) {
+      throw new ConfigError(`${path}.url`, "set exactly one of url and urlFile");
+    }
+    if (v.secret !== undefined && v.secretFile !== undefined) {
+      throw new ConfigError(`${path}.secret`, "set at most one of secret and secretFile");
+    }
+  },
+});
+
+/** The one description of the configuration. */
+const schema = obj<ShiplogConfig>({
+  description: "shiplog configuration.",
+  fields: {
+    cluster: obj({
+      description: "The recorded cluster.",
+      fields: {
+        name: str({
+          description: 'Cluster name in commits and chat; "" = the kube context name.',
+          default: "",
+        }),
+      },
+    }),
+    kubernetes: obj({
+      description: "How to reach the apiserver; unset = in-cluster config or the default kubeconfig.",
+      fields: {
+        kubeconfig: optStr({ description: "Path of a kubeconfig file." }),
+        context: optStr({ description: "Context in the kubeconfig." }),
+      },
+    }),
+    redis: obj({
+      description: "The queue between watcher, committer and notifier.",
+      fields: {
+        url: str({
+          description: "Redis URL.",
+          default: "redis://127.0.0.1:6379",
+          check: urlCheck(["redis:", "rediss:"]),
+        }),
+        prefix: str({ description: "Key prefix of every queue.", default: "shiplog", check: notEmpty }),
+      },
+    }),
+    watch: obj<WatchConfig>({
+      description: "What is recorded.",
+      fields: {
+        include: filter("record (empty = everything)", {}),
+        exclude: filter("leave out", {
+          resources: ["events", "events.events.k8s.io", "leases.coordination.k8s.io"],
+        }),
+        labelSelector: str({
+          description: 'Only objects matching this label selector ("" = all).',
+          default: "",
+        }),
+        rediscoverInterval: duration({
+          description: "How often API discovery runs to find new or removed types.",
+          default: "5m",
+          min: 1000,
+        }),
+        pageSize: int({ description: "Objects per list page.", default: 500, min: 1, max: 10_000 }),
+      },
+    }),
+    normalize: obj<NormalizeConfig>({
+      description: "What is left out of recorded objects.",
+      fields: {
+        skipControllerOwned: bool({
+          description:
+            "Skip objects with an ownerReference that has controller: true (their owner records the intent).",
+          default: true,
+        }),
+        keepStatus: strList({
+          description: "Type ids whose status is recorded.",
+          default: [],
+          check: notEmpty,
+        }),
+        rules: list(
+          obj<NormalizeRule>({
+            description: "Strip or keep fields of one type.",
+            fields: {
+              type: str({ description: 'Type id, or "*" for all types.', default: "", check: notEmpty }),
+              strip: strList({
+                description: "JSON pointers to remove (* matches any key).",
+                default: [],
+                check: pointerCheck,
+              }),
+              keep: strList({
+                description: "JSON pointers to keep even if a default rule strips them.",
+                default: [],
+                check: pointerCheck,
+              }),
+            },
+          }),
+          { description: "Per-type strip/keep rules." },
+        ),
+      },
+    }),
+    secrets: obj<SecretsConfig>({
+      description: "How Secret values and sensitive fields are protected.",
+      fields: {
+        mode: oneOf(Object.values(SecretModes), {
+          description: "redact = keyed fingerprints; encrypt = SOPS/age document; omit = key names only.",
+          default: "redact",
+        }),
+        hmacKey: optStr({
+          description: "Fingerprint key (at least 16 bytes; prefer hmacKeyFile).",
+          check: hmacCheck,
+        }),
+        hmacKeyFile: optStr({ description: "File holding the fingerprint key." }),
+        ageRecipients: strList({
+          description: "age recipients (age1...) to encrypt to in encrypt mode.",
+          default: [],
+          check: (v) =>
+            AGE_RECIPIENT.test(v)
+              ? undefined
+              : `expected an age recipient "age1..." (62 characters), got ${JSON.stringify(v)}`,
+        }),
+        sensitiveFields: list(
+          obj<SensitiveFieldsRule>({
+            description: "Fields of one type protected like Secret values.",
+            fields: {
+              type: str({ description: 'Type id, or "*".', default: "", check: notEmpty }),
+              pointers: strList({
+                description: "JSON pointers of the sensitive fields.",
+                default: [],
+                check: pointerCheck,
+              }),
+            },
+          }),
+          { description: "Fields of other types protected like Secret values." },
+        ),
+        omitSecretTypes: strList({
+          description: "Secret types that are not recorded at all.",
+          default: ["kubernetes.io/service-account-token", "helm.sh/release.v1"],
+        }),
+      },
+      check(v, path) {
+        if (v.hmacKey !== undefined && v.hmacKeyFile !== undefined) {
+          throw new ConfigError(`${path}.hmacKey`, "set at most one of hmacKey and hmacKeyFile");
+        }
+        if (v.mode === "encrypt" && v.ageRecipients.length === 0) {
+          throw new ConfigError(`${path}.ageRecipients`, "encrypt mode needs at least one age recipient");
+        }
+      },
+    }),
+    repo: obj<RepoConfig>({
+      description: "The history repository.",
+      fields: {
+        path: str({
+          description: "Local path of the Git repository.",
+          default: "./shiplog-repo",
+          check: notEmpty,
+        }),
+        branch: str({
+          description: "Branch that records the cluster.",
+          default: "main",
+          check: (v) =>
+            /^(?!\/|.*\/\/|.*\.\.|.*\/$|.*\.lock$)[A-Za-z0-9._/-]+$/.test(v)
+              ? undefined
+              : `not a valid branch name: ${JSON.stringify(v)}`,
+        }),
+        authorDomain: str({
+          description: "Mail domain of commit authors (manager@domain).",
+          default: "shiplog.local",
+          check: (v) =>
+            v.split(".").every((l) => DNS_LABEL.test(l))
+              ? undefined
+              : `expected a domain name, got ${JSON.stringify(v)}`,
+        }),
+        remote: optObj(
+          obj<RemoteConfig>({
+            description: "Where to push; unset = local only.",
+            fields: {
+              url: str({ description: "Remote URL (ssh or https).", default: "", check: notEmpty }),
+              sshKeyFile: optStr({ description: "SSH private key file." }),
+              sshKnownHostsFile: optStr({ description: "known_hosts file for the remote." }),
+              tokenFile: optStr({ description: "File holding an HTTPS token." }),
+              pushInterval: duration({ description: "How often to push at most.", default: "10s" }),
+            },
+          }),
+        ),
+      },
+    }),
+    committer: obj<CommitterConfig>({
+      description: "How changes are grouped into commits.",
+      fields: {
+        quietPeriod: duration({ description: "Commit after this long without new changes.", default: "5s" }),
+        maxWindow: duration({
+          description: "Commit at the latest this long after the first change.",
+          default: "60s",
+        }),
+      },
+      check(v, path) {
+        if (v.maxWindow < v.quietPeriod) {
+          throw new ConfigError(`${path}.maxWindow`, "must be at least committer.quietPeriod");
+        }
+      },
+    }),
+    notifier: obj<NotifierConfig>({
+      description: "Chat notifications.",
+      fields: {
+        commitUrlTemplate: optStr({
+          description:
+            "Link to a commit; {sha} is replaced, e.g. https://github.com/acme/cluster-history/commit/{sha}.",
+          check: (v) => (v.includes("{sha}") ? undefined : "must contain {sha}"),
+        }),
+        sinks: list(sink, {
+          description: "Chat destinations.",
+          check(v, path) {
+            const seen = new Set<string>();
+            v.forEach((s, i) => {
+              if (seen.has(s.name))
+                throw new ConfigError(`${path}[${i}].name`, `duplicate sink name ${JSON.stringify(s.name)}`);
+              seen.add(s.name);
+            });
+          },
+        }),
+      },
+    }),
+    server: obj({
+      description: "Health and metrics endpoint.",
+      fields: {
+        listen: str({ description: "host:port to listen on.", default: "0.0.0.0:9090", check: listenCheck }),
+      },
+    }),
+    log: obj({
+      description: "Logging.",
+      fields: { level: oneOf(Object.values(LogLevels), { description: "Log level.", default: "info" }) },
+    }),
+  },
+});
+
+function hmacCheck(v: string): string | undefined {
+  return Buffer.byteLength(v, "utf8") >= 16 ? undefined : "must be at least 16 bytes";
+}
+
+/** Parses and checks raw configuration (e.g. parsed YAML). Throws `ConfigError` naming the field. */
+export function parseConfig(raw: unknown): ShiplogConfig {
+  return schema.parse(raw, "");
+}
+
+/** The configuration with every default. */
+export function defaultConfig(): ShiplogConfig {
+  return schema.parse({}, "");
+}
+
+/** Markdown table of every key with its type, default and description, generated from the schema. */
+export function configReference(): string {
+  const rows: string[] = ["| Key | Type | Default | Description |", "| --- | --- | --- | --- |"];
+  referenceRows(schema, "", rows);
+  return rows.join("\n") + "\n";
+}
+
+const MASK = "*****";
+
+function maskUrlCredentials(u: string): string {
+  try {
+    const url = new URL(u);
+    if (url.password === "" && url.username === "") return u;
+    if (url.password !== "") url.password = MASK;
+    else url.username = MASK;
+    return url.toString();
+  } catch {
+    return MASK; // not a URL: mask all of it rather than risk printing a credential
+  }
+}
+
+/** A copy of `cfg` that is safe to print: keys, webhook URLs, secrets and URL credentials masked. */
+export function maskConfig(cfg: ShiplogConfig): unknown {
+  const c = structuredClone(cfg);
+  c.redis.url = maskUrlCredentials(c.redis.url);
+  if (c.secrets.hmacKey !== undefined) c.secrets.hmacKey = MASK;
+  if (c.repo.remote !== undefined) c.repo.remote.url = maskUrlCredentials(c.repo.remote.url);
+  for (const s of c.notifier.sinks) {
+    // Incoming-webhook URLs are bearer secrets as a whole: show only the origin.
+    if (s.url !== undefined) s.url = `${new URL(s.url).origin}/${MASK}`;
+    if (s.secret !== undefined) s.secret = MASK;
+  }
+  return c;
+}
