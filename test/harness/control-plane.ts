@@ -99,6 +99,32 @@ export class ControlPlaneError extends Error {
 }
 
 const STATE_FILE = "state.json";
+/**
+ * What a recorder test needs to see a realistic cluster: workloads and their children, namespace
+ * deletion, garbage collection, service accounts, endpoints. Node, volume and cloud controllers are
+ * left out: there are no nodes or volumes.
+ */
+const CONTROLLERS = [
+  "deployment-controller",
+  "replicaset-controller",
+  "statefulset-controller",
+  "daemonset-controller",
+  "job-controller",
+  "cronjob-controller",
+  "replicationcontroller-controller",
+  "namespace-controller",
+  "garbage-collector-controller",
+  "serviceaccount-controller",
+  "serviceaccount-token-controller",
+  "root-ca-certificate-publisher-controller",
+  "clusterrole-aggregation-controller",
+  "endpoints-controller",
+  "endpointslice-controller",
+  "resourcequota-controller",
+  "disruption-controller",
+  "ttl-after-finished-controller",
+  "pod-garbage-collector-controller",
+];
 const SERVICE_CIDR = "10.0.0.0/24";
 const ISSUER = "https://kubernetes.default.svc.cluster.local";
 
@@ -118,6 +144,10 @@ export async function startControlPlaneProcesses(
 ): Promise<LocalControlPlane> {
   validate(opts);
   const t0 = performance.now();
+  const phases: Record<string, number> = {};
+  const mark = (phase: string): void => {
+    phases[phase] = Math.round(performance.now() - t0);
+  };
   const readyTimeoutMs = opts.readyTimeoutMs ?? 120_000;
   const keepDataDir = opts.dataDir !== undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "shiplog-cp-"));
@@ -161,7 +191,9 @@ export async function startControlPlaneProcesses(
       ),
     );
 
+    mark("binaries");
     const pki = await createPki(join(dataDir, "pki"));
+    mark("pki");
     const token = randomBytes(24).toString("hex");
     const cmToken = randomBytes(24).toString("hex");
     const tokenFile = join(pki.dir, "tokens.csv");
@@ -175,6 +207,7 @@ export async function startControlPlaneProcesses(
       const r = await httpCall(`${etcdEndpoint}/health`);
       return r.status === 200 && r.body.includes('"health":"true"');
     });
+    mark("etcdReady");
 
     const server = `https://127.0.0.1:${apiPort}`;
     const apiArgs = [
@@ -224,6 +257,7 @@ export async function startControlPlaneProcesses(
     const apiserver = track(launch(apiSpec, mode));
     const ca = readFileSync(pki.caCert);
     await waitApiserver(apiserver, server, ca, token, readyTimeoutMs);
+    mark("apiserverReady");
 
     const kubeconfigPath = writeKubeconfig(join(dataDir, "admin.kubeconfig"), {
       server,
@@ -271,7 +305,7 @@ export async function startControlPlaneProcesses(
               `--service-cluster-ip-range=${SERVICE_CIDR}`,
               `--cluster-signing-cert-file=${pki.caCert}`,
               `--cluster-signing-key-file=${pki.caKey}`,
-              "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route,-persistentvolume-binder,-attachdetach,-persistentvolume-expander,-ephemeral-volume,-pvc-protection,-pv-protection,-ttl,-bootstrapsigner,-tokencleaner",
+              `--controllers=${CONTROLLERS.join(",")}`,
               "--concurrent-deployment-syncs=2",
               "--concurrent-replicaset-syncs=2",
               "--profiling=false",
@@ -287,10 +321,13 @@ export async function startControlPlaneProcesses(
         const r = await httpCall(`https://127.0.0.1:${cmPort}/healthz`, { insecure: true });
         return r.status === 200;
       });
+      mark("controllerManagerReady");
     }
 
     writeState(state);
-    return new LocalControlPlane(state, { owned: mode.owned, shared: false }, performance.now() - t0);
+    const cp = new LocalControlPlane(state, { owned: mode.owned, shared: false }, performance.now() - t0);
+    cp.startupPhases = phases;
+    return cp;
   } catch (err) {
     for (const p of procs.reverse()) await killGroup(p.pid, 2000);
     if (reaperPid !== undefined) await killGroup(reaperPid, 1000);
@@ -411,6 +448,8 @@ export class LocalControlPlane implements ControlPlane {
   readonly etcdEndpoint: string;
   readonly dataDir: string;
   readonly startupMs: number;
+  /** Milliseconds from the start call to each phase's end (binaries, pki, etcdReady, apiserverReady, ...). */
+  startupPhases: Record<string, number> = {};
   private stopped: Promise<void> | undefined;
 
   constructor(
