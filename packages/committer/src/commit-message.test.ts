@@ -1,0 +1,65 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { commitMessage, commitSubject } from "./commit-message.js";
+import type { MessageChange } from "./commit-message.js";
+
+const web: MessageChange = {
+  op: "update",
+  type: "deployments.apps",
+  namespace: "default",
+  name: "web",
+  updates: 3,
+  summary: "spec.replicas 2→3",
+  vanished: false,
+};
+
+describe("commit messages", () => {
+  it("names the first change and counts the rest", () => {
+    assert.equal(commitSubject([web]), "update deployments.apps default/web (3 updates)");
+    const node: MessageChange = {
+      ...web,
+      op: "create",
+      type: "nodes",
+      namespace: "",
+      name: "n1",
+      updates: 1,
+    };
+    assert.equal(commitSubject([web, node, node]), "update deployments.apps default/web (+2 more)");
+  });
+
+  it("lists each change with its summary and ends with trailers", () => {
+    const gone: MessageChange = {
+      ...web,
+      op: "delete",
+      type: "configmaps",
+      name: "old",
+      updates: 1,
+      summary: "deleted",
+    };
+    const msg = commitMessage([web, gone], {
+      cluster: "prod",
+      windowStart: "2026-01-01T00:00:00.000Z",
+      windowEnd: "2026-01-01T00:00:05.000Z",
+    });
+    const lines = msg.split("\n");
+    assert.equal(lines[1], "");
+    assert.ok(lines.includes("- update deployments.apps default/web (3 updates): spec.replicas 2→3"));
+    assert.ok(lines.includes("- delete configmaps default/old: deleted"));
+    assert.match(
+      msg,
+      /\n\nShiplog-Cluster: prod\nShiplog-Window-Start: 2026-01-01T00:00:00.000Z\nShiplog-Window-End: 2026-01-01T00:00:05.000Z\n$/,
+    );
+  });
+
+  it("says when objects vanished while not watched", () => {
+    const v: MessageChange = {
+      ...web,
+      op: "delete",
+      updates: 1,
+      summary: "vanished while not watched",
+      vanished: true,
+    };
+    assert.equal(commitSubject([v]), "delete deployments.apps default/web (vanished while not watched)");
+    assert.match(commitMessage([v], { cluster: "c", windowStart: "s", windowEnd: "e" }), /not watching/);
+  });
+});

@@ -1,0 +1,66 @@
+import type { ChangeOp } from "@shiplog/core";
+
+/** One line of a commit: what happened to one object. */
+export interface MessageChange {
+  readonly op: ChangeOp;
+  readonly type: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly updates: number;
+  readonly summary: string;
+  readonly vanished: boolean;
+}
+
+export interface MessageContext {
+  readonly cluster: string;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+}
+
+export function objectLabel(c: Pick<MessageChange, "type" | "namespace" | "name">): string {
+  return `${c.type} ${c.namespace === "" ? c.name : `${c.namespace}/${c.name}`}`;
+}
+
+function updatesNote(n: number): string {
+  return n > 1 ? ` (${n} updates)` : "";
+}
+
+/**
+ * `update deployments.apps default/web (3 updates)`, `delete configmaps default/a (+2 more)`. A subject
+ * names the first change of the commit and counts the rest.
+ */
+export function commitSubject(changes: readonly MessageChange[]): string {
+  const first = changes[0];
+  if (!first) throw new Error("commitSubject: no changes");
+  const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : updatesNote(first.updates);
+  const vanished = changes.every((c) => c.vanished) ? " (vanished while not watched)" : "";
+  return `${first.op} ${objectLabel(first)}${more}${vanished}`;
+}
+
+/** Subject, a blank line, one line per change with its field-level summary, then the trailers. */
+export function commitMessage(changes: readonly MessageChange[], ctx: MessageContext): string {
+  const lines = [commitSubject(changes), ""];
+  if (changes.some((c) => c.vanished)) {
+    lines.push(
+      "Objects marked (vanished) were deleted while shiplog was not watching; a resync found",
+      "them missing.",
+      "",
+    );
+  }
+  for (const c of changes) {
+    const what = `${c.op} ${objectLabel(c)}${updatesNote(c.updates)}${c.vanished ? " (vanished)" : ""}`;
+    const summary = oneLine(c.summary);
+    lines.push(summary === "" ? `- ${what}` : `- ${what}: ${summary}`);
+  }
+  lines.push(
+    "",
+    `Shiplog-Cluster: ${oneLine(ctx.cluster)}`,
+    `Shiplog-Window-Start: ${ctx.windowStart}`,
+    `Shiplog-Window-End: ${ctx.windowEnd}`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, "; ").trim();
+}

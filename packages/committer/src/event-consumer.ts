@@ -1,0 +1,102 @@
+import { Worker } from "bullmq";
+import type { ConnectionOptions, Job } from "bullmq";
+import type { WatchMessage } from "@shiplog/core";
+import { QueueNames } from "@shiplog/core";
+import type { Logger } from "./logger.js";
+
+/** A job taken from the events queue and held (locked) until its window is committed. */
+export interface HeldJob {
+  readonly job: Job<WatchMessage>;
+  readonly token: string;
+  /** Queue order: numeric job ids when the producer uses BullMQ's counter, else fetch order. */
+  readonly seq: number;
+}
+
+export interface EventConsumerOptions {
+  readonly connection: ConnectionOptions;
+  readonly prefix: string;
+  readonly jobLockMs: number;
+  readonly stalledIntervalMs: number;
+  readonly instanceId: string;
+  readonly logger: Logger;
+}
+
+/**
+ * Manual BullMQ consumption (https://docs.bullmq.io/patterns/manually-fetching-jobs): jobs are fetched
+ * with `getNextJob`, their locks are extended while their window is open, and they are completed only
+ * after the window's commit is on the branch. If the process dies, the locks expire, the stalled checker
+ * (ours or the next instance's) puts the jobs back, and they are processed again.
+ */
+export class EventConsumer {
+  private readonly worker: Worker<WatchMessage>;
+  private fetched = 0;
+  private stalledStarted = false;
+
+  constructor(private readonly opts: EventConsumerOptions) {
+    this.worker = new Worker<WatchMessage>(QueueNames.events, null, {
+      connection: opts.connection,
+      prefix: opts.prefix,
+      autorun: false,
+      lockDuration: opts.jobLockMs,
+      stalledInterval: opts.stalledIntervalMs,
+      // A crash-looping committer must not turn events into failed jobs: they stay until committed.
+      maxStalledCount: Number.MAX_SAFE_INTEGER,
+      drainDelay: 1,
+      name: opts.instanceId,
+    });
+    this.worker.on("error", (err) => opts.logger.warn({ err }, "event queue worker error"));
+  }
+
+  async start(): Promise<void> {
+    await this.worker.waitUntilReady();
+    if (!this.stalledStarted) {
+      this.stalledStarted = true;
+      await this.worker.startStalledCheckTimer();
+    }
+  }
+
+  /** Take the next job. With `block`, waits up to about a second for one. */
+  async next(token: string, block: boolean): Promise<HeldJob | undefined> {
+    const job = (await this.worker.getNextJob(token, { block })) as Job<WatchMessage> | undefined;
+    if (!job) return undefined;
+    this.fetched++;
+    const numeric = job.id !== undefined && /^\d+$/.test(job.id) ? Number(job.id) : Number.NaN;
+    return { job, token, seq: Number.isSafeInteger(numeric) ? numeric : this.fetched };
+  }
+
+  /** Extend the locks of held jobs; returns the ids whose lock was already lost. */
+  async extend(held: readonly HeldJob[]): Promise<string[]> {
+    if (held.length === 0) return [];
+    return this.worker.extendJobLocks(
+      held.map((h) => h.job.id ?? ""),
+      held.map((h) => h.token),
+      this.opts.jobLockMs,
+    );
+  }
+
+  /** Complete held jobs (their content is on the branch). Returns how many could not be completed. */
+  async ack(held: readonly HeldJob[]): Promise<number> {
+    let failed = 0;
+    const chunk = 256;
+    for (let i = 0; i < held.length; i += chunk) {
+      const results = await Promise.allSettled(
+        held.slice(i, i + chunk).map((h) => h.job.moveToCompleted("committed", h.token, false)),
+      );
+      for (const r of results) {
+        if (r.status === "rejected") {
+          failed++;
+          // The lock was lost (e.g. a long pause): the job will come back and be found already committed.
+          this.opts.logger.warn(
+            { err: r.reason as unknown },
+            "could not acknowledge a committed job; it will be replayed as a no-op",
+          );
+        }
+      }
+    }
+    return failed;
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close(true);
+  }
+}

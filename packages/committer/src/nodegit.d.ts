@@ -1,0 +1,100 @@
+// Minimal local typings for the parts of nodegit 0.28.0-alpha.36 the committer uses.
+// @types/nodegit targets 0.27 and does not describe the raw-odb calls we rely on.
+declare module "nodegit" {
+  namespace NodeGit {
+    class Oid {
+      static fromString(hex: string): Oid;
+      tostrS(): string;
+      iszero(): number;
+    }
+    class OdbObjectData {
+      toBuffer(size: number): Buffer;
+    }
+    class OdbObject {
+      data(): OdbObjectData;
+      size(): number;
+      type(): number;
+      free(): void;
+    }
+    class Odb {
+      read(id: Oid): Promise<OdbObject>;
+      write(data: Buffer, len: number, type: number): Promise<Oid>;
+    }
+    class Reference {
+      static create(
+        repo: Repository,
+        name: string,
+        id: Oid,
+        force: number,
+        logMessage: string,
+      ): Promise<Reference>;
+      static createMatching(
+        repo: Repository,
+        name: string,
+        id: Oid,
+        force: number,
+        currentId: Oid,
+        logMessage: string,
+      ): Promise<Reference>;
+      static nameToId(repo: Repository, name: string): Promise<Oid>;
+      target(): Oid;
+    }
+    class Repository {
+      static init(path: string, isBare: number): Promise<Repository>;
+      static openBare(path: string): Promise<Repository>;
+      static open(path: string): Promise<Repository>;
+      odb(): Promise<Odb>;
+      isBare(): number;
+      setHead(refname: string): Promise<number>;
+      path(): string;
+      cleanup(): void;
+      free(): void;
+    }
+    class Graph {
+      static descendantOf(repo: Repository, commit: Oid, ancestor: Oid): Promise<number>;
+    }
+    class Credential {
+      static sshKeyNew(
+        username: string,
+        publicKey: string,
+        privateKey: string,
+        passphrase: string,
+      ): Credential;
+      static userpassPlaintextNew(username: string, password: string): Credential;
+      static usernameNew(username: string): Credential;
+    }
+    class Cert {
+      certType: number;
+    }
+    class CertHostkey {
+      hostkey?: () => Buffer | string;
+    }
+    interface RemoteCallbacks {
+      credentials?: (
+        url: string,
+        userName: string | null,
+        allowedTypes: number,
+      ) => Credential | Promise<Credential>;
+      certificateCheck?: (cert: Cert, host: string) => number;
+      pushUpdateReference?: (refname: string, status: string | null) => number | undefined;
+    }
+    interface PushOptions {
+      callbacks?: RemoteCallbacks;
+    }
+    class RemoteHead {
+      name(): string;
+      oid(): Oid;
+    }
+    class Remote {
+      static createAnonymous(repo: Repository, url: string): Promise<Remote>;
+      push(refspecs: string[], opts?: PushOptions): Promise<number>;
+      connect(direction: number, callbacks: RemoteCallbacks): Promise<number>;
+      referenceList(): Promise<RemoteHead[]>;
+      disconnect(): Promise<void>;
+    }
+    namespace Libgit2 {
+      function opts(option: number, ...values: number[]): number;
+    }
+  }
+  export default NodeGit;
+}

@@ -1,0 +1,250 @@
+import { existsSync, readFileSync } from "node:fs";
+import NodeGit from "nodegit";
+import type { Clock } from "./clock.js";
+import { PushError } from "./errors/push-error.js";
+import { RemoteDivergedError } from "./errors/remote-diverged-error.js";
+import type { GitRepo } from "./git/repo.js";
+import type { Logger } from "./logger.js";
+import type { CommitterMetrics } from "./metrics.js";
+
+export interface RemoteOptions {
+  /** `ssh://user@host:port/path`, `user@host:path`, `https://...` or a local path of a bare repo. */
+  readonly url: string;
+  /** Private key for SSH remotes. */
+  readonly sshKeyFile?: string;
+  /** @defaultValue `${sshKeyFile}.pub` */
+  readonly sshPublicKeyFile?: string;
+  /** OpenSSH known_hosts file; when set, the server's host key must be listed in it. */
+  readonly knownHostsFile?: string;
+  /** HTTPS token (sent as the password). */
+  readonly token?: string;
+  /** User name for token auth. @defaultValue "x-access-token" */
+  readonly tokenUser?: string;
+  /** Wait this long after a commit before pushing, so that bursts are pushed together. @defaultValue 1000 */
+  readonly pushIntervalMs?: number;
+  /** First retry delay after a failed push; doubles per failure. @defaultValue 1000 */
+  readonly retryBaseMs?: number;
+  /** Longest delay between retries. @defaultValue 60000 */
+  readonly retryMaxMs?: number;
+}
+
+export const PushStates = {
+  idle: "idle",
+  pushing: "pushing",
+  retrying: "retrying",
+  diverged: "diverged",
+} as const;
+export type PushState = (typeof PushStates)[keyof typeof PushStates];
+
+export interface PushStatus {
+  readonly state: PushState;
+  readonly lastPushed: string | null;
+  readonly lastError: string | undefined;
+  readonly failures: number;
+}
+
+const GIT_ENONFASTFORWARD = -11;
+const GIT_PASSTHROUGH = 1;
+const GIT_ECERTIFICATE = -17;
+const MAX_CREDENTIAL_ATTEMPTS = 3;
+
+function isDivergence(err: unknown): boolean {
+  const e = err as { errno?: number; message?: string } | undefined;
+  return (
+    e?.errno === GIT_ENONFASTFORWARD ||
+    /non-?fast-?forward|not present locally|fetch first|\bstale info\b/i.test(e?.message ?? "")
+  );
+}
+
+/** Base64 host keys listed for `host` (`host`, `[host]:port`) in an OpenSSH known_hosts file. */
+function knownKeys(file: string, host: string): Set<string> {
+  const keys = new Set<string>();
+  for (const line of readFileSync(file, "utf8").split("\n")) {
+    const parts = line.trim().split(/\s+/);
+    if (parts.length < 3 || line.trim().startsWith("#")) continue;
+    const [hosts, , key] = parts as [string, string, string];
+    if (hosts.split(",").includes(host)) keys.add(key);
+  }
+  return keys;
+}
+
+function urlHost(url: string): string | undefined {
+  const m =
+    /^ssh:\/\/(?:[^@/]+@)?([^/:]+)(?::(\d+))?\//.exec(url) ?? /^(?:[^@/]+@)?([^/:]+):(?!\d)/.exec(url);
+  if (!m?.[1]) return undefined;
+  return m[2] && m[2] !== "22" ? `[${m[1]}]:${m[2]}` : m[1];
+}
+
+/**
+ * Pushes the branch to the remote after commits, coalesced; retries with backoff while commits
+ * accumulate locally; never forces. A diverged remote stops pushing (loudly) and keeps local history.
+ */
+export class Pusher {
+  private wake: (() => void) | undefined;
+  private pending = false;
+  private state: PushState = PushStates.idle;
+  private lastPushed: string | null = null;
+  private lastError: string | undefined;
+  private failures = 0;
+  private readonly intervalMs: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+
+  constructor(
+    private readonly repo: GitRepo,
+    private readonly remote: RemoteOptions,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly metrics: CommitterMetrics,
+  ) {
+    this.intervalMs = remote.pushIntervalMs ?? 1000;
+    this.retryBaseMs = remote.retryBaseMs ?? 1000;
+    this.retryMaxMs = remote.retryMaxMs ?? 60000;
+  }
+
+  status(): PushStatus {
+    return {
+      state: this.state,
+      lastPushed: this.lastPushed,
+      lastError: this.lastError,
+      failures: this.failures,
+    };
+  }
+
+  /** A commit landed: push soon. */
+  notify(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  /** Push loop; returns when `signal` aborts or the remote diverged. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.pending = true; // push whatever an earlier run left unpushed
+    while (!signal.aborted && this.state !== PushStates.diverged) {
+      if (!this.pending) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          signal.addEventListener("abort", () => resolve(), { once: true });
+        });
+        this.wake = undefined;
+        if (signal.aborted) return;
+        await this.clock.sleep(this.intervalMs, signal);
+      }
+      this.pending = false;
+      await this.pushWithRetry(signal);
+    }
+  }
+
+  /** One last attempt (at shutdown), bounded by the caller's timeout. Never throws. */
+  async flush(): Promise<void> {
+    if (this.state === PushStates.diverged) return;
+    try {
+      await this.pushOnce();
+    } catch (err) {
+      this.record(err);
+    }
+  }
+
+  private async pushWithRetry(signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await this.pushOnce();
+        return;
+      } catch (err) {
+        this.record(err);
+        if (this.state === PushStates.diverged) return;
+        const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt, 20));
+        this.state = PushStates.retrying;
+        await this.clock.sleep(delay, signal);
+      }
+    }
+  }
+
+  private record(err: unknown): void {
+    this.failures++;
+    this.lastError = err instanceof Error ? err.message : String(err);
+    if (err instanceof RemoteDivergedError) {
+      this.state = PushStates.diverged;
+      this.metrics.pushes.inc({ result: "diverged" });
+      this.metrics.remoteDiverged.set(1);
+      this.logger.error(
+        { err, remote: this.remote.url, branch: this.repo.branch },
+        "REMOTE HAS DIVERGED: pushing stopped, local history kept; reconcile the remote by hand (shiplog never force-pushes)",
+      );
+      return;
+    }
+    this.metrics.pushes.inc({ result: "error" });
+    this.logger.warn({ err, remote: this.remote.url, failures: this.failures }, "push failed; will retry");
+  }
+
+  /** Push the branch once. Throws RemoteDivergedError or PushError. */
+  async pushOnce(): Promise<"pushed" | "up-to-date"> {
+    const head = await this.repo.head();
+    if (head === null || head === this.lastPushed) return "up-to-date";
+    this.state = PushStates.pushing;
+    let rejected: string | undefined;
+    try {
+      const remote = await NodeGit.Remote.createAnonymous(this.repo.native, this.remote.url);
+      await remote.push([`${this.repo.refName}:${this.repo.refName}`], {
+        callbacks: {
+          credentials: this.credentials(),
+          certificateCheck: (cert, host) => this.checkCertificate(cert, host),
+          pushUpdateReference: (_ref, status) => {
+            if (status) rejected = status;
+            return 0;
+          },
+        },
+      });
+    } catch (cause) {
+      if (isDivergence(cause)) throw new RemoteDivergedError(this.remote.url, this.repo.branch, { cause });
+      throw new PushError(this.remote.url, { cause });
+    }
+    if (rejected !== undefined) {
+      const cause = new Error(`remote rejected ${this.repo.refName}: ${rejected}`);
+      if (isDivergence(cause)) throw new RemoteDivergedError(this.remote.url, this.repo.branch, { cause });
+      throw new PushError(this.remote.url, { cause });
+    }
+    this.lastPushed = head;
+    this.state = PushStates.idle;
+    this.metrics.pushes.inc({ result: "ok" });
+    this.logger.debug({ remote: this.remote.url, head }, "pushed");
+    return "pushed";
+  }
+
+  private credentials(): (url: string, user: string | null, allowed: number) => NodeGit.Credential {
+    let attempts = 0;
+    return (_url, user) => {
+      // libgit2 asks again after a rejected credential; give up instead of looping forever.
+      if (++attempts > MAX_CREDENTIAL_ATTEMPTS) throw new Error("remote rejected our credentials");
+      if (this.remote.sshKeyFile) {
+        const pub = this.remote.sshPublicKeyFile ?? `${this.remote.sshKeyFile}.pub`;
+        return NodeGit.Credential.sshKeyNew(
+          user ?? "git",
+          existsSync(pub) ? pub : "",
+          this.remote.sshKeyFile,
+          "",
+        );
+      }
+      if (this.remote.token) {
+        return NodeGit.Credential.userpassPlaintextNew(
+          this.remote.tokenUser ?? "x-access-token",
+          this.remote.token,
+        );
+      }
+      throw new Error("remote asked for credentials but neither remote.sshKeyFile nor remote.token is set");
+    };
+  }
+
+  private checkCertificate(cert: NodeGit.Cert, host: string): number {
+    if (!this.remote.knownHostsFile) return GIT_PASSTHROUGH;
+    const lookup = urlHost(this.remote.url) ?? host;
+    const raw = (cert as unknown as NodeGit.CertHostkey).hostkey?.();
+    const presented = raw === undefined ? undefined : Buffer.isBuffer(raw) ? raw.toString("base64") : raw;
+    if (presented !== undefined && knownKeys(this.remote.knownHostsFile, lookup).has(presented)) return 0;
+    this.logger.error(
+      { host: lookup, knownHostsFile: this.remote.knownHostsFile },
+      "SSH host key not in known_hosts",
+    );
+    return GIT_ECERTIFICATE;
+  }
+}

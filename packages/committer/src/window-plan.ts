@@ -1,0 +1,152 @@
+import type { ChangeMessage, SyncMessage, WatchMessage } from "@shiplog/core";
+import { typeDirOf } from "@shiplog/core";
+import { baseOf, dirOf, invalidPathReason, joinPath } from "./git/paths.js";
+
+/** One queue message inside a window, in queue order (`seq`). */
+export interface WindowItem {
+  readonly seq: number;
+  readonly message: WatchMessage;
+}
+
+/** The last state of one path after a window's events were applied in order. */
+export interface CollapsedChange {
+  readonly path: string;
+  /** Last change message for this path; undefined when the only event was a reconcile deletion. */
+  readonly last: ChangeMessage | undefined;
+  /** The file should not exist after the window. */
+  readonly deleted: boolean;
+  /** Deleted because a sync showed it vanished while nobody watched. */
+  readonly vanished: boolean;
+  /** How many events for this path the window held. */
+  readonly updates: number;
+  /** Queue order of the first event for this path. */
+  readonly firstSeq: number;
+  /** Type id, from the message or (for vanished files) the sync message. */
+  readonly type: string;
+}
+
+export interface SkippedMessage {
+  readonly seq: number;
+  readonly reason: string;
+}
+
+export interface WindowPlan {
+  readonly changes: CollapsedChange[];
+  readonly skipped: SkippedMessage[];
+  /** Earliest and latest `observedAt` of the window's messages, ISO-8601. */
+  readonly firstObserved: string | undefined;
+  readonly lastObserved: string | undefined;
+}
+
+/** What planning needs to know about the committed tree. */
+export interface TreeListing {
+  fileNames(dir: string): Promise<string[]>;
+  dirNames(dir: string): Promise<string[]>;
+}
+
+interface Pending {
+  last: ChangeMessage | undefined;
+  deleted: boolean;
+  vanished: boolean;
+  updates: number;
+  firstSeq: number;
+  type: string;
+}
+
+/** Directories that hold files of a synced type: one per namespace in scope, or the cluster dir. */
+async function typeDirs(sync: SyncMessage, tree: TreeListing): Promise<string[]> {
+  if (!sync.namespaced) return [typeDirOf("", sync.type)];
+  if (sync.namespaces) return sync.namespaces.map((ns) => typeDirOf(ns, sync.type));
+  const typeSegment = baseOf(typeDirOf("", sync.type));
+  const clusterDir = dirOf(typeDirOf("", sync.type));
+  const namespaceDirs = (await tree.dirNames("")).filter((d) => d !== clusterDir);
+  return namespaceDirs.map((ns) => joinPath(ns, typeSegment));
+}
+
+function messageProblem(m: WatchMessage): string | undefined {
+  if (typeof m !== "object" || m === null) return "message is not an object";
+  if (m.kind === "sync") {
+    if (typeof m.type !== "string" || m.type === "") return "sync.type missing";
+    if (!Array.isArray(m.paths)) return "sync.paths is not an array";
+    return undefined;
+  }
+  if (m.kind !== "change") return `unknown message kind ${String((m as { kind?: unknown }).kind)}`;
+  if (typeof m.path !== "string") return "change.path missing";
+  const bad = invalidPathReason(m.path);
+  if (bad) return `change.path ${JSON.stringify(m.path)}: ${bad}`;
+  if (m.op !== "deleted" && typeof m.content !== "string") return `change.content missing for op ${m.op}`;
+  return undefined;
+}
+
+/**
+ * Apply a window's messages in queue order and collapse them to the last state per path. A sync
+ * message deletes files of its type that are neither in its key set nor (re)created later in the window.
+ */
+export async function planWindow(items: readonly WindowItem[], tree: TreeListing): Promise<WindowPlan> {
+  const sorted = [...items].sort((a, b) => a.seq - b.seq);
+  const pending = new Map<string, Pending>();
+  const skipped: SkippedMessage[] = [];
+  let firstObserved: string | undefined;
+  let lastObserved: string | undefined;
+  for (const { seq, message } of sorted) {
+    const problem = messageProblem(message);
+    if (problem) {
+      skipped.push({ seq, reason: problem });
+      continue;
+    }
+    if (typeof message.observedAt === "string") {
+      if (firstObserved === undefined || message.observedAt < firstObserved)
+        firstObserved = message.observedAt;
+      if (lastObserved === undefined || message.observedAt > lastObserved) lastObserved = message.observedAt;
+    }
+    if (message.kind === "change") {
+      const p = pending.get(message.path);
+      const deleted = message.op === "deleted";
+      if (p) {
+        p.last = message;
+        p.deleted = deleted;
+        p.vanished = false;
+        p.updates++;
+        p.type = message.type;
+      } else {
+        pending.set(message.path, {
+          last: message,
+          deleted,
+          vanished: false,
+          updates: 1,
+          firstSeq: seq,
+          type: message.type,
+        });
+      }
+      continue;
+    }
+    const keep = new Set(message.paths);
+    for (const dir of await typeDirs(message, tree)) {
+      const files = (await tree.fileNames(dir)).filter((n) => n.endsWith(".yaml"));
+      const present = new Set(files.map((n) => joinPath(dir, n)));
+      for (const [path, p] of pending) if (dirOf(path) === dir && !p.deleted) present.add(path);
+      for (const path of present) {
+        if (keep.has(path)) continue;
+        const p = pending.get(path);
+        if (p?.deleted) continue;
+        if (p) {
+          p.deleted = true;
+          p.vanished = true;
+          p.updates++;
+        } else {
+          pending.set(path, {
+            last: undefined,
+            deleted: true,
+            vanished: true,
+            updates: 1,
+            firstSeq: seq,
+            type: message.type,
+          });
+        }
+      }
+    }
+  }
+  const changes = [...pending].map(([path, p]) => ({ path, ...p }));
+  changes.sort((a, b) => a.firstSeq - b.firstSeq);
+  return { changes, skipped, firstObserved, lastObserved };
+}

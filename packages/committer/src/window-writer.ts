@@ -1,0 +1,189 @@
+import type { Author, ChangeOp, PublishedChange } from "@shiplog/core";
+import { parsePath, sameContent, summarizeChange, unifiedDiff } from "@shiplog/core";
+import type { AttributionSource } from "./attribution.js";
+import { commitMessage, commitSubject } from "./commit-message.js";
+import type { MessageChange } from "./commit-message.js";
+import { ObjectTypes } from "./git/object-types.js";
+import type { GitRepo } from "./git/repo.js";
+import type { TreeStore } from "./git/tree-store.js";
+import type { CollapsedChange, WindowPlan } from "./window-plan.js";
+
+/** A commit written (not yet on the branch: the caller moves the ref once for the whole window). */
+export interface WrittenCommit {
+  readonly sha: string;
+  readonly author: Author;
+  readonly subject: string;
+  readonly committedAt: string;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly changes: PublishedChange[];
+}
+
+export interface WindowWriteResult {
+  readonly commits: WrittenCommit[];
+  /** Head after the window (unchanged if nothing differed from the tree). */
+  readonly head: string | null;
+  /** Changes that turned out identical to what is committed (replays, relists). */
+  readonly unchanged: number;
+}
+
+export interface WindowWriterOptions {
+  readonly cluster: string;
+  readonly committer: { readonly name: string; readonly email: string };
+  readonly shiplog: Author;
+  readonly attribution: AttributionSource;
+  readonly diffMaxLines: number;
+  readonly now: () => number;
+}
+
+interface Effective {
+  readonly change: CollapsedChange;
+  readonly op: ChangeOp;
+  readonly blob: string | null;
+  readonly published: PublishedChange;
+  readonly message: MessageChange;
+  readonly author: Author;
+  readonly eventTimeMs: number;
+}
+
+const CHUNK = 64;
+
+async function mapChunked<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += CHUNK)
+    out.push(...(await Promise.all(items.slice(i, i + CHUNK).map(fn))));
+  return out;
+}
+
+function eventTime(c: CollapsedChange, fallback: number): number {
+  const t = Date.parse(c.last?.changedAt ?? c.last?.observedAt ?? "");
+  return Number.isFinite(t) ? t : fallback;
+}
+
+/**
+ * Turns a planned window into commits: one per author, ordered by each author's first event. Writes
+ * blobs, trees (through the TreeStore, which adopts each commit's tree) and commit objects; does not
+ * move the branch.
+ */
+export class WindowWriter {
+  constructor(
+    private readonly repo: GitRepo,
+    private readonly tree: TreeStore,
+    private readonly opts: WindowWriterOptions,
+  ) {}
+
+  async write(plan: WindowPlan, head: string | null): Promise<WindowWriteResult> {
+    const now = this.opts.now();
+    const effective = (await mapChunked(plan.changes, (c) => this.evaluate(c, now))).filter(
+      (e): e is Effective => e !== undefined,
+    );
+    const unchanged = plan.changes.length - effective.length;
+    if (effective.length === 0) return { commits: [], head, unchanged };
+
+    const groups = new Map<string, Effective[]>();
+    for (const e of effective) {
+      const key = `${e.author.name}\0${e.author.email}`;
+      const g = groups.get(key);
+      if (g) g.push(e);
+      else groups.set(key, [e]);
+    }
+    const ordered = [...groups.values()].sort(
+      (a, b) => (a[0]?.change.firstSeq ?? 0) - (b[0]?.change.firstSeq ?? 0),
+    );
+    const windowStart = plan.firstObserved ?? new Date(now).toISOString();
+    const windowEnd = plan.lastObserved ?? new Date(now).toISOString();
+    const commits: WrittenCommit[] = [];
+    let parent = head;
+    for (const group of ordered) {
+      const first = group[0];
+      if (!first) continue;
+      const staged = await this.tree.stage(new Map(group.map((e) => [e.change.path, e.blob])));
+      const messages = group.map((e) => e.message);
+      const message = commitMessage(messages, { cluster: this.opts.cluster, windowStart, windowEnd });
+      const committedAt = this.opts.now();
+      const sha = await this.repo.writeCommit({
+        tree: staged.rootOid,
+        parents: parent === null ? [] : [parent],
+        author: {
+          name: first.author.name,
+          email: first.author.email,
+          timeMs: Math.max(...group.map((e) => e.eventTimeMs)),
+        },
+        committer: { ...this.opts.committer, timeMs: committedAt },
+        message,
+      });
+      this.tree.adopt(staged);
+      parent = sha;
+      commits.push({
+        sha,
+        author: first.author,
+        subject: commitSubject(messages),
+        committedAt: new Date(committedAt).toISOString(),
+        windowStart,
+        windowEnd,
+        changes: group.map((e) => e.published),
+      });
+    }
+    return { commits, head: parent, unchanged };
+  }
+
+  /** Compare one collapsed change with the committed tree; undefined if it changes nothing. */
+  private async evaluate(change: CollapsedChange, now: number): Promise<Effective | undefined> {
+    const prevOid = await this.tree.fileOid(change.path);
+    const prevText =
+      prevOid === undefined ? undefined : (await this.repo.objects.read(prevOid)).toString("utf8");
+    let op: ChangeOp;
+    let blob: string | null;
+    let nextText: string | undefined;
+    if (change.deleted) {
+      if (prevOid === undefined) return undefined;
+      op = "delete";
+      blob = null;
+    } else {
+      nextText = change.last?.content ?? "";
+      if (prevText !== undefined && (prevText === nextText || sameContent(prevText, nextText)))
+        return undefined;
+      blob = await this.repo.objects.write(ObjectTypes.blob, Buffer.from(nextText, "utf8"));
+      if (blob === prevOid) return undefined;
+      op = prevOid === undefined ? "create" : "update";
+    }
+    const where = parsePath(change.path);
+    const namespace = where?.namespace ?? change.last?.key.namespace ?? "";
+    const name = where?.name ?? change.last?.key.name ?? change.path;
+    const type = where?.type ?? change.type;
+    const summary = change.vanished
+      ? "vanished while not watched"
+      : summarizeChange(prevText, nextText).summary;
+    // unifiedDiff compares the redacted diff views: never ciphertext or plaintext secret values.
+    const diff = unifiedDiff(prevText ?? "", nextText ?? "", change.path, {
+      maxLines: this.opts.diffMaxLines,
+    });
+    const author =
+      change.vanished || change.last === undefined
+        ? this.opts.shiplog
+        : await this.opts.attribution.authorFor(change.last);
+    const labels = change.last?.labels;
+    const published: PublishedChange = {
+      op,
+      type,
+      kind: change.last?.key.kind ?? "",
+      namespace,
+      name,
+      path: change.path,
+      ...(labels ? { labels } : {}),
+      summary,
+      updates: change.updates,
+      diff,
+      ...(change.vanished ? { vanished: true } : {}),
+    };
+    return {
+      change,
+      op,
+      blob,
+      published,
+      message: { op, type, namespace, name, updates: change.updates, summary, vanished: change.vanished },
+      author,
+      eventTimeMs: eventTime(change, now),
+    };
+  }
+}
