@@ -73,12 +73,22 @@ build() { # build NAME VERSION DIR PKG LDFLAGS
     ln -sfn "$name-$version" "$BIN/$name"
     return 0
   fi
+  # Two builds of one tool at once (parallel test runs) must not share the .tmp file.
+  local lockfd
+  exec {lockfd}>"$BIN/.$name-$version.lock"
+  flock "$lockfd"
+  if [ -x "$out" ]; then
+    ln -sfn "$name-$version" "$BIN/$name"
+    exec {lockfd}>&-
+    return 0
+  fi
   echo "build-tools: building $name $version (first time only; cached in $BIN)" >&2
   local start=$SECONDS
   (cd "$dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$out.tmp" "$pkg") \
     || die "building $name $version failed (see the go output above); check that the Go module proxy is reachable (go env GOPROXY)"
   mv "$out.tmp" "$out"
   ln -sfn "$name-$version" "$BIN/$name"
+  exec {lockfd}>&-
   echo "build-tools: built $name in $((SECONDS - start))s" >&2
 }
 
