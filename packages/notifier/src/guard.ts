@@ -5,10 +5,19 @@
  * not a fingerprint (or plainly harmless metadata) is replaced by a marker, and the count is reported.
  */
 import type { PublishedChange, PublishedCommit } from "@shiplog/core";
+import { FINGERPRINT_PREFIX, OMITTED_VALUE } from "@shiplog/core";
 
 export const WITHHELD = "‹withheld›";
 
-const FINGERPRINT = /^["']?shiplog:[a-z0-9-]+:[A-Za-z0-9+/=_-]{8,}["']?$/;
+const FINGERPRINT = new RegExp(
+  `^["']?(${escapeRe(FINGERPRINT_PREFIX)}[0-9a-f]{16,64}|${escapeRe(OMITTED_VALUE)})["']?$`,
+);
+/** The short form core's summaries use for a fingerprint: `hmac:1a2b3c4d`. */
+const SHORT_FINGERPRINT = /^hmac:[0-9a-f]{4,64}$/;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
 /** Values that cannot carry a secret. */
 const HARMLESS = /^(|\{\}|\[\]|null|~|true|false|["']{2})$/;
 /** Top-level fields of a Secret whose values are shown as they are. */
@@ -48,6 +57,17 @@ function guardYamlLine(text: string, st: DiffState): { text: string; withheld: b
       st.top = key;
       st.sub = undefined;
       if (PLAIN_TOP.has(key) || safeValue(value)) return { text, withheld: false };
+    } else if (
+      st.top === undefined &&
+      indent === 2 &&
+      value === "" &&
+      (key === "labels" || key === "annotations")
+    ) {
+      // A hunk that starts inside metadata: Secret data values are scalars, so an indented key opening a
+      // map named labels/annotations can only be metadata's.
+      st.top = "metadata";
+      st.sub = key;
+      return { text, withheld: false };
     } else if (st.top === "metadata") {
       if (indent === 2) {
         st.sub = key;
@@ -88,7 +108,7 @@ export function guardSecretDiff(diff: string): { diff: string; withheld: number 
       const range = /^@@ [^@]* @@/.exec(line);
       return range ? range[0] : "@@";
     }
-    if (line.startsWith("\\")) return line;
+    if (line.startsWith("\\") || /^… \d+ more lines$/.test(line)) return line;
     const prefix = line[0];
     if (prefix === " " || prefix === "+" || prefix === "-") {
       const g = guardYamlLine(line.slice(1), st);
@@ -102,24 +122,44 @@ export function guardSecretDiff(diff: string): { diff: string; withheld: number 
   return { diff: out.join("\n"), withheld };
 }
 
+/** Summary values that cannot carry a secret: fingerprints and core's placeholders for structures. */
+function safeSummaryValue(v: string): boolean {
+  const t = v.trim();
+  return safeValue(t) || SHORT_FINGERPRINT.test(t) || t === "{…}" || /^\[\d+ items\]$/.test(t);
+}
+
+const PLAIN_SUMMARY_PATH = /^metadata\.(labels|name|namespace)(\.|$)/;
+const PLAIN_SUMMARY_PART = /^(created|deleted|no field changes|\d+ field changes|\(\+\d+ more\))$/;
+
+function guardSummaryPart(part: string): string | undefined {
+  if (PLAIN_SUMMARY_PART.test(part) || /^-\S+$/.test(part)) return undefined;
+  const add = /^\+([^=\s]+)=(.*)$/s.exec(part);
+  if (add) {
+    const path = add[1] ?? "";
+    if (PLAIN_SUMMARY_PATH.test(path) || safeSummaryValue(add[2] ?? "")) return undefined;
+    return `+${path}=${WITHHELD}`;
+  }
+  const rep = /^(\S+) (.*)$/s.exec(part);
+  if (rep) {
+    const path = rep[1] ?? "";
+    if (PLAIN_SUMMARY_PATH.test(path) || (rep[2] ?? "").split("→").every(safeSummaryValue)) return undefined;
+    return `${path} changed (${WITHHELD})`;
+  }
+  return WITHHELD;
+}
+
 /**
- * Guard a Secret's field summary, e.g. `data.password shiplog:hmac-sha256:ab→shiplog:hmac-sha256:cd;
- * metadata.labels.app a→b`. Parts whose values are not fingerprints keep their path but lose the value.
+ * Guard a Secret's field summary in core's format (`data.password hmac:1a2b3c4d→hmac:5e6f7a8b;
+ * +data.token=hmac:…; -data.old; (+3 more)`). Parts whose values are not fingerprints keep their
+ * path but lose the value; parts of an unknown shape are withheld whole.
  */
 export function guardSecretSummary(summary: string): { summary: string; withheld: number } {
   let withheld = 0;
   const parts = summary.split("; ").map((part) => {
-    const space = part.indexOf(" ");
-    if (space < 0) return part;
-    const path = part.slice(0, space);
-    const rest = part.slice(space + 1);
-    if (/^metadata\.(labels|name|namespace)\b/.test(path)) return part;
-    const tokens = rest.split(/\s*(?:→|->)\s*|\s+/).filter((t) => t !== "");
-    const words =
-      /^(\(?(added|removed|changed|created|deleted|set|unset|none|empty)\)?|∅|[-+~]|\(\d+ keys?\)|\d+ keys?)$/;
-    if (tokens.every((t) => words.test(t) || safeValue(t))) return part;
+    const guarded = guardSummaryPart(part);
+    if (guarded === undefined) return part;
     withheld++;
-    return `${path} changed (${WITHHELD})`;
+    return guarded;
   });
   return { summary: parts.join("; "), withheld };
 }
