@@ -20,6 +20,8 @@ export type CanonicalResult =
     };
 
 export interface Canonicalizer {
-  /** May return a Promise (encrypt mode). */
+  /** Synchronous canonicalization (core's throws for a Secret in encrypt mode); may also return a Promise. */
   canonicalize(type: ResourceType, obj: KubeObject): CanonicalResult | Promise<CanonicalResult>;
+  /** Used instead of `canonicalize` when present (core's: works in every mode, including encrypt). */
+  canonicalizeAsync?(type: ResourceType, obj: KubeObject): Promise<CanonicalResult>;
 }

@@ -348,7 +348,10 @@ export class Reflector {
     }
     let res;
     try {
-      res = await this.#d.canonicalizer.canonicalize(this.type, obj);
+      const c = this.#d.canonicalizer;
+      res = await (c.canonicalizeAsync
+        ? c.canonicalizeAsync(this.type, obj)
+        : c.canonicalize(this.type, obj));
     } catch (err) {
       const e = new CanonicalizeError(this.id, key, { cause: err });
       this.#d.metrics.errors.inc({ type: this.id, kind: "canonicalize" });
