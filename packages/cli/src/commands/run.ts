@@ -1,0 +1,70 @@
+import { Command } from "commander";
+import { parseDuration } from "@shiplog/core";
+import { CliError, ExitCodes } from "../cli-error.js";
+import type { CliIo } from "../cli-io.js";
+import { prepare } from "../runtime/context.js";
+import { loadNative } from "../runtime/lazy.js";
+import type { Stages } from "../runtime/serve.js";
+import { globalsOf } from "./global-options.js";
+
+interface ServeFlags {
+  listen?: string;
+  quietPeriod?: string;
+  shutdownTimeout: string;
+}
+
+const DESCRIPTIONS: Record<string, string> = {
+  run: "record the cluster: watcher + committer + notifier in one process (the default deployment)",
+  watch: "run only the watcher: list/watch every type and queue changes in Redis",
+  commit: "run only the committer: queue -> change windows -> Git commits (-> push)",
+  notify: "run only the notifier: committed changes -> chat",
+};
+
+/** `run`, `watch`, `commit` and `notify`: the long-running commands, differing only in their stages. */
+export function serveCommand(
+  io: CliIo,
+  name: "run" | "watch" | "commit" | "notify",
+  stages: Stages,
+): Command {
+  const cmd = new Command(name)
+    .description(DESCRIPTIONS[name] ?? name)
+    .option("--listen <host:port>", "serve /metrics, /healthz and /readyz here (server.listen)")
+    .option("--shutdown-timeout <duration>", "on SIGTERM, give up after this long", "30s");
+  if (stages.committer)
+    cmd.option(
+      "--quiet-period <duration>",
+      "close a change window after this long without events (committer.quietPeriod)",
+    );
+  cmd.addHelpText(
+    "after",
+    `\nStops on SIGTERM/SIGINT: ${stages.committer ? "the open window is committed and acknowledged, " : ""}then exits 0.\nExamples:\n  shiplog ${name} --context my-cluster\n  shiplog ${name} --config /etc/shiplog/config.yaml -n team-a`,
+  );
+  return cmd.action(async (flags: ServeFlags, c: Command) => {
+    const extra: Array<readonly [string, unknown, string]> = [];
+    if (flags.listen !== undefined) extra.push(["server.listen", flags.listen, "--listen"]);
+    if (flags.quietPeriod !== undefined)
+      extra.push(["committer.quietPeriod", flags.quietPeriod, "--quiet-period"]);
+    let shutdownTimeoutMs: number;
+    try {
+      shutdownTimeoutMs = parseDuration(flags.shutdownTimeout, "--shutdown-timeout");
+    } catch (err) {
+      throw new CliError(
+        `--shutdown-timeout: ${err instanceof Error ? err.message : String(err)}`,
+        ExitCodes.config,
+        { cause: err },
+      );
+    }
+    const { serve } = await loadNative("the pipeline", () => import("../runtime/serve.js"));
+    const ctx = await prepare(
+      globalsOf(c),
+      io,
+      { kube: stages.watcher, redis: true, canonicalizer: stages.watcher },
+      { namespaceFilter: true, extra },
+    );
+    await serve(ctx, io, stages, { shutdownTimeoutMs });
+  });
+}
+
+export function runCommand(io: CliIo): Command {
+  return serveCommand(io, "run", { watcher: true, committer: true, notifier: true });
+}

@@ -1,0 +1,116 @@
+/**
+ * What every pipeline command sets up first, in this order, failing with one line at the first
+ * problem: config (once), logger, kubeconfig, apiserver + RBAC pre-flight, Redis, the fingerprint key.
+ */
+import type { KubeConfig } from "@kubernetes/client-node";
+import { createCanonicalizer, type ShiplogConfig } from "@shiplog/core";
+import type { Canonicalizer } from "@shiplog/watcher";
+import { CliError, ExitCodes } from "../cli-error.js";
+import type { CliIo } from "../cli-io.js";
+import type { GlobalOptions } from "../commands/global-options.js";
+import { resolveHmacKey } from "../config/hmac-key.js";
+import { loadConfig, type LoadConfigOptions, type LoadedConfig } from "../config/load-config.js";
+import { loadKubeConfig } from "./kube.js";
+import { createLogger, type Logger } from "./logger.js";
+import { checkAccess, type AccessReport } from "./preflight.js";
+import { checkRedis, maskUrl } from "./redis-check.js";
+import { redisConnectionOptions } from "./redis-connection.js";
+import type { RedisOptions } from "bullmq";
+
+export interface Needs {
+  kube?: boolean;
+  redis?: boolean;
+  canonicalizer?: boolean;
+}
+
+export interface RuntimeContext {
+  loaded: LoadedConfig;
+  config: ShiplogConfig;
+  logger: Logger;
+  /** Cluster name: `cluster.name`, else the kube context's name. */
+  cluster: string;
+  kc?: KubeConfig;
+  access?: AccessReport;
+  connection: RedisOptions;
+  canonicalizer?: Canonicalizer;
+}
+
+export async function prepare(
+  g: GlobalOptions,
+  io: CliIo,
+  needs: Needs,
+  configOpts: LoadConfigOptions = {},
+): Promise<RuntimeContext> {
+  const loaded = loadConfig(g, io, configOpts);
+  const config = loaded.config;
+  let logger: Logger;
+  try {
+    logger = createLogger({ level: config.log.level });
+  } catch (err) {
+    throw new CliError(
+      `invalid config: ${err instanceof Error ? err.message : String(err)}`,
+      ExitCodes.config,
+      { cause: err },
+    );
+  }
+  let kc: KubeConfig | undefined;
+  let access: AccessReport | undefined;
+  if (needs.kube === true) {
+    kc = loadKubeConfig(config.kubernetes, io.env);
+    access = await checkAccess(kc, config);
+    if (access.denied.length > 0) {
+      logger.warn(
+        { types: access.denied.map((d) => d.type), count: access.denied.length },
+        "the kubeconfig user may not list/watch some types; they are not recorded (shiplog doctor shows how to fix)",
+      );
+    }
+  }
+  if (needs.redis === true) {
+    await checkRedis(config.redis.url);
+    logger.debug({ redis: maskUrl(config.redis.url), prefix: config.redis.prefix }, "redis reachable");
+  }
+  const cluster = config.cluster.name !== "" ? config.cluster.name : (kc?.getCurrentContext() ?? "default");
+  const ctx: RuntimeContext = {
+    loaded,
+    config,
+    logger,
+    cluster,
+    connection: redisConnectionOptions(config.redis.url),
+    ...(kc !== undefined ? { kc } : {}),
+    ...(access !== undefined ? { access } : {}),
+  };
+  if (needs.canonicalizer === true) {
+    const key =
+      config.secrets.mode === "omit"
+        ? undefined
+        : resolveHmacKey(config, { cwd: io.cwd, env: io.env, homeDir: io.homeDir });
+    if (key?.generated === true) {
+      logger.warn(
+        { file: key.source },
+        "generated a new fingerprint key for redact mode; back it up (losing it changes every fingerprint)",
+      );
+    }
+    for (const w of key?.warnings ?? []) logger.warn({ file: key?.source }, w);
+    const c = createCanonicalizer({
+      normalize: config.normalize,
+      secrets: config.secrets,
+      ...(key !== undefined ? { hmacKey: key.key } : {}),
+      watch: { include: config.watch.include, exclude: config.watch.exclude },
+      cluster,
+    });
+    ctx.canonicalizer = { canonicalize: (type, obj) => c.canonicalizeAsync(type, obj) };
+  }
+  return ctx;
+}
+
+/** Watch selection from config plus the types the user may not list (left out rather than failing). */
+export function watchSelection(ctx: RuntimeContext): {
+  include: ShiplogConfig["watch"]["include"];
+  exclude: ShiplogConfig["watch"]["exclude"];
+} {
+  const denied = ctx.access?.denied.map((d) => d.type) ?? [];
+  return {
+    include: ctx.config.watch.include,
+    exclude: { ...ctx.config.watch.exclude, resources: [...ctx.config.watch.exclude.resources, ...denied] },
+  };
+}

@@ -1,0 +1,102 @@
+/** A plain GET of a JSON document from the apiserver (discovery), authenticated by the kubeconfig. */
+import { request as httpsRequest, type RequestOptions } from "node:https";
+import { request as httpRequest } from "node:http";
+import type { KubeConfig } from "@kubernetes/client-node";
+
+export class KubeHttpError extends Error {
+  override readonly name = "KubeHttpError";
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export async function kubeGetJson(kc: KubeConfig, path: string, timeoutMs = 15_000): Promise<unknown> {
+  const server = kc.getCurrentCluster()?.server;
+  if (server === undefined) throw new KubeHttpError("the kubeconfig has no current cluster", undefined);
+  const url = new URL(path, server);
+  const opts: RequestOptions = { method: "GET", headers: { accept: "application/json" } };
+  await kc.applyToHTTPSOptions(opts);
+  const req = url.protocol === "http:" ? httpRequest : httpsRequest;
+  return new Promise((resolve, reject) => {
+    const r = req(url, { ...opts, timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const body = Buffer.concat(chunks).toString("utf8");
+        const status = res.statusCode ?? 0;
+        if (status < 200 || status >= 300) {
+          reject(new KubeHttpError(`GET ${path}: HTTP ${status}`, status));
+          return;
+        }
+        try {
+          resolve(JSON.parse(body));
+        } catch (err) {
+          reject(new KubeHttpError(`GET ${path}: response is not JSON`, status, { cause: err }));
+        }
+      });
+      res.on("error", reject);
+    });
+    r.on("timeout", () => r.destroy(new KubeHttpError(`GET ${path}: timed out`, undefined)));
+    r.on("error", reject);
+    r.end();
+  });
+}
+
+export interface DiscoveredType {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function resourcesOf(group: string, version: string, doc: unknown): DiscoveredType[] {
+  if (!isRecord(doc) || !Array.isArray(doc["resources"])) return [];
+  const out: DiscoveredType[] = [];
+  for (const r of doc["resources"] as unknown[]) {
+    if (!isRecord(r) || typeof r["name"] !== "string" || r["name"].includes("/")) continue;
+    out.push({
+      group,
+      version,
+      resource: r["name"],
+      kind: typeof r["kind"] === "string" ? r["kind"] : "",
+      namespaced: r["namespaced"] === true,
+      verbs: Array.isArray(r["verbs"])
+        ? (r["verbs"] as unknown[]).filter((v): v is string => typeof v === "string")
+        : [],
+    });
+  }
+  return out;
+}
+
+/** Preferred version of every group's top-level resources (legacy discovery; doctor and pre-flight only). */
+export async function discoverTypes(kc: KubeConfig): Promise<{ types: DiscoveredType[]; failed: string[] }> {
+  const types = resourcesOf("", "v1", await kubeGetJson(kc, "/api/v1"));
+  const failed: string[] = [];
+  const groups = await kubeGetJson(kc, "/apis");
+  const list = isRecord(groups) && Array.isArray(groups["groups"]) ? (groups["groups"] as unknown[]) : [];
+  await Promise.all(
+    list.map(async (g) => {
+      if (!isRecord(g) || typeof g["name"] !== "string" || !isRecord(g["preferredVersion"])) return;
+      const gv = g["preferredVersion"]["groupVersion"];
+      const version = g["preferredVersion"]["version"];
+      if (typeof gv !== "string" || typeof version !== "string") return;
+      try {
+        types.push(...resourcesOf(g["name"], version, await kubeGetJson(kc, `/apis/${gv}`)));
+      } catch (err) {
+        // An aggregated API that is down: reported by the caller, the rest is still usable.
+        failed.push(`${gv} (${err instanceof Error ? err.message : String(err)})`);
+      }
+    }),
+  );
+  return { types, failed };
+}

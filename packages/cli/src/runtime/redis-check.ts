@@ -1,0 +1,39 @@
+/** Redis pre-flight: one PING with a deadline and no retries, so a wrong URL fails in seconds. */
+import { Redis } from "ioredis";
+import { CliError, ExitCodes } from "../cli-error.js";
+import { describeNetError, withTimeout } from "./kube.js";
+
+/** Redis URL with any password replaced by `***` (for messages and logs). */
+export function maskUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== "") u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+export async function checkRedis(url: string, timeoutMs = 5_000): Promise<void> {
+  const client = new Redis(url, {
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    enableOfflineQueue: false,
+  });
+  // ioredis emits 'error' events besides rejecting; the rejection below is what we report.
+  client.on("error", () => undefined);
+  try {
+    await withTimeout(client.connect(), timeoutMs, "timed out");
+    await withTimeout(client.ping(), timeoutMs, "timed out");
+  } catch (err) {
+    throw new CliError(
+      `cannot reach Redis at ${maskUrl(url)}: ${describeNetError(err)}`,
+      ExitCodes.unavailable,
+      { cause: err },
+    );
+  } finally {
+    client.disconnect();
+  }
+}
