@@ -85,6 +85,7 @@ export class RediscoveryTrigger {
     const signal = this.#abort.signal;
     const backoff = new Backoff({ random: this.#o.random });
     let rv = "";
+    let failures = 0;
     while (!signal.aborted) {
       try {
         if (rv === "") {
@@ -106,6 +107,7 @@ export class RediscoveryTrigger {
           const evRv = ev.object.metadata?.resourceVersion;
           if (typeof evRv === "string" && evRv !== "") rv = evRv;
           if (ev.type === WatchEventTypes.bookmark) continue;
+          failures = 0;
           this.#note(t, ev.object, ev.type === WatchEventTypes.deleted);
           this.#o.onTrigger(`${t.resource} ${ev.type.toLowerCase()} ${ev.object.metadata?.name ?? ""}`);
         }
@@ -116,7 +118,8 @@ export class RediscoveryTrigger {
           this.#o.onTrigger(`${t.resource} relist`);
           continue;
         }
-        this.#o.logger.warn(
+        const level = failures++ === 0 ? "warn" : "debug";
+        this.#o.logger[level](
           { type: t.resource, err },
           "rediscovery watch failed; periodic rediscovery still runs",
         );

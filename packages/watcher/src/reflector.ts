@@ -300,7 +300,10 @@ export class Reflector {
       },
       signal,
     );
+    const openedAt = this.#d.clock.now();
+    let received = 0;
     for await (const ev of events) {
+      received++;
       const out: WatchMessage[] = [];
       switch (ev.type) {
         case WatchEventTypes.error:
@@ -325,6 +328,14 @@ export class Reflector {
         this.#d.metrics.objects.set({ type: this.id }, this.#store.size);
       }
       if (this.#d.enqueuer.full) throw new QueueFull();
+    }
+    if (!signal.aborted && received === 0 && this.#d.clock.now() - openedAt < 1000) {
+      // As client-go: a watch the server ends at once with nothing in it is a failure, so we back off
+      // instead of spinning.
+      throw new TransportError(
+        `watch ${this.id}: closed by the server within a second, no events`,
+        "SHORT_WATCH",
+      );
     }
   }
 

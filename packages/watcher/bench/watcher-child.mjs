@@ -1,0 +1,83 @@
+// Child process of initial-list.mjs: runs one measured part in its own process so that its peak RSS
+// (VmHWM) is the watcher's alone. Prints JSON lines on stdout.
+//   node watcher-child.mjs baseline <kubeconfig> <namespace> <pageSize>
+//   node watcher-child.mjs watcher  <kubeconfig> <namespace> <pageSize> <redisPort> <prefix> <expectEvents>
+import { readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KubeConfig } from "@kubernetes/client-node";
+import { createCanonicalizer, defaultConfig } from "@shiplog/core";
+import { ApiClient, Watcher } from "@shiplog/watcher";
+
+const [mode, kubeconfig, namespace, pageSizeArg, redisPort, prefix, expectArg] = process.argv.slice(2);
+const pageSize = Number(pageSizeArg);
+const kc = new KubeConfig();
+kc.loadFromFile(kubeconfig);
+const TYPES = [
+  { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespaced: true },
+  { group: "", version: "v1", resource: "secrets", kind: "Secret", namespaced: true },
+];
+
+function hwmMB() {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+
+if (mode === "baseline") {
+  // Raw paginated list with no canonicalize and no enqueue: what the apiserver and JSON parsing cost.
+  const client = new ApiClient(kc);
+  const signal = new AbortController().signal;
+  const t0 = performance.now();
+  let n = 0;
+  for (const t of TYPES) {
+    let cont;
+    do {
+      const page = await client.list(
+        t,
+        { limit: pageSize, ...(cont ? { continueToken: cont } : {}) },
+        signal,
+      );
+      n += page.items.filter((o) => o.metadata?.namespace === namespace).length;
+      cont = page.continueToken;
+    } while (cont);
+  }
+  out({ phase: "baseline", objects: n, ms: performance.now() - t0, hwmMB: hwmMB() });
+  process.exit(0);
+}
+
+const cfg = defaultConfig();
+const canonicalizer = createCanonicalizer({
+  normalize: cfg.normalize,
+  secrets: cfg.secrets,
+  hmacKey: "bench-fingerprint-key-0123456789",
+  watch: cfg.watch,
+});
+const w = new Watcher({
+  kubeConfig: kc,
+  queue: { connection: { host: "127.0.0.1", port: Number(redisPort) }, prefix },
+  canonicalizer,
+  include: { resources: ["configmaps", "secrets"], namespaces: [namespace] },
+  pageSize,
+  maxBuffered: 20_000,
+});
+const t0 = performance.now();
+await w.start();
+await w.initialSyncDone();
+const objects = w.status().types.reduce((s, t) => s + t.objects, 0);
+const enq = w.metrics.enqueued.sum();
+out({ phase: "synced", objects, messages: enq, ms: performance.now() - t0, hwmMB: hwmMB() });
+
+// Sustained events: the parent now updates `expect` objects; measure from the first modified event
+// until Redis accepted all of them.
+const expect = Number(expectArg);
+let first;
+for (;;) {
+  const mods = w.metrics.enqueued.sum({ op: "modified" });
+  if (mods > 0 && first === undefined) first = performance.now();
+  if (mods >= expect && w.status().buffered === 0) break;
+  await sleep(20);
+}
+const ms = performance.now() - first;
+out({ phase: "events", events: expect, ms, perSec: (expect / ms) * 1000, hwmMB: hwmMB() });
+await w.stop();
+process.exit(0);
