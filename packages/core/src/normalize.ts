@@ -72,6 +72,21 @@ export function dropAnnotation(meta: KubeObjectMeta, name: string): void {
   else meta.annotations = copy;
 }
 
+/** The apiserver omits empty label/annotation maps; so do we after strip rules emptied one. */
+function dropEmptyMaps(obj: KubeObject): KubeObject {
+  const meta = obj.metadata;
+  if (meta === undefined) return obj;
+  let copy: KubeObjectMeta | undefined;
+  for (const f of ["labels", "annotations"] as const) {
+    const m = meta[f];
+    if (typeof m === "object" && m !== null && Object.keys(m).length === 0) {
+      copy ??= { ...meta };
+      delete copy[f];
+    }
+  }
+  return copy === undefined ? obj : { ...obj, metadata: copy };
+}
+
 export function createNormalizer(cfg: NormalizeConfig): Normalizer {
   const keepStatus = new Set(cfg.keepStatus);
   const byType = new Map<string, CompiledRule>();
@@ -114,7 +129,7 @@ export function createNormalizer(cfg: NormalizeConfig): Normalizer {
           }
         }
       }
-      return { skipped: false, obj: result as KubeObject };
+      return { skipped: false, obj: dropEmptyMaps(result as KubeObject) };
     },
   };
 }
