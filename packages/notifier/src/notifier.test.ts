@@ -304,16 +304,14 @@ describe("notifier (real Redis, loopback receivers)", () => {
       for (const c of commits) await r.publish(c);
       await rx.waitFor(() => rx.at("/digest/hook").length >= 3 && rx.at("/digest/slack").length >= 3, 8000);
       await new Promise((res) => setTimeout(res, 1800));
-      const hook = rx
-        .at("/digest/hook")
-        .map(
-          (q) =>
-            json(q) as {
-              kind: string;
-              commit?: { sha: string };
-              digest?: { commits: Array<{ sha: string }> };
-            },
-        );
+      const hook = rx.at("/digest/hook").map(
+        (q) =>
+          json(q) as {
+            kind: string;
+            commit?: { sha: string };
+            digest?: { commits: Array<{ sha: string }> };
+          },
+      );
       assert.deepEqual(
         hook.map((h) => h.kind),
         ["commit", "commit", "digest"],
