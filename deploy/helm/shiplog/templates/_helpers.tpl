@@ -1,0 +1,243 @@
+{{/* Names ------------------------------------------------------------------------------------- */}}
+{{- define "shiplog.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "shiplog.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "shiplog.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "shiplog.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "shiplog.restoreServiceAccountName" -}}
+{{- default (printf "%s-restore" (include "shiplog.fullname" .)) .Values.restore.serviceAccountName -}}
+{{- end -}}
+
+{{/* Labels ------------------------------------------------------------------------------------ */}}
+{{- define "shiplog.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "shiplog.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "shiplog.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{ include "shiplog.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: shiplog
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+{{- end -}}
+
+{{/* Image ------------------------------------------------------------------------------------- */}}
+{{- define "shiplog.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Secret names ------------------------------------------------------------------------------ */}}
+{{- define "shiplog.hmacSecretName" -}}
+{{- default (printf "%s-hmac" (include "shiplog.fullname" .)) .Values.secretProtection.hmacKey.existingSecret -}}
+{{- end -}}
+
+{{- define "shiplog.gitSecretName" -}}
+{{- default (printf "%s-git" (include "shiplog.fullname" .)) .Values.repo.remote.existingSecret -}}
+{{- end -}}
+
+{{- define "shiplog.gitSecretEnabled" -}}
+{{- if or .Values.repo.remote.existingSecret .Values.repo.remote.sshPrivateKey .Values.repo.remote.token -}}true{{- end -}}
+{{- end -}}
+
+{{- define "shiplog.sinkSecretName" -}}
+{{- $root := index . 0 -}}{{- $sink := index . 1 -}}
+{{- default (printf "%s-sink-%s" (include "shiplog.fullname" $root) $sink.name) $sink.existingSecret | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "shiplog.redisName" -}}
+{{- printf "%s-redis" (include "shiplog.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "shiplog.repoClaimName" -}}
+{{- default (printf "%s-repo" (include "shiplog.fullname" .)) .Values.persistence.existingClaim -}}
+{{- end -}}
+
+{{/* Validation: fail the render with a message naming the value ------------------------------- */}}
+{{- define "shiplog.validate" -}}
+{{- if not (has .Values.mode (list "all-in-one" "split")) -}}
+{{- fail (printf "mode must be \"all-in-one\" or \"split\", got %q" .Values.mode) -}}
+{{- end -}}
+{{- if not (has .Values.secretProtection.mode (list "redact" "encrypt" "omit")) -}}
+{{- fail (printf "secretProtection.mode must be redact, encrypt or omit, got %q" .Values.secretProtection.mode) -}}
+{{- end -}}
+{{- if and (eq .Values.secretProtection.mode "encrypt") (empty .Values.secretProtection.ageRecipients) -}}
+{{- fail "secretProtection.ageRecipients must list at least one age recipient when secretProtection.mode is encrypt" -}}
+{{- end -}}
+{{- if and (not .Values.redis.bundled) (not .Values.redis.external.url) (not .Values.redis.external.existingSecret) -}}
+{{- fail "redis.bundled is false, so set redis.external.url or redis.external.existingSecret" -}}
+{{- end -}}
+{{- if and .Values.redis.external.url (regexMatch "^rediss?://[^/@]*:[^/@]*@" .Values.redis.external.url) -}}
+{{- fail "redis.external.url contains a password; put the URL in a Secret and set redis.external.existingSecret" -}}
+{{- end -}}
+{{- range .Values.notifier.sinks -}}
+{{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$" (toString .name)) -}}
+{{- fail (printf "notifier.sinks[].name must be a DNS label (lowercase letters, digits, '-'), got %q" (toString .name)) -}}
+{{- end -}}
+{{- if not .type -}}{{- fail (printf "notifier.sinks[%s].type is required" .name) -}}{{- end -}}
+{{- if and (not .url) (not .existingSecret) -}}
+{{- fail (printf "notifier.sinks[%s] needs url or existingSecret" .name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Pod pieces shared by every shiplog Deployment --------------------------------------------- */}}
+{{- define "shiplog.container" -}}
+{{- $root := index . 0 -}}{{- $component := index . 1 -}}{{- $command := index . 2 -}}{{- $settings := index . 3 -}}
+- name: shiplog
+  image: {{ include "shiplog.image" $root }}
+  imagePullPolicy: {{ $root.Values.image.pullPolicy }}
+  args:
+    - {{ $command }}
+    - --config
+    - /etc/shiplog/config.yaml
+    {{- with $settings.extraArgs }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- if or (and (not $root.Values.redis.bundled) $root.Values.redis.external.existingSecret) $settings.extraEnv }}
+  env:
+    {{- if and (not $root.Values.redis.bundled) $root.Values.redis.external.existingSecret }}
+    - name: SHIPLOG_REDIS_URL
+      valueFrom:
+        secretKeyRef:
+          name: {{ $root.Values.redis.external.existingSecret }}
+          key: {{ $root.Values.redis.external.existingSecretKey }}
+    {{- end }}
+    {{- with $settings.extraEnv }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+  {{- end }}
+  ports:
+    - name: http-metrics
+      containerPort: {{ $root.Values.server.port }}
+      protocol: TCP
+  startupProbe:
+    httpGet: { path: /healthz, port: http-metrics }
+    periodSeconds: 5
+    failureThreshold: 60
+  livenessProbe:
+    httpGet: { path: /healthz, port: http-metrics }
+    periodSeconds: 20
+    timeoutSeconds: 5
+    failureThreshold: 3
+  readinessProbe:
+    httpGet: { path: /readyz, port: http-metrics }
+    periodSeconds: 10
+    timeoutSeconds: 5
+  resources:
+    {{- toYaml $settings.resources | nindent 4 }}
+  securityContext:
+    {{- toYaml $root.Values.containerSecurityContext | nindent 4 }}
+  volumeMounts:
+    - name: config
+      mountPath: /etc/shiplog/config.yaml
+      subPath: config.yaml
+      readOnly: true
+    - name: tmp
+      mountPath: /tmp
+    {{- if and (has $component (list "all-in-one" "committer")) }}
+    - name: repo
+      mountPath: /var/lib/shiplog
+    {{- if include "shiplog.gitSecretEnabled" $root }}
+    - name: git-credentials
+      mountPath: /etc/shiplog/secrets/git
+      readOnly: true
+    {{- end }}
+    {{- end }}
+    {{- if and (has $component (list "all-in-one" "watcher" "committer")) (eq $root.Values.secretProtection.mode "redact") }}
+    - name: hmac-key
+      mountPath: /etc/shiplog/secrets/hmac
+      readOnly: true
+    {{- end }}
+    {{- if has $component (list "all-in-one" "notifier") }}
+    {{- range $root.Values.notifier.sinks }}
+    - name: sink-{{ .name }}
+      mountPath: /etc/shiplog/secrets/sinks/{{ .name }}
+      readOnly: true
+    {{- end }}
+    {{- end }}
+{{- end -}}
+
+{{- define "shiplog.volumes" -}}
+{{- $root := index . 0 -}}{{- $component := index . 1 -}}
+- name: config
+  configMap:
+    name: {{ include "shiplog.fullname" $root }}-config
+- name: tmp
+  emptyDir:
+    sizeLimit: {{ $root.Values.tmpSizeLimit }}
+{{- if has $component (list "all-in-one" "committer") }}
+- name: repo
+  {{- if $root.Values.persistence.enabled }}
+  persistentVolumeClaim:
+    claimName: {{ include "shiplog.repoClaimName" $root }}
+  {{- else }}
+  emptyDir: {}
+  {{- end }}
+{{- if include "shiplog.gitSecretEnabled" $root }}
+- name: git-credentials
+  secret:
+    secretName: {{ include "shiplog.gitSecretName" $root }}
+    defaultMode: 0440
+{{- end }}
+{{- end }}
+{{- if and (has $component (list "all-in-one" "watcher" "committer")) (eq $root.Values.secretProtection.mode "redact") }}
+- name: hmac-key
+  secret:
+    secretName: {{ include "shiplog.hmacSecretName" $root }}
+    defaultMode: 0440
+{{- end }}
+{{- if has $component (list "all-in-one" "notifier") }}
+{{- range $root.Values.notifier.sinks }}
+- name: sink-{{ .name }}
+  secret:
+    secretName: {{ include "shiplog.sinkSecretName" (list $root .) }}
+    defaultMode: 0440
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* RBAC without Secrets (docs/adr/0060) ------------------------------------------------------ */}}
+{{- /* Every listable resource of the core ("") group in Kubernetes 1.27-1.36 except secrets. */ -}}
+{{- define "shiplog.coreResourcesWithoutSecrets" -}}
+{{- toJson (list "componentstatuses" "configmaps" "endpoints" "events" "limitranges" "namespaces" "nodes" "persistentvolumeclaims" "persistentvolumes" "pods" "podtemplates" "replicationcontrollers" "resourcequotas" "serviceaccounts" "services") -}}
+{{- end -}}
+
+{{- /* Every API group but the core one that the cluster serves at render time, plus rbac.extraApiGroups. */ -}}
+{{- define "shiplog.nonCoreApiGroups" -}}
+{{- $groups := list -}}
+{{- range .Capabilities.APIVersions -}}
+{{- $parts := splitList "/" . -}}
+{{- if eq (len $parts) 2 -}}
+{{- $groups = append $groups (index $parts 0) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (concat $groups .Values.rbac.extraApiGroups | uniq | sortAlpha) -}}
+{{- end -}}

@@ -1,0 +1,658 @@
+// deploy/: the Helm chart and the kustomize overlays, rendered by the real helm and kubectl, applied to
+// the real apiserver (server-side dry run), checked against the restricted Pod Security profile
+// (enforced by the apiserver's PodSecurity admission on Pods) and, after a real apply of the RBAC
+// objects, against the apiserver's own authorizer with `kubectl auth can-i --as`.
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { parseConfig } from "@shiplog/core";
+import { parse, parseAllDocuments, stringify } from "yaml";
+import { binary, run, sharedControlPlane, uniquePrefix, type ControlPlane } from "../harness/index.js";
+
+// test/dist/e2e/deploy.test.js -> the repository root.
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const CHART = join(ROOT, "deploy", "helm", "shiplog");
+const KUSTOMIZE = join(ROOT, "deploy", "kustomize");
+const HELM_VARIANTS = readdirSync(join(CHART, "ci"))
+  .filter((f) => f.endsWith("-values.yaml"))
+  .map((f) => f.replace(/-values\.yaml$/, ""))
+  .sort();
+const OVERLAYS = readdirSync(join(KUSTOMIZE, "overlays")).sort();
+const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"] as const;
+const FIELD_MANAGER = "shiplog-deploy-test";
+
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [k: string]: unknown;
+};
+
+/** Every non-empty YAML document of a multi-document stream. */
+function manifests(text: string): Manifest[] {
+  return parseAllDocuments(text)
+    .map((d) => {
+      if (d.errors.length > 0) throw new Error(`bad YAML in rendered output: ${d.errors[0]?.message}`);
+      return d.toJS() as Manifest | null;
+    })
+    .filter((m): m is Manifest => m !== null);
+}
+
+/** The shiplog config.yaml a rendering carries, checked by the CLI's own schema (core parseConfig). */
+function shiplogConfig(ms: Manifest[]): ReturnType<typeof parseConfig> {
+  const cms = ms.filter((m) => m.kind === "ConfigMap" && m.metadata.name.includes("config"));
+  assert.equal(cms.length, 1, "exactly one shiplog config ConfigMap");
+  const text = (cms[0]?.["data"] as Record<string, string> | undefined)?.["config.yaml"];
+  assert.ok(text, "the ConfigMap has config.yaml");
+  return parseConfig(parse(text));
+}
+
+function toYaml(ms: Manifest[]): string {
+  return ms.map((m) => stringify(m)).join("---\n");
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time (the machine has 2 cores). */
+async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  async function worker(): Promise<void> {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, () => worker()));
+  return out;
+}
+
+const SERVICEMONITOR_CRD = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "servicemonitors.monitoring.coreos.com" },
+  spec: {
+    group: "monitoring.coreos.com",
+    names: {
+      kind: "ServiceMonitor",
+      listKind: "ServiceMonitorList",
+      plural: "servicemonitors",
+      singular: "servicemonitor",
+    },
+    scope: "Namespaced",
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        // The fields our manifests use, so a typo there is rejected by strict field validation.
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: {
+                type: "object",
+                required: ["selector", "endpoints"],
+                properties: {
+                  selector: {
+                    type: "object",
+                    properties: {
+                      matchLabels: { type: "object", additionalProperties: { type: "string" } },
+                    },
+                  },
+                  endpoints: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      properties: {
+                        port: { type: "string" },
+                        path: { type: "string" },
+                        interval: { type: "string" },
+                        scrapeTimeout: { type: "string" },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserver", () => {
+  let cp: ControlPlane;
+  let helm: string;
+  let apiVersions: string[] = [];
+  let createdCrd = false;
+  const namespaces: string[] = [];
+  const clusterObjects: string[] = []; // "kind/name" created for real, deleted in after()
+  const work = mkdtempSync(join(tmpdir(), "shiplog-deploy-test-"));
+
+  async function kubectl(args: string[], input?: string, asUser?: string) {
+    return cp.kubectl(args, { ...(input !== undefined ? { input } : {}), ...(asUser ? { asUser } : {}) });
+  }
+  async function kubectlOk(args: string[], input?: string): Promise<string> {
+    const r = await kubectl(args, input);
+    assert.equal(r.code, 0, `kubectl ${args.join(" ")} failed:\n${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** A namespace enforcing (and warning about) the restricted Pod Security profile. */
+  async function restrictedNamespace(label: string): Promise<string> {
+    const ns = uniquePrefix(`deploy-${label}`);
+    namespaces.push(ns);
+    await kubectlOk(["create", "namespace", ns]);
+    await kubectlOk([
+      "label",
+      "namespace",
+      ns,
+      "pod-security.kubernetes.io/enforce=restricted",
+      "pod-security.kubernetes.io/enforce-version=latest",
+      "pod-security.kubernetes.io/warn=restricted",
+    ]);
+    return ns;
+  }
+
+  async function helmRun(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+    return run(helm, args, {
+      env: { HELM_CACHE_HOME: join(work, "helm-cache"), HELM_CONFIG_HOME: join(work, "helm-config") },
+    });
+  }
+
+  async function helmTemplate(variant: string, release: string, ns: string): Promise<Manifest[]> {
+    const args = [
+      "template",
+      release,
+      CHART,
+      "--namespace",
+      ns,
+      "-f",
+      join(CHART, "ci", `${variant}-values.yaml`),
+    ];
+    // What `helm install` sees from discovery: the groups this apiserver serves (CRDs included).
+    for (const v of apiVersions) args.push("--api-versions", v);
+    const r = await helmRun(args);
+    assert.equal(r.code, 0, `helm template (${variant}) failed:\n${r.stderr}`);
+    return manifests(r.stdout);
+  }
+
+  /** Renders an overlay through a wrapper kustomization that moves it to `ns` (and renames, if asked). */
+  async function kustomize(overlay: string, ns: string, nameSuffix = ""): Promise<Manifest[]> {
+    const dir = join(work, `k-${overlay}-${ns}${nameSuffix}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "kustomization.yaml"),
+      stringify({
+        apiVersion: "kustomize.config.k8s.io/v1beta1",
+        kind: "Kustomization",
+        namespace: ns,
+        ...(nameSuffix ? { nameSuffix } : {}),
+        resources: [join(KUSTOMIZE, "overlays", overlay)],
+      }),
+    );
+    return manifests(await kubectlOk(["kustomize", dir]));
+  }
+
+  /** Server-side dry-run apply; fails on an error or on a PodSecurity warning for a workload. */
+  async function dryRunApply(what: string, ms: Manifest[]): Promise<void> {
+    const r = await kubectl(
+      ["apply", "--server-side", "--dry-run=server", `--field-manager=${FIELD_MANAGER}`, "-f", "-"],
+      toYaml(ms),
+    );
+    assert.equal(r.code, 0, `${what}: server-side dry-run apply failed:\n${r.stderr}`);
+    assert.doesNotMatch(r.stderr, /would violate PodSecurity/, `${what}: PodSecurity warning:\n${r.stderr}`);
+    const applied = r.stdout.split("\n").filter((l) => l.includes("(server dry run)"));
+    assert.equal(
+      applied.length,
+      ms.length,
+      `${what}: expected ${ms.length} objects applied, got:\n${r.stdout}`,
+    );
+  }
+
+  /** Pods made from every workload's pod template: PodSecurity admission enforces on Pods only. */
+  function podsOf(ms: Manifest[], ns: string): Manifest[] {
+    return ms
+      .filter((m) => m.kind === "Deployment" || m.kind === "StatefulSet")
+      .map((m) => {
+        const template = (m.spec?.["template"] ?? {}) as { spec: Record<string, unknown> };
+        const spec = structuredClone(template.spec) as {
+          volumes?: ({ name: string } & Record<string, unknown>)[];
+          containers: { volumeMounts?: { name: string }[] }[];
+        };
+        // volumeClaimTemplates become volumes in a StatefulSet's pods: stand them in with emptyDir.
+        const have = new Set((spec.volumes ?? []).map((v) => v.name));
+        for (const c of spec.containers) {
+          for (const vm of c.volumeMounts ?? []) {
+            if (!have.has(vm.name)) {
+              spec.volumes = [...(spec.volumes ?? []), { name: vm.name, emptyDir: {} }];
+              have.add(vm.name);
+            }
+          }
+        }
+        const pod: Manifest = {
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: `${m.metadata.name}-pss`.slice(0, 63), namespace: ns },
+          spec,
+        };
+        return pod;
+      });
+  }
+
+  /** Real ServiceAccounts the pods name (ServiceAccount admission rejects a Pod whose SA is missing). */
+  async function ensureServiceAccounts(ns: string, pods: Manifest[]): Promise<void> {
+    const names = new Set(
+      pods.map((p) => {
+        const sa = p.spec?.["serviceAccountName"];
+        return typeof sa === "string" ? sa : "default";
+      }),
+    );
+    const sas: Manifest[] = [...names].map((name) => ({
+      apiVersion: "v1",
+      kind: "ServiceAccount",
+      metadata: { name, namespace: ns },
+    }));
+    await kubectlOk(["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"], toYaml(sas));
+  }
+
+  async function checkPodSecurity(what: string, ms: Manifest[], ns: string): Promise<number> {
+    const pods = podsOf(ms, ns);
+    assert.ok(pods.length > 0, `${what}: no workloads rendered`);
+    await ensureServiceAccounts(ns, pods);
+    const r = await kubectl(
+      ["apply", "--server-side", "--dry-run=server", `--field-manager=${FIELD_MANAGER}`, "-f", "-"],
+      toYaml(pods),
+    );
+    assert.equal(r.code, 0, `${what}: a pod template violates the restricted profile:\n${r.stderr}`);
+    return pods.length;
+  }
+
+  before(async (t) => {
+    cp = await sharedControlPlane();
+    helm = await binary("helm");
+    await binary("kubectl");
+    const crd = await kubectl([
+      "get",
+      "crd",
+      SERVICEMONITOR_CRD.metadata.name,
+      "--ignore-not-found",
+      "-o",
+      "name",
+    ]);
+    if (crd.stdout.trim() === "") {
+      await kubectlOk(["create", "-f", "-"], JSON.stringify(SERVICEMONITOR_CRD));
+      createdCrd = true;
+      await kubectlOk([
+        "wait",
+        "--for=condition=Established",
+        `crd/${SERVICEMONITOR_CRD.metadata.name}`,
+        "--timeout=60s",
+      ]);
+    }
+    apiVersions = (await kubectlOk(["api-versions"])).split("\n").filter((l) => l.trim() !== "");
+    t.diagnostic(
+      `helm ${helm}; ${apiVersions.length} API versions; variants: ${HELM_VARIANTS.join(", ")}; overlays: ${OVERLAYS.join(", ")}`,
+    );
+  });
+
+  after(async () => {
+    for (const obj of clusterObjects)
+      await cp?.kubectl(["delete", obj, "--ignore-not-found", "--wait=false"]);
+    for (const ns of namespaces)
+      await cp?.kubectl(["delete", "namespace", ns, "--ignore-not-found", "--wait=false"]);
+    if (createdCrd)
+      await cp?.kubectl([
+        "delete",
+        "crd",
+        SERVICEMONITOR_CRD.metadata.name,
+        "--ignore-not-found",
+        "--wait=false",
+      ]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  describe("Helm chart", () => {
+    it("has a values file per variant, and the expected ones", () => {
+      assert.deepEqual(HELM_VARIANTS, ["default", "external-redis", "no-secrets", "split"]);
+    });
+
+    it("passes `helm lint --strict` with every variant", async () => {
+      for (const variant of HELM_VARIANTS) {
+        const r = await helmRun([
+          "lint",
+          "--strict",
+          CHART,
+          "-f",
+          join(CHART, "ci", `${variant}-values.yaml`),
+        ]);
+        assert.equal(r.code, 0, `helm lint (${variant}):\n${r.stdout}\n${r.stderr}`);
+        assert.match(r.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+      }
+    });
+
+    it("refuses values that cannot work, naming the value", async () => {
+      const cases: [string[], RegExp][] = [
+        [["--set", "mode=both"], /mode/],
+        [["--set", "secretProtection.mode=encrypt"], /ageRecipients/],
+        [["--set", "secretProtection.ageRecipients[0]=age1short"], /ageRecipients/],
+        [["--set", "redis.bundled=false"], /redis\.external\.url or redis\.external\.existingSecret/],
+        [
+          ["--set", "redis.bundled=false", "--set", "redis.external.url=redis://:hunter2@r:6379"],
+          /contains a password/,
+        ],
+        [
+          [
+            "--set",
+            "notifier.sinks[0].name=Bad_Name",
+            "--set",
+            "notifier.sinks[0].type=slack",
+            "--set",
+            "notifier.sinks[0].url=https://x",
+          ],
+          /name/,
+        ],
+        [
+          ["--set", "notifier.sinks[0].name=ops", "--set", "notifier.sinks[0].type=slack"],
+          /notifier\.sinks\[ops\] needs url or existingSecret/,
+        ],
+        [["--set", "typoKey=1"], /typoKey/],
+      ];
+      for (const [set, message] of cases) {
+        const r = await helmRun(["template", "x", CHART, ...set]);
+        assert.notEqual(r.code, 0, `helm template ${set.join(" ")} should fail`);
+        assert.match(r.stderr, message, `helm template ${set.join(" ")}: ${r.stderr}`);
+      }
+    });
+
+    for (const variant of ["default", "external-redis", "no-secrets", "split"]) {
+      it(`${variant}: renders and applies (server-side dry run) into a restricted namespace, pods included`, async (t) => {
+        const ns = await restrictedNamespace(`helm-${variant}`);
+        const ms = await helmTemplate(variant, "shiplog", ns);
+        shiplogConfig(ms);
+        await dryRunApply(`helm ${variant}`, ms);
+        const pods = await checkPodSecurity(`helm ${variant}`, ms, ns);
+        t.diagnostic(
+          `${variant}: ${ms.length} objects (${[...new Set(ms.map((m) => m.kind))].join(", ")}), ${pods} pod templates pass restricted`,
+        );
+        for (const m of ms) {
+          if (m.kind === "Deployment" && m.metadata.name.endsWith("committer")) {
+            assert.equal(
+              (m.spec?.["strategy"] as { type: string }).type,
+              "Recreate",
+              "the committer must use Recreate",
+            );
+            assert.equal(m.spec?.["replicas"], 1, "the committer runs one replica");
+          }
+        }
+      });
+    }
+
+    it("renders the choices into config.yaml and never puts a credential in it", async () => {
+      const ns = "cfg";
+      const split = await helmTemplate("split", "shiplog", ns);
+      const config = shiplogConfig(split);
+      assert.equal(config.redis.url, `redis://shiplog-redis.${ns}.svc:6379/0`);
+      assert.equal(config.secrets.mode, "redact");
+      assert.equal(config.secrets.hmacKeyFile, "/etc/shiplog/secrets/hmac/hmac-key");
+      assert.equal(config.repo.path, "/var/lib/shiplog/repo");
+      assert.equal(config.repo.remote?.tokenFile, "/etc/shiplog/secrets/git/token");
+      assert.equal(config.server.listen, "0.0.0.0:9090");
+      assert.deepEqual(config.notifier.sinks[0]?.routes.ops, ["update", "delete"]);
+      assert.deepEqual(
+        config.notifier.sinks.map((x) => [x.name, x.urlFile, x.secretFile]),
+        [
+          ["ops-slack", "/etc/shiplog/secrets/sinks/ops-slack/url", undefined],
+          [
+            "audit-webhook",
+            "/etc/shiplog/secrets/sinks/audit-webhook/url",
+            "/etc/shiplog/secrets/sinks/audit-webhook/secret",
+          ],
+        ],
+      );
+      for (const secretValue of ["not-a-real-token", "hooks.slack.example/services"]) {
+        for (const m of split.filter((x) => x.kind !== "Secret")) {
+          assert.ok(
+            !JSON.stringify(m).includes(secretValue),
+            `${m.kind}/${m.metadata.name} contains a credential`,
+          );
+        }
+      }
+      const noSecrets = shiplogConfig(await helmTemplate("no-secrets", "shiplog", ns));
+      assert.ok(noSecrets.watch.exclude.resources.includes("secrets"), "secrets excluded from watch");
+      assert.ok(noSecrets.watch.exclude.resources.includes("events"), "the default excludes are kept");
+      const ext = await helmTemplate("external-redis", "shiplog", ns);
+      const extConfig = shiplogConfig(ext);
+      assert.equal(extConfig.secrets.mode, "encrypt");
+      assert.equal(extConfig.repo.remote?.sshKeyFile, "/etc/shiplog/secrets/git/ssh-privatekey");
+      const deploy = ext.find((m) => m.kind === "Deployment");
+      assert.match(
+        JSON.stringify(deploy),
+        /"name":"SHIPLOG_REDIS_URL","valueFrom":\{"secretKeyRef":\{"name":"shiplog-redis","key":"url"\}\}/,
+      );
+      assert.ok(!ext.some((m) => m.kind === "StatefulSet"), "no bundled Redis with redis.bundled=false");
+      assert.ok(
+        !ext.some((m) => m.kind === "PersistentVolumeClaim"),
+        "no PVC with persistence.enabled=false",
+      );
+    });
+  });
+
+  describe("kustomize overlays", () => {
+    it("has the expected overlays", () => {
+      assert.deepEqual(OVERLAYS, ["all-in-one", "external-redis", "full", "no-secrets", "split"]);
+    });
+
+    for (const overlay of ["all-in-one", "external-redis", "full", "no-secrets", "split"]) {
+      it(`${overlay}: renders with the built kubectl and applies (server-side dry run), pods included`, async (t) => {
+        const ns = await restrictedNamespace(`k-${overlay}`);
+        const ms = await kustomize(overlay, ns);
+        shiplogConfig(ms);
+        await dryRunApply(`kustomize ${overlay}`, ms);
+        const pods = await checkPodSecurity(`kustomize ${overlay}`, ms, ns);
+        const namespaceObj = ms.find((m) => m.kind === "Namespace");
+        assert.equal(namespaceObj?.metadata.labels?.["pod-security.kubernetes.io/enforce"], "restricted");
+        t.diagnostic(
+          `${overlay}: ${ms.length} objects (${[...new Set(ms.map((m) => m.kind))].join(", ")}), ${pods} pod templates pass restricted`,
+        );
+      });
+    }
+  });
+
+  it("the restricted-profile check can fail: a pod template without its securityContext is rejected", async () => {
+    const ns = await restrictedNamespace("pss-negative");
+    const ms = await helmTemplate("default", "shiplog", ns);
+    const pods = podsOf(ms, ns);
+    await ensureServiceAccounts(ns, pods);
+    const bad = structuredClone(pods[0]) as Manifest & {
+      spec: { securityContext?: unknown; containers: { securityContext?: unknown }[] };
+    };
+    delete bad.spec.securityContext;
+    for (const c of bad.spec.containers) delete c.securityContext;
+    const r = await kubectl(["apply", "--server-side", "--dry-run=server", "-f", "-"], toYaml([bad]));
+    assert.notEqual(r.code, 0, "a pod without securityContext must be rejected in a restricted namespace");
+    assert.match(r.stderr, /violates PodSecurity "restricted/);
+  });
+
+  describe("RBAC, checked by the apiserver's authorizer", () => {
+    let listable: string[] = [];
+    let crdGroups = new Set<string>();
+
+    before(async () => {
+      listable = (await kubectlOk(["api-resources", "-o", "name", "--verbs=list,watch"]))
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l !== "")
+        .sort();
+      crdGroups = new Set(
+        (await kubectlOk(["get", "crd", "-o", 'jsonpath={range .items[*]}{.spec.group}{"\\n"}{end}']))
+          .split("\n")
+          .filter((g) => g !== ""),
+      );
+    });
+
+    /** kubectl auth can-i, cluster-wide: true for "yes" (exit 0), false for "no" (exit 1). */
+    async function canI(user: string, verb: string, resource: string): Promise<boolean> {
+      const r = await kubectl(["auth", "can-i", verb, resource, "--all-namespaces"], undefined, user);
+      if (r.code !== 0 && r.code !== 1)
+        assert.fail(`kubectl auth can-i ${verb} ${resource}: exit ${r.code}: ${r.stderr}`);
+      return r.code === 0;
+    }
+
+    /** Real apply of the RBAC objects only, then one can-i per (type, verb). */
+    async function checkReader(
+      what: string,
+      ms: Manifest[],
+      sa: string,
+      expectReadable: (resource: string) => boolean,
+    ): Promise<{ readable: number; denied: number; checks: number }> {
+      const rbac = ms.filter((m) => ["ServiceAccount", "ClusterRole", "ClusterRoleBinding"].includes(m.kind));
+      for (const m of rbac)
+        if (!m.metadata.namespace) clusterObjects.push(`${m.kind.toLowerCase()}/${m.metadata.name}`);
+      await kubectlOk(
+        ["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"],
+        toYaml(rbac),
+      );
+      const pairs = listable.flatMap((res) =>
+        [...["get", "list", "watch"], ...WRITE_VERBS].map((verb) => ({ res, verb })),
+      );
+      const results = await pool(pairs, 4, async ({ res, verb }) => ({
+        res,
+        verb,
+        yes: await canI(sa, verb, res),
+      }));
+      const wrong: string[] = [];
+      for (const { res, verb, yes } of results) {
+        const read = verb === "get" || verb === "list" || verb === "watch";
+        const want = read && expectReadable(res);
+        if (yes !== want) wrong.push(`${verb} ${res}: ${yes ? "yes" : "no"} (want ${want ? "yes" : "no"})`);
+      }
+      assert.deepEqual(wrong, [], `${what}: the authorizer disagrees with the intended role`);
+      const readable = listable.filter(expectReadable).length;
+      return { readable, denied: listable.length - readable, checks: results.length };
+    }
+
+    it("Helm default: the recorder can get/list/watch every type (CRDs too) and write nothing", async (t) => {
+      const ns = await restrictedNamespace("rbac-helm");
+      const release = uniquePrefix("rbac");
+      const ms = await helmTemplate("default", release, ns);
+      const sa = `system:serviceaccount:${ns}:${release}-shiplog`;
+      const r = await checkReader("helm default", ms, sa, () => true);
+      assert.ok(
+        listable.includes("servicemonitors.monitoring.coreos.com"),
+        "the CRD is among the listed types",
+      );
+      t.diagnostic(`${listable.length} listable types: ${r.readable} readable, ${r.checks} can-i checks`);
+    });
+
+    it("Helm no-secrets: every type but secrets, nothing written; the restore role writes without delete", async (t) => {
+      const ns = await restrictedNamespace("rbac-helm-nosec");
+      const release = uniquePrefix("rbacns");
+      const ms = await helmTemplate("no-secrets", release, ns);
+      const sa = `system:serviceaccount:${ns}:${release}-shiplog`;
+      const r = await checkReader("helm no-secrets", ms, sa, (res) => res !== "secrets");
+      assert.equal(r.denied, 1, "exactly one type (secrets) is unreadable");
+      assert.equal(await canI(sa, "list", "secrets"), false);
+
+      const restoreSa = `system:serviceaccount:${ns}:${release}-shiplog-restore`;
+      assert.equal(await canI(restoreSa, "patch", "deployments.apps"), true, "restore can server-side apply");
+      assert.equal(
+        await canI(restoreSa, "create", "configmaps"),
+        true,
+        "restore can re-create a deleted object",
+      );
+      assert.equal(
+        await canI(restoreSa, "patch", "servicemonitors.monitoring.coreos.com"),
+        true,
+        "restore covers CRD groups",
+      );
+      assert.equal(await canI(restoreSa, "delete", "deployments.apps"), false, "restore never deletes");
+      assert.equal(
+        await canI(restoreSa, "patch", "secrets"),
+        false,
+        "restore leaves Secrets alone by default",
+      );
+      assert.equal(
+        await canI("shiplog-test-sre-member", "patch", "deployments.apps"),
+        false,
+        "a user outside the group cannot",
+      );
+      const sre = await cp.kubectl(["auth", "can-i", "patch", "deployments.apps", "-A"], {
+        asUser: "someone",
+        asGroups: ["sre"],
+      });
+      assert.equal(sre.code, 0, "restore.extraSubjects binds the sre group");
+      t.diagnostic(
+        `${r.readable} of ${listable.length} types readable (all but secrets), ${r.checks} can-i checks`,
+      );
+    });
+
+    it("kustomize all-in-one: the recorder can get/list/watch every type and write nothing", async (t) => {
+      const ns = await restrictedNamespace("rbac-k");
+      const suffix = `-${uniquePrefix("k").slice(-8)}`;
+      const ms = await kustomize("all-in-one", ns, suffix);
+      const r = await checkReader(
+        "kustomize all-in-one",
+        ms,
+        `system:serviceaccount:${ns}:shiplog${suffix}`,
+        () => true,
+      );
+      t.diagnostic(`${r.readable} of ${listable.length} types readable, ${r.checks} can-i checks`);
+    });
+
+    it("kustomize no-secrets: built-in types but secrets readable; CRD groups need the generated rules", async (t) => {
+      const ns = await restrictedNamespace("rbac-k-nosec");
+      const suffix = `-${uniquePrefix("k").slice(-8)}`;
+      const ms = await kustomize("no-secrets", ns, suffix);
+      const groupOf = (res: string) => (res.includes(".") ? res.slice(res.indexOf(".") + 1) : "");
+      // The shipped list covers Kubernetes' own groups; types from CRD groups are not covered by it.
+      const r = await checkReader(
+        "kustomize no-secrets",
+        ms,
+        `system:serviceaccount:${ns}:shiplog${suffix}`,
+        (res) => res !== "secrets" && !crdGroups.has(groupOf(res)),
+      );
+      t.diagnostic(
+        `static list: ${r.readable} of ${listable.length} readable; not covered: secrets + ${r.denied - 1} CRD types`,
+      );
+
+      // deploy/rbac/no-secrets-rules.sh regenerates the rules from this cluster: then CRDs are covered too.
+      const gen = await run(
+        join(ROOT, "deploy", "rbac", "no-secrets-rules.sh"),
+        [`--kubeconfig=${cp.kubeconfigPath}`],
+        {
+          env: { KUBECTL: await binary("kubectl") },
+        },
+      );
+      assert.equal(gen.code, 0, gen.stderr);
+      const dir = join(work, `k-generated-${ns}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "reader-rules.yaml"), gen.stdout);
+      const suffix2 = `-${uniquePrefix("g").slice(-8)}`;
+      writeFileSync(
+        join(dir, "kustomization.yaml"),
+        stringify({
+          apiVersion: "kustomize.config.k8s.io/v1beta1",
+          kind: "Kustomization",
+          namespace: ns,
+          nameSuffix: suffix2,
+          resources: [join(KUSTOMIZE, "overlays", "no-secrets")],
+          patches: [{ target: { kind: "ClusterRole", name: "shiplog-reader.*" }, path: "reader-rules.yaml" }],
+        }),
+      );
+      const regenerated = manifests(await kubectlOk(["kustomize", dir]));
+      const r2 = await checkReader(
+        "kustomize no-secrets (generated rules)",
+        regenerated,
+        `system:serviceaccount:${ns}:shiplog${suffix2}`,
+        (res) => res !== "secrets",
+      );
+      assert.equal(r2.denied, 1, "with generated rules only secrets are unreadable");
+      t.diagnostic(`generated rules: ${r2.readable} of ${listable.length} readable`);
+    });
+  });
+});
