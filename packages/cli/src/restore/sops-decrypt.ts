@@ -6,8 +6,9 @@
  * - every encrypted leaf is `ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<str|int|float|bool|bytes>]`,
  *   AES-256-GCM under the data key with the additional data `<key path joined by ":">:` (list indices
  *   are not part of the path);
- * - `sops.mac` is the uppercase hex SHA-512 of every leaf's plaintext in document order, encrypted the
- *   same way with `sops.lastmodified` as additional data. We verify it, so a tampered file is refused.
+ * - `sops.mac` is the uppercase hex SHA-512 of every leaf's plaintext in document order (only the
+ *   encrypted leaves with `mac_only_encrypted: true`), encrypted the same way with `sops.lastmodified`
+ *   as additional data. We verify it, so a tampered file is refused.
  */
 import { createDecipheriv, createHash } from "node:crypto";
 import { Decrypter, armor } from "age-encryption";
@@ -38,10 +39,11 @@ export async function decryptSopsDocument(
   const dataKey = await unwrapDataKey(meta, identities);
 
   const plainLeaves: string[] = [];
+  const macOnlyEncrypted = meta["mac_only_encrypted"] === true;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(doc)) {
     if (k === "sops") continue;
-    out[k] = decryptValue(v, [k], dataKey, plainLeaves);
+    out[k] = decryptValue(v, [k], dataKey, plainLeaves, macOnlyEncrypted);
   }
 
   const mac = meta["mac"];
@@ -94,11 +96,18 @@ async function unwrapDataKey(
   );
 }
 
-function decryptValue(v: unknown, path: string[], key: Uint8Array, leaves: string[]): unknown {
-  if (Array.isArray(v)) return v.map((item) => decryptValue(item, path, key, leaves));
+function decryptValue(
+  v: unknown,
+  path: string[],
+  key: Uint8Array,
+  leaves: string[],
+  onlyEncrypted: boolean,
+): unknown {
+  if (Array.isArray(v)) return v.map((item) => decryptValue(item, path, key, leaves, onlyEncrypted));
   if (isRecord(v)) {
     const out: Record<string, unknown> = {};
-    for (const [k, child] of Object.entries(v)) out[k] = decryptValue(child, [...path, k], key, leaves);
+    for (const [k, child] of Object.entries(v))
+      out[k] = decryptValue(child, [...path, k], key, leaves, onlyEncrypted);
     return out;
   }
   if (typeof v === "string" && v.startsWith("ENC[")) {
@@ -106,7 +115,7 @@ function decryptValue(v: unknown, path: string[], key: Uint8Array, leaves: strin
     leaves.push(leafBytes(plain));
     return plain;
   }
-  if (v !== null && v !== undefined) leaves.push(leafBytes(v));
+  if (v !== null && v !== undefined && !onlyEncrypted) leaves.push(leafBytes(v));
   return v;
 }
 

@@ -66,18 +66,16 @@ export function registerMetricGroup(registry: Registry, group: object): number {
     if (isHistogramLike(m)) {
       registry.registerMetric(
         bridged(m.name, m.help, "histogram", () =>
-          m
-            .series()
-            .flatMap((s) => [
-              ...s.buckets.map((b) => ({
-                labels: { ...s.labels, le: b.le },
-                value: b.count,
-                metricName: `${m.name}_bucket`,
-              })),
-              { labels: { ...s.labels, le: "+Inf" }, value: s.count, metricName: `${m.name}_bucket` },
-              { labels: { ...s.labels }, value: s.sum, metricName: `${m.name}_sum` },
-              { labels: { ...s.labels }, value: s.count, metricName: `${m.name}_count` },
-            ]),
+          m.series().flatMap((s) => [
+            ...s.buckets.map((b) => ({
+              labels: { ...s.labels, le: b.le },
+              value: b.count,
+              metricName: `${m.name}_bucket`,
+            })),
+            { labels: { ...s.labels, le: "+Inf" }, value: s.count, metricName: `${m.name}_bucket` },
+            { labels: { ...s.labels }, value: s.sum, metricName: `${m.name}_sum` },
+            { labels: { ...s.labels }, value: s.count, metricName: `${m.name}_count` },
+          ]),
         ) as never,
       );
       n++;

@@ -1,0 +1,3 @@
+import { writeDocs } from "./write-docs.js";
+
+for (const path of writeDocs()) process.stdout.write(`wrote ${path}\n`);

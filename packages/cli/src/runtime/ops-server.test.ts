@@ -1,0 +1,61 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createWatcherMetrics } from "@shiplog/watcher";
+import { createRegistry, registerMetricGroup } from "./metrics-bridge.js";
+import { parseListen, startOpsServer } from "./ops-server.js";
+import { ReadinessGate } from "./readiness.js";
+import { createLogger } from "./logger.js";
+
+const logger = createLogger({ level: "silent" });
+
+describe("ops server", () => {
+  it("serves /healthz, /readyz by the gate, and the bridged watcher metrics on /metrics", async () => {
+    const registry = createRegistry();
+    const metrics = createWatcherMetrics();
+    assert.ok(registerMetricGroup(registry, metrics) >= 10);
+    metrics.events.inc({ type: "configmaps", op: "added" }, 3);
+    metrics.buffered.set({}, 7);
+    metrics.queueAddLatency.observe({ type: "configmaps" }, 0.02);
+    const gate = new ReadinessGate();
+    gate.require("watcher", "first list not done");
+    const server = await startOpsServer({ listen: "127.0.0.1:0", registry, readiness: gate, logger });
+    try {
+      const base = `http://${server.address}`;
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      const notReady = await fetch(`${base}/readyz`);
+      assert.equal(notReady.status, 503);
+      assert.match(await notReady.text(), /first list not done/);
+      gate.done("watcher");
+      assert.equal((await fetch(`${base}/readyz`)).status, 200);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      assert.match(text, /^# TYPE shiplog_watcher_events_total counter$/m);
+      assert.match(text, /^shiplog_watcher_events_total\{type="configmaps",op="added"\} 3$/m);
+      assert.match(text, /^# TYPE shiplog_watcher_buffered_messages gauge$/m);
+      assert.match(text, /^shiplog_watcher_buffered_messages 7$/m);
+      assert.match(
+        text,
+        /^shiplog_watcher_queue_add_latency_seconds_bucket\{type="configmaps",le="0.05"\} 1$/m,
+      );
+      assert.match(
+        text,
+        /^shiplog_watcher_queue_add_latency_seconds_bucket\{type="configmaps",le="0.01"\} 0$/m,
+      );
+      assert.match(text, /^shiplog_watcher_queue_add_latency_seconds_count\{type="configmaps"\} 1$/m);
+      assert.match(text, /^shiplog_process_cpu_user_seconds_total /m);
+      assert.equal((await fetch(`${base}/nope`)).status, 404);
+      server.markStopping();
+      assert.equal((await fetch(`${base}/healthz`)).status, 503);
+      assert.equal((await fetch(`${base}/readyz`)).status, 503);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("parses listen addresses and rejects bad ones naming server.listen", () => {
+    assert.deepEqual(parseListen("0.0.0.0:9090"), { host: "0.0.0.0", port: 9090 });
+    assert.deepEqual(parseListen(":9090"), { host: "0.0.0.0", port: 9090 });
+    assert.deepEqual(parseListen("[::1]:80"), { host: "::1", port: 80 });
+    assert.throws(() => parseListen("nope"), /server\.listen/);
+    assert.throws(() => parseListen("1.2.3.4:70000"), /server\.listen/);
+  });
+});
