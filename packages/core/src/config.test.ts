@@ -1,0 +1,206 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { configReference, defaultConfig, maskConfig, parseConfig, parseDuration } from "./config.js";
+import { ConfigError } from "./config-error.js";
+import { fromYaml } from "./yaml.js";
+
+function fails(raw: unknown, field: string, message: RegExp | string): void {
+  assert.throws(
+    () => parseConfig(raw),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.equal(err.field, field);
+      if (typeof message === "string") assert.equal(err.message, message);
+      else assert.match(err.message, message);
+      return true;
+    },
+  );
+}
+
+const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
+
+describe("config", () => {
+  it("has a documented default for everything", () => {
+    const d = defaultConfig();
+    assert.deepEqual(d.redis, { url: "redis://127.0.0.1:6379", prefix: "shiplog" });
+    assert.deepEqual(d.watch.exclude.resources, [
+      "events",
+      "events.events.k8s.io",
+      "leases.coordination.k8s.io",
+    ]);
+    assert.equal(d.watch.rediscoverInterval, 300_000);
+    assert.equal(d.watch.pageSize, 500);
+    assert.equal(d.committer.quietPeriod, 5000);
+    assert.equal(d.committer.maxWindow, 60_000);
+    assert.equal(d.secrets.mode, "redact");
+    assert.deepEqual(d.secrets.omitSecretTypes, [
+      "kubernetes.io/service-account-token",
+      "helm.sh/release.v1",
+    ]);
+    assert.equal(d.normalize.skipControllerOwned, true);
+    assert.equal(d.repo.remote, undefined);
+    assert.equal(d.server.listen, "0.0.0.0:9090");
+    assert.equal(d.log.level, "info");
+    assert.deepEqual(parseConfig({}), d);
+    assert.deepEqual(parseConfig(null), d);
+    // Defaults are fresh copies.
+    d.watch.exclude.resources.push("x");
+    assert.equal(defaultConfig().watch.exclude.resources.length, 3);
+  });
+
+  it("parses a full YAML configuration", () => {
+    const cfg = parseConfig(
+      fromYaml(`
+cluster: { name: prod-eu }
+kubernetes: { kubeconfig: /etc/kube/config, context: prod }
+redis: { url: "rediss://user:pw@redis:6380", prefix: sl }
+watch:
+  include: { groups: ["", apps], resources: [], namespaces: [] }
+  labelSelector: "team=a"
+  rediscoverInterval: 1m30s
+  pageSize: 100
+normalize:
+  keepStatus: [services]
+  rules: [ { type: deployments.apps, strip: ["/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt"], keep: [] } ]
+secrets:
+  mode: encrypt
+  hmacKeyFile: /keys/hmac
+  ageRecipients: [${RECIPIENT}]
+  sensitiveFields: [ { type: widgets.example.com, pointers: [/spec/password] } ]
+repo:
+  path: /data/repo
+  remote: { url: "https://x:tok@github.com/acme/history.git", tokenFile: /keys/token, pushInterval: 30s }
+committer: { quietPeriod: 250ms, maxWindow: 2m }
+notifier:
+  commitUrlTemplate: "https://github.com/acme/cluster-history/commit/{sha}"
+  sinks:
+    - name: ops
+      type: slack
+      url: https://hooks.slack.com/services/T/B/secret
+      routes: { namespaces: [prod], ops: [delete] }
+      rateLimit: { perMinute: 10, digestAfter: 3 }
+    - { name: audit, type: webhook, urlFile: /keys/url, secret: s3cret }
+log: { level: debug }
+`),
+    );
+    assert.equal(cfg.watch.rediscoverInterval, 90_000);
+    assert.equal(cfg.committer.quietPeriod, 250);
+    assert.equal(cfg.committer.maxWindow, 120_000);
+    assert.equal(cfg.repo.remote?.pushInterval, 30_000);
+    assert.equal(cfg.repo.branch, "main");
+    assert.deepEqual(cfg.notifier.sinks[0]?.routes, { namespaces: ["prod"], ops: ["delete"] });
+    assert.equal(cfg.notifier.sinks[1]?.maxAttempts, 5);
+    assert.deepEqual(cfg.notifier.sinks[1]?.rateLimit, { perMinute: 20, digestAfter: 5 });
+
+    const masked = JSON.stringify(maskConfig(cfg));
+    for (const secret of ["pw@", "tok@", "/T/B/secret", "s3cret"])
+      assert.ok(!masked.includes(secret), secret);
+    assert.ok(masked.includes("https://hooks.slack.com/*****"));
+  });
+
+  it("names the field in every error", () => {
+    fails(
+      { committer: { quietPeriod: "soon" } },
+      "committer.quietPeriod",
+      'committer.quietPeriod: expected a duration like "5s", got "soon"',
+    );
+    fails({ watch: { pageSiz: 3 } }, "watch.pageSiz", "watch.pageSiz: unknown key (did you mean pageSize?)");
+    fails({ watch: { pageSize: 0 } }, "watch.pageSize", /expected an integer from 1 to 10000, got number 0/);
+    fails({ watch: { pageSize: "5" } }, "watch.pageSize", /expected an integer/);
+    fails({ committer: { quietPeriod: 5 } }, "committer.quietPeriod", /add a unit/);
+    fails(
+      { committer: { quietPeriod: "10s", maxWindow: "5s" } },
+      "committer.maxWindow",
+      /at least committer.quietPeriod/,
+    );
+    fails(
+      { secrets: { mode: "plain" } },
+      "secrets.mode",
+      /expected one of redact, encrypt, omit, got "plain"/,
+    );
+    fails({ secrets: { mode: "encrypt" } }, "secrets.ageRecipients", /at least one age recipient/);
+    fails(
+      { secrets: { ageRecipients: ["age1nope"] } },
+      "secrets.ageRecipients[0]",
+      /expected an age recipient/,
+    );
+    fails({ secrets: { hmacKey: "short" } }, "secrets.hmacKey", /at least 16 bytes/);
+    fails(
+      { secrets: { sensitiveFields: [{ type: "x", pointers: ["spec.password"] }] } },
+      "secrets.sensitiveFields[0].pointers[0]",
+      /JSON pointer/,
+    );
+    fails(
+      { normalize: { rules: [{ type: "", strip: [] }] } },
+      "normalize.rules[0].type",
+      /must not be empty/,
+    );
+    fails({ redis: { url: "http://x" } }, "redis.url", /redis: or rediss: URL/);
+    fails({ server: { listen: "9090" } }, "server.listen", /host:port/);
+    fails(
+      { notifier: { sinks: [{ name: "a", type: "slack" }] } },
+      "notifier.sinks[0].url",
+      /exactly one of url and urlFile/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "a", type: "irc", url: "https://x" }] } },
+      "notifier.sinks[0].type",
+      /expected one of slack/,
+    );
+    fails(
+      {
+        notifier: {
+          sinks: [
+            { name: "a", url: "https://x" },
+            { name: "a", url: "https://y" },
+          ],
+        },
+      },
+      "notifier.sinks[1].name",
+      /duplicate sink name/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "a", url: "https://x", routes: { ops: ["upsert"] } }] } },
+      "notifier.sinks[0].routes.ops[0]",
+      /create, update, delete/,
+    );
+    fails({ notifier: { commitUrlTemplate: "https://x/commit" } }, "notifier.commitUrlTemplate", /\{sha\}/);
+    fails({ repo: { branch: "a..b" } }, "repo.branch", /branch name/);
+    fails({ log: { level: "loud" } }, "log.level", /expected one of/);
+    fails({ clusterName: "x" }, "clusterName", /unknown key/);
+    fails([], "", /expected a mapping/);
+  });
+
+  it("parses durations", () => {
+    assert.equal(parseDuration("250ms", "f"), 250);
+    assert.equal(parseDuration("5s", "f"), 5000);
+    assert.equal(parseDuration("1m", "f"), 60_000);
+    assert.equal(parseDuration("1h30m", "f"), 5_400_000);
+    assert.equal(parseDuration("1.5s", "f"), 1500);
+    assert.equal(parseDuration(42, "f"), 42);
+    for (const bad of ["", "5", "s", "-1s", "5 s", "1d", "soon"])
+      assert.throws(() => parseDuration(bad, "x.y"), /^ConfigError: x\.y: /);
+  });
+
+  it("generates a reference row for every key", () => {
+    const ref = configReference();
+    for (const key of [
+      "cluster.name",
+      "redis.url",
+      "watch.exclude.resources",
+      "watch.rediscoverInterval",
+      "normalize.rules[].strip",
+      "secrets.mode",
+      "secrets.sensitiveFields[].pointers",
+      "repo.remote.pushInterval",
+      "committer.quietPeriod",
+      "notifier.sinks[].routes.ops",
+      "notifier.sinks[].rateLimit.perMinute",
+      "server.listen",
+      "log.level",
+    ]) {
+      assert.ok(ref.includes(`| \`${key}\` |`), key);
+    }
+    assert.ok(ref.includes('| `committer.quietPeriod` | duration | `"5s"` |'));
+  });
+});
