@@ -168,11 +168,14 @@ describe("teams", () => {
     assert.equal(att?.contentType, "application/vnd.microsoft.card.adaptive");
     assert.equal(att?.content.type, "AdaptiveCard");
     assert.ok(att?.content.body.some((e) => e["type"] === "FactSet"));
+    const code = att?.content.body.find((e) => e["type"] === "CodeBlock") as
+      { codeSnippet: string; fallback: { text: string; fontType: string } } | undefined;
     assert.ok(
-      att?.content.body.some(
-        (e) => e["fontType"] === "Monospace" && String(e["text"]).includes("+  replicas: 3"),
-      ),
+      code?.codeSnippet.includes("\n-  replicas: 2\n+  replicas: 3\n"),
+      "diff verbatim in a CodeBlock",
     );
+    assert.equal(code?.fallback.fontType, "Monospace");
+    assert.ok(code?.fallback.text.includes("\\+  replicas: 3"), "the fallback escapes the list marker");
     assert.equal(att?.content.actions[0]?.url, `https://git.example/acme/history/commit/${c.sha}`);
   });
 

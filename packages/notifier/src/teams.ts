@@ -21,12 +21,13 @@ type Element =
       isSubtle?: boolean;
       spacing?: "Medium";
     }
-  | { type: "FactSet"; facts: Array<{ title: string; value: string }> };
+  | { type: "FactSet"; facts: Array<{ title: string; value: string }> }
+  | { type: "CodeBlock"; codeSnippet: string; language: "PlainText"; fallback: Element };
 
 interface Card {
   $schema: string;
   type: "AdaptiveCard";
-  version: "1.4";
+  version: "1.5";
   msteams: { width: "Full" };
   body: Element[];
   actions: Array<{ type: "Action.OpenUrl"; title: string; url: string }>;
@@ -49,7 +50,7 @@ function newCard(url: string | undefined): Card {
   return {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     type: "AdaptiveCard",
-    version: "1.4",
+    version: "1.5",
     msteams: { width: "Full" },
     body: [],
     actions: url === undefined ? [] : [{ type: "Action.OpenUrl", title: "View commit", url }],
@@ -81,7 +82,19 @@ function changeElements(ch: RenderedChange, maxDiffChars: number): { elements: E
   let cut = 0;
   if (ch.diffLines.length > 0 || ch.diffLinesCut > 0) {
     const packed = packDiff(ch.diffLines, ch.diffLinesCut, Math.min(TEAMS_LIMITS.textBlock, maxDiffChars));
-    elements.push({ type: "TextBlock", text: packed.text, wrap: true, fontType: "Monospace", size: "Small" });
+    // Teams renders CodeBlock verbatim; older clients get a monospace TextBlock, where a leading
+    // "-" or "+" would otherwise start a Markdown list.
+    const fallback: Element = {
+      type: "TextBlock",
+      text: packed.text
+        .split("\n")
+        .map((l) => escapeTeams(l).replace(/^([-+])/, "\\$1"))
+        .join("\n\n"),
+      wrap: true,
+      fontType: "Monospace",
+      size: "Small",
+    };
+    elements.push({ type: "CodeBlock", codeSnippet: packed.text, language: "PlainText", fallback });
     cut = packed.cut;
   }
   return { elements, cut };
@@ -107,8 +120,8 @@ function formatCommit(c: RenderedCommit): Formatted {
   for (const [i, ch] of c.changes.entries()) {
     const room = TEAMS_LIMITS.bytes - reserve - bytes(envelope(card));
     const left = c.changes.length - i;
-    // JSON escaping can double a diff's size; budget characters conservatively.
-    let { elements, cut } = changeElements(ch, Math.floor(room / left / 2));
+    // The diff appears twice (CodeBlock and its fallback) and JSON escaping can double it; budget characters conservatively.
+    let { elements, cut } = changeElements(ch, Math.floor(room / left / 4));
     if (bytes(elements) > room) ({ elements, cut } = changeElements(ch, 0));
     if (bytes(elements) > room || room < 200) {
       const rest = c.changes.slice(i);
