@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# The README's main job: record a cluster with `shiplog run`.
+#
+#   scripts/demo.sh --context my-cluster   record that cluster (any `shiplog run` flags), until Ctrl-C
+#   scripts/demo.sh                        the same for the current kubeconfig context if it answers;
+#                                          with no reachable cluster: the one-minute local demo
+#   scripts/demo.sh --local                the local demo, always
+#
+# The local demo starts the test control plane (etcd + kube-apiserver + controller-manager, or reuses
+# a running one) and a Redis if none answers on 127.0.0.1:6379, runs `shiplog run` into
+# .shiplog/demo-repo (git-ignored), makes sample changes with kubectl (a Deployment rollout by one field
+# manager and a scale by another, a ConfigMap edit, a Secret rotation, a CRD and one of its objects, a
+# deletion), waits for the commits, prints `git log --stat`, a `git blame` of the Deployment and the
+# redacted Secret file, checks that no plaintext Secret value reached Git, and stops what it started.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$SHIPLOG_ROOT"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+scripts/bootstrap.sh
+SHIPLOG=(node "$SHIPLOG_ROOT/packages/cli/dist/main.js")
+
+# --- a real cluster ---------------------------------------------------------------------------------
+mode=auto
+if [ "${1:-}" = "--local" ]; then mode=local; shift; fi
+if [ "$mode" = auto ] && [ "$#" -gt 0 ]; then
+  exec "${SHIPLOG[@]}" run "$@"
+fi
+if [ "$mode" = auto ] && [ -z "${SHIPLOG_DEMO_LOCAL:-}" ]; then
+  kc="${KUBECONFIG:-$HOME/.kube/config}"
+  report="$([ -f "${kc%%:*}" ] && "${SHIPLOG[@]}" doctor -o json 2>/dev/null || true)"
+  if printf '%s' "$report" | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{try{const j=JSON.parse(s);process.exit(j.findings.some((f)=>f.check==="apiserver"&&f.status==="ok")?0:1)}catch{process.exit(1)}})'; then
+    say "recording the cluster of your current kubeconfig context (Ctrl-C to stop)"
+    exec "${SHIPLOG[@]}" run
+  fi
+fi
+
+# --- the local demo -------------------------------------------------------------------------------
+BIN="$(scripts/build-tools.sh etcd kube-apiserver kube-controller-manager kubectl)"
+KUBECTL="$BIN/kubectl"
+DEMO_DIR="$SHIPLOG_ROOT/.shiplog"
+REPO="$DEMO_DIR/demo-repo"
+LOG="$DEMO_DIR/demo-shiplog.log"
+NS=shiplog-demo
+mkdir -p "$DEMO_DIR"
+rm -rf "$REPO"
+
+started_cluster=""
+redis_pid=""
+shiplog_pid=""
+cleanup() {
+  local rc=$?
+  if [ -n "$shiplog_pid" ] && kill -0 "$shiplog_pid" 2>/dev/null; then
+    kill -TERM "$shiplog_pid" 2>/dev/null || true
+    wait "$shiplog_pid" 2>/dev/null || true
+  fi
+  if [ -n "$redis_pid" ]; then kill -TERM "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
+  if [ -n "$started_cluster" ]; then npm run --silent cluster -- down >/dev/null 2>&1 || true; fi
+  if [ "$rc" -ne 0 ] && [ -f "$LOG" ]; then echo "demo: failed; last lines of $LOG:" >&2; tail -n 20 "$LOG" >&2; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "local control plane"
+if npm run --silent cluster -- status >/dev/null 2>&1; then
+  echo "reusing the running control plane" >&2
+else
+  started_cluster=1
+fi
+KUBECONFIG="$(npm run --silent cluster -- up | tail -n 1)"
+export KUBECONFIG
+[ -f "$KUBECONFIG" ] || die "the control plane did not print a kubeconfig"
+
+say "redis"
+redis_ping() { (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'PING\r\n' >&3 && timeout 2 head -c 5 <&3 | grep -q PONG) 2>/dev/null; }
+if redis_ping 6379; then
+  REDIS_URL=redis://127.0.0.1:6379
+  echo "using the Redis on 127.0.0.1:6379" >&2
+else
+  command -v redis-server >/dev/null || die "no Redis answers on 127.0.0.1:6379 and redis-server is not installed (apt-get install redis-server)"
+  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --daemonize no >"$DEMO_DIR/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do redis_ping "$port" && break; sleep 0.1; done
+  redis_ping "$port" || die "redis-server did not start (see $DEMO_DIR/redis.log)"
+  REDIS_URL="redis://127.0.0.1:$port"
+  echo "started redis-server on port $port" >&2
+fi
+
+say "shiplog run (log: $LOG)"
+ops_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+export SHIPLOG_REDIS_URL="$REDIS_URL"
+export SHIPLOG_REDIS_PREFIX="shiplog-demo-$$-$RANDOM"
+export SHIPLOG_REPO_PATH="$REPO"
+export SHIPLOG_CLUSTER_NAME=demo
+export SHIPLOG_QUIET_PERIOD=1s
+export SHIPLOG_MAX_WINDOW=5s
+export SHIPLOG_LISTEN="127.0.0.1:$ops_port"
+# The fingerprint key is generated once into .shiplog/state (outside the repo; see docs/adr/0040).
+export XDG_STATE_HOME="$DEMO_DIR/state"
+"${SHIPLOG[@]}" run --kubeconfig "$KUBECONFIG" >"$LOG" 2>&1 &
+shiplog_pid=$!
+for _ in $(seq 240); do
+  if curl -fsS "http://127.0.0.1:$ops_port/readyz" >/dev/null 2>&1; then break; fi
+  kill -0 "$shiplog_pid" 2>/dev/null || die "shiplog run exited early"
+  sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$ops_port/readyz" >/dev/null || die "shiplog did not become ready in 120s"
+echo "ready: the initial state of every type is committed" >&2
+
+k() { "$KUBECTL" "$@" >/dev/null; }
+step() { echo "-- $*" >&2; sleep 2; } # > quiet period: one window (and commit) per step
+
+say "sample changes"
+"$KUBECTL" delete namespace "$NS" --ignore-not-found --wait=true >/dev/null
+k create namespace "$NS"
+cat <<EOF | k apply --server-side --field-manager=ci-pipeline -f -
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: $NS, labels: {app: web}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: "nginx:1.27", ports: [{containerPort: 80}]}]
+EOF
+cat <<EOF | k apply --server-side --field-manager=ci-pipeline -f -
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings, namespace: $NS}
+data: {LOG_LEVEL: info, FEATURE_X: "off"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: legacy-settings, namespace: $NS}
+data: {OLD: "yes"}
+EOF
+k create secret generic db-credentials -n "$NS" --from-literal=password=demo-initial-pw-7f3a --field-manager=vault-rotator
+step "created a Deployment, two ConfigMaps and a Secret"
+
+k set image deployment/web -n "$NS" web=nginx:1.28 --field-manager=ci-pipeline
+step "rollout: image nginx:1.27 -> nginx:1.28 by field manager ci-pipeline"
+
+k patch deployment web -n "$NS" --subresource=scale --type=merge -p '{"spec":{"replicas":3}}' --field-manager=oncall-alice
+step "scale: replicas 1 -> 3 by field manager oncall-alice"
+
+k patch configmap settings -n "$NS" --type=merge -p '{"data":{"LOG_LEVEL":"debug"}}' --field-manager=kubectl-edit
+step "ConfigMap edit: LOG_LEVEL info -> debug"
+
+k create secret generic db-credentials -n "$NS" --from-literal=password=demo-rotated-pw-9c1e --dry-run=client -o yaml |
+  "$KUBECTL" apply --server-side --force-conflicts --field-manager=vault-rotator -f - >/dev/null
+step "Secret rotation by vault-rotator"
+
+cat <<EOF | k apply --server-side --field-manager=platform-team -f -
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.demo.shiplog.dev}
+spec:
+  group: demo.shiplog.dev
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: {type: object, properties: {size: {type: integer}, color: {type: string}}}
+EOF
+k wait --for=condition=Established crd/widgets.demo.shiplog.dev --timeout=60s
+sleep 1
+cat <<EOF | k apply --server-side --field-manager=platform-team -f -
+apiVersion: demo.shiplog.dev/v1
+kind: Widget
+metadata: {name: blue-widget, namespace: $NS}
+spec: {size: 3, color: blue}
+EOF
+step "a CRD (widgets.demo.shiplog.dev) and one Widget"
+
+k delete configmap legacy-settings -n "$NS"
+echo "-- deleted ConfigMap legacy-settings" >&2
+
+say "waiting for the commits"
+git_() { git -C "$REPO" "$@"; }
+for _ in $(seq 120); do
+  if git_ cat-file -e "main:$NS/configmaps/settings.yaml" 2>/dev/null &&
+    ! git_ cat-file -e "main:$NS/configmaps/legacy-settings.yaml" 2>/dev/null &&
+    git_ cat-file -e "main:$NS/widgets.demo.shiplog.dev/blue-widget.yaml" 2>/dev/null; then
+    break
+  fi
+  sleep 0.5
+done
+git_ cat-file -e "main:$NS/widgets.demo.shiplog.dev/blue-widget.yaml" 2>/dev/null || die "the changes were not committed in 60s"
+! git_ cat-file -e "main:$NS/configmaps/legacy-settings.yaml" 2>/dev/null || die "the deletion was not committed in 60s"
+
+say "git log --stat"
+git_ --no-pager log --stat --stat-count=12 --format='%C(yellow)%h%C(reset) %an <%ae> %ad%n    %s' --date=iso main | cat
+
+say "git blame $NS/deployments.apps/web.yaml"
+git_ --no-pager blame --date=short main -- "$NS/deployments.apps/web.yaml" | cat
+
+say "the Secret as recorded (redact mode: keyed fingerprints, no values)"
+git_ --no-pager show "main:$NS/secrets/db-credentials.yaml" | cat
+
+say "shiplog history deployment/web -n $NS --stat"
+"${SHIPLOG[@]}" history deployment/web -n "$NS" --stat --no-color --log-level silent | head -n 40
+
+if git_ grep -q -e demo-initial-pw -e demo-rotated-pw -e "$(printf demo-initial-pw-7f3a | base64)" -e "$(printf demo-rotated-pw-9c1e | base64)" $(git_ rev-list --all) -- 2>/dev/null; then
+  die "a plaintext Secret value reached the repository"
+fi
+echo >&2
+echo "demo: no plaintext Secret value in any commit; repository: $REPO" >&2
+
+say "stopping"
+kill -TERM "$shiplog_pid"
+if wait "$shiplog_pid"; then echo "shiplog stopped cleanly (exit 0)" >&2; else die "shiplog exited with $? on SIGTERM"; fi
+shiplog_pid=""
+"$KUBECTL" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+"$KUBECTL" delete crd widgets.demo.shiplog.dev --wait=false >/dev/null 2>&1 || true
+echo "demo: done" >&2
