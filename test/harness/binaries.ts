@@ -1,9 +1,10 @@
 // Locates the real binaries built from the Go module proxy by scripts/build-tools.sh, building the
 // missing ones on first use (serialised by a lock file, so two test processes never build the same
 // tool at once).
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { run } from "./run.js";
 
@@ -61,6 +62,12 @@ export function binary(tool: Tool): Promise<string> {
 async function locate(tool: Tool): Promise<string> {
   const path = join(cacheDir(), "bin", tool);
   if (executable(path)) return path;
+  // scripts/build-tools.sh may already be building it (bootstrap, another helper): wait for that
+  // build instead of starting a second one of the same tool.
+  while (buildInProgress(tool)) {
+    await sleep(2000);
+  }
+  if (executable(path)) return path;
   const script = join(repoRoot(), "scripts", "build-tools.sh");
   mkdirSync(cacheDir(), { recursive: true });
   // flock serialises builds started by the harness; scripts/build-tools.sh itself is idempotent.
@@ -74,6 +81,24 @@ async function locate(tool: Tool): Promise<string> {
     );
   }
   return path;
+}
+
+/** True while some process runs `go build ... -o <cache>/bin/<tool>-<version>.tmp`. */
+function buildInProgress(tool: Tool): boolean {
+  const marker = join(cacheDir(), "bin", `${tool}-`);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+    } catch (err) {
+      if (err instanceof Error && "code" in err && (err.code === "ENOENT" || err.code === "ESRCH")) continue;
+      throw err;
+    }
+    const out = argv[argv.indexOf("-o") + 1];
+    if (argv.includes("build") && out?.startsWith(marker) && out.endsWith(".tmp")) return true;
+  }
+  return false;
 }
 
 /** Paths of all the real binaries the tests use, built on first use. */

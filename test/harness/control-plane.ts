@@ -162,7 +162,6 @@ export async function startControlPlaneProcesses(
   };
   try {
     const [etcdBin, apiserverBin] = [await binary("etcd"), await binary("kube-apiserver")];
-    await binary("kubectl");
     const cmBin = opts.controllerManager ? await binary("kube-controller-manager") : undefined;
     if (mode.owned) reaperPid = startReaper(process.pid, groupsFile, join(dataDir, "logs", "reaper.log")).pid;
 
