@@ -112,6 +112,10 @@ describe("notifier e2e (control plane -> watcher -> committer -> notifier -> Sla
       await watcher.initialSyncDone();
 
       await kubectl(["-n", ns, "create", "configmap", "app-config", "--from-literal=level=info"]);
+      // Its own window and commit first, so the patch below is an update by a different manager.
+      await until("the ConfigMap creation in Slack", 60_000, () =>
+        received.find((r) => r.body.includes(`create configmaps ${ns}/app-config`)),
+      );
       await kubectl([
         "-n",
         ns,
