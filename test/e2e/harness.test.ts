@@ -77,20 +77,37 @@ describe("harness: private control plane", () => {
     });
     const whoami = await cp.kubectl(["auth", "can-i", "list", "configmaps", "-n", ns], { asUser: user });
     assert.equal(whoami.stdout.trim(), "no");
-    // Grant the group read access; the user can list now.
+    // Grant the group read access (an explicit Role: the aggregated "view" ClusterRole has no rules
+    // without the controller-manager's aggregation controller); the user can list now.
+    const role = await cp.kubectl([
+      "create",
+      "role",
+      "cm-reader",
+      "-n",
+      ns,
+      "--verb=get,list",
+      "--resource=configmaps",
+    ]);
+    assert.equal(role.code, 0, role.stderr);
     const rb = await cp.kubectl([
-      "create", "rolebinding", "testers-view", "-n", ns, "--clusterrole=view", "--group=shiplog-testers",
+      "create", "rolebinding", "testers-read", "-n", ns, "--role=cm-reader", "--group=shiplog-testers",
     ]); // prettier-ignore
     assert.equal(rb.code, 0, rb.stderr);
+    // The authorizer reads RBAC objects from an informer: allow it a moment to see the binding.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const can = await cp.kubectl(["auth", "can-i", "list", "configmaps", "-n", ns], {
+        asUser: user,
+        asGroups: ["shiplog-testers"],
+      });
+      if (can.stdout.trim() === "yes") break;
+      assert.ok(Date.now() < deadline, `binding not effective after 10s: ${can.stdout} ${can.stderr}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
     const list = await core.listNamespacedConfigMap({ namespace: ns });
     assert.ok(
       list.items.some((c) => c.metadata?.name === "kube-root-ca.crt" || c.metadata?.name === "audited"),
     );
-    const can = await cp.kubectl(["auth", "can-i", "list", "configmaps", "-n", ns], {
-      asUser: user,
-      asGroups: ["shiplog-testers"],
-    });
-    assert.equal(can.stdout.trim(), "yes");
   });
 
   it("compactEtcd() makes an old resourceVersion answer 410 Gone", async () => {
@@ -101,20 +118,27 @@ describe("harness: private control plane", () => {
     });
     const oldRv = first.metadata?.resourceVersion;
     assert.ok(oldRv);
-    await core.replaceNamespacedConfigMap({
-      name: "compacted",
-      namespace: ns,
-      body: { metadata: { name: "compacted", resourceVersion: oldRv }, data: { v: "2" } },
-    });
+    // Two more writes, so the compaction revision is beyond oldRv + 1. (Compacting to exactly oldRv + 1
+    // makes the apiserver answer a watch from oldRv with 500 "PrevKv=nil" instead of 410: the event
+    // itself survives, its previous value does not.)
+    let rv: string | undefined = oldRv;
+    for (const v of ["2", "3"]) {
+      const updated = await core.replaceNamespacedConfigMap({
+        name: "compacted",
+        namespace: ns,
+        body: { metadata: { name: "compacted", resourceVersion: rv }, data: { v } },
+      });
+      rv = updated.metadata?.resourceVersion;
+    }
     const { revision } = await cp.compactEtcd();
-    assert.ok(revision > Number(oldRv), `compacted to ${revision}, old rv ${oldRv}`);
+    assert.ok(revision > Number(oldRv) + 1, `compacted to ${revision}, old rv ${oldRv}`);
     const ev = await waitForEvent(
       cp.kubeConfig(),
       `/api/v1/namespaces/${ns}/configmaps`,
       { resourceVersion: oldRv },
       (e) => e.type === "ERROR",
     );
-    assert.equal(ev.object.code, 410);
+    assert.equal(ev.object.code, 410, JSON.stringify(ev.object));
   });
 
   it("restartApiserver() brings up a new apiserver process on the same etcd", async () => {
@@ -127,7 +151,7 @@ describe("harness: private control plane", () => {
     assert.equal(groupAlive(before.apiserver), false);
     const r = await cp.kubectl(["get", "configmap", "compacted", "-n", ns, "-o", "jsonpath={.data.v}"]);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, "2");
+    assert.equal(r.stdout, "3");
   });
 
   it("stop() leaves no processes and no data directory, and is idempotent", async () => {
