@@ -3,7 +3,7 @@
  * redact and omit mode; encrypting a Secret (encrypt mode) needs `canonicalizeAsync` because age
  * encryption is asynchronous.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { CanonicalizeError } from "./canonical-error.js";
 import type { NormalizeConfig, SecretsConfig, TypeFilter } from "./config.js";
 import { defaultConfig } from "./config.js";
@@ -70,7 +70,7 @@ type Prepared =
     };
 
 function sha256(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
+  return hash("sha256", text, "hex");
 }
 
 function isStringRecord(v: unknown): v is Record<string, string> {

@@ -4,7 +4,7 @@
  * the same password in two Secrets has two unrelated fingerprints, and nobody without the operator's
  * key can test guesses against the history. See docs/adr/0012-secret-protection.md.
  */
-import { createHmac } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 
 export const FINGERPRINT_PREFIX = "shiplog:hmac-sha256:";
 /** The value that replaces secret values in omit mode. */
@@ -24,6 +24,48 @@ function lengthPrefixed(parts: readonly Uint8Array[]): Buffer {
   return buf;
 }
 
+/**
+ * A fingerprinter for one key: HMAC-SHA-256 (RFC 2104) spelled out over one-shot `crypto.hash` calls
+ * with the padded key blocks precomputed. Equal to `createHmac` (tested), and about 7x cheaper per
+ * value, because `createHmac` builds a key object and a hash object for every call.
+ */
+export function createFingerprinter(
+  key: Uint8Array,
+): (namespace: string, name: string, field: string, value: Uint8Array) => string {
+  const block = Buffer.alloc(64);
+  if (key.length > 64) block.set(hash("sha256", key, "buffer"));
+  else block.set(key);
+  const ipad = Buffer.from(block.map((b) => b ^ 0x36));
+  const outer = Buffer.alloc(96);
+  outer.set(block.map((b) => b ^ 0x5c));
+  return (namespace, name, field, value) => {
+    const ns = Buffer.byteLength(namespace, "utf8");
+    const nm = Buffer.byteLength(name, "utf8");
+    const fl = Buffer.byteLength(field, "utf8");
+    const buf = Buffer.allocUnsafe(64 + 20 + DOMAIN.length + ns + nm + fl + value.length);
+    ipad.copy(buf, 0);
+    let off = 64;
+    buf.writeUInt32BE(DOMAIN.length, off);
+    DOMAIN.copy(buf, off + 4);
+    off += 4 + DOMAIN.length;
+    for (const [s, n] of [
+      [namespace, ns],
+      [name, nm],
+      [field, fl],
+    ] as const) {
+      buf.writeUInt32BE(n, off);
+      buf.write(s, off + 4, n, "utf8");
+      off += 4 + n;
+    }
+    buf.writeUInt32BE(value.length, off);
+    buf.set(value, off + 4);
+    // Synchronous use of the shared `outer` buffer is safe: nothing interleaves.
+    outer.write(hash("sha256", buf, "binary"), 64, 32, "latin1");
+    return FINGERPRINT_PREFIX + hash("sha256", outer, "hex").slice(0, 32);
+  };
+}
+
+/** One-off fingerprint (reference implementation with `createHmac`; equal to `createFingerprinter`). */
 export function fingerprint(
   key: Uint8Array,
   namespace: string,

@@ -6,7 +6,7 @@
  */
 import type { SecretMode, SecretsConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
-import { fingerprint, OMITTED_VALUE } from "./fingerprint.js";
+import { createFingerprinter, OMITTED_VALUE } from "./fingerprint.js";
 import { dropAnnotation, LAST_APPLIED_ANNOTATION } from "./normalize.js";
 import { parsePointer, updateAt, type Pointer } from "./pointer.js";
 import type { KubeObject, KubeObjectMeta, ResourceType } from "./resource.js";
@@ -66,7 +66,7 @@ export function createProtector(secrets: SecretsConfig, hmacKey: Uint8Array | un
       );
     }
   }
-  const key = hmacKey ?? new Uint8Array();
+  const fingerprint = createFingerprinter(hmacKey ?? new Uint8Array());
   const omitTypes = new Set(secrets.omitSecretTypes);
   const sensitiveAll: Pointer[] = [];
   const sensitiveByType = new Map<string, Pointer[]>();
@@ -77,7 +77,7 @@ export function createProtector(secrets: SecretsConfig, hmacKey: Uint8Array | un
   }
 
   const fp = (ns: string, name: string, field: string, value: Uint8Array): string =>
-    mode === "omit" ? OMITTED_VALUE : fingerprint(key, ns, name, field, value);
+    mode === "omit" ? OMITTED_VALUE : fingerprint(ns, name, field, value);
 
   /** Replaces a Secret's data/stringData values; `data` is base64-decoded first so both agree. */
   function protectSecretValues(obj: KubeObject, ns: string, name: string): KubeObject {
@@ -145,10 +145,10 @@ export function createProtector(secrets: SecretsConfig, hmacKey: Uint8Array | un
         const k = leaf.path[1];
         const f =
           leaf.path.length === 2 && top === "data" && typeof leaf.value === "string" && k !== undefined
-            ? fingerprint(key, ns, name, k, Buffer.from(leaf.value, "base64"))
+            ? fingerprint(ns, name, k, Buffer.from(leaf.value, "base64"))
             : leaf.path.length === 2 && top === "stringData" && k !== undefined
-              ? fingerprint(key, ns, name, k, toBytes(leaf.value))
-              : fingerprint(key, ns, name, toPointer(leaf.path), toBytes(leaf.value));
+              ? fingerprint(ns, name, k, toBytes(leaf.value))
+              : fingerprint(ns, name, toPointer(leaf.path), toBytes(leaf.value));
         fps[toPointer(leaf.path)] = f;
         view = updateAt(view, leaf.path, () => f);
       }

@@ -19,6 +19,8 @@ const tricky = fc.constantFrom(
   "Null",
   "~",
   "1e3",
+  "E0",
+  "e5",
   "1_000",
   "0x1F",
   "0o17",

@@ -27,8 +27,19 @@ const LITERAL_OK =
 const DQ_OK =
   /^[\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]*$/u;
 
+/** A line break followed by a non-empty line. */
+const NON_EMPTY_LINE_START = /\n(?!\n)/g;
+
+/** `e5`, `E0`: not numbers in YAML 1.1 or 1.2, but some 1.1 readers (the `yaml` library) take them as floats. */
+const EXPONENT_ONLY = /^[eE][-+]?[0-9_.]*$/;
+
 function isPlain(s: string): boolean {
-  return PLAIN.test(s) && !PLAIN_BAD.test(s) && !KEYWORDS.has(s.toLowerCase());
+  return (
+    PLAIN.test(s) &&
+    !(s.length <= 5 && KEYWORDS.has(s.toLowerCase())) &&
+    !PLAIN_BAD.test(s) &&
+    !EXPONENT_ONLY.test(s)
+  );
 }
 
 function hex(n: number, width: number): string {
@@ -65,8 +76,19 @@ function scalarString(s: string): string {
   return isPlain(s) ? s : quote(s);
 }
 
+/** Rendered keys: the same few hundred keys recur in every object, so their rendering is cached. */
+const keyCache = new Map<string, string>();
+const KEY_CACHE_MAX = 4096;
+
 function key(k: string): string {
-  return isPlain(k) ? k : quote(k);
+  let r = keyCache.get(k);
+  if (r !== undefined) return r;
+  r = isPlain(k) ? k : quote(k);
+  if (k.length <= 64) {
+    if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+    keyCache.set(k, r);
+  }
+  return r;
 }
 
 /**
@@ -80,15 +102,15 @@ function literal(s: string, indent: string): string | undefined {
   if (end === 0) return undefined;
   const trailing = s.length - end;
   const chomp = trailing === 0 ? "-" : trailing === 1 ? "" : "+";
-  const lines = s.slice(0, end).split("\n");
-  // An indentation indicator is needed when the first line starts with a space (the parser would
-  // otherwise take its spaces as indentation) or when an early blank line is longer than the first.
-  const first = lines[0] as string;
-  const indicator = first.charCodeAt(0) === 0x20 || first.length === 0 || /^ *$/.test(first) ? "2" : "";
-  let out = `|${indicator}${chomp}`;
-  for (const line of lines) out += line.length === 0 ? "\n" : `\n${indent}  ${line}`;
-  for (let i = 1; i < trailing; i++) out += "\n";
-  return out;
+  const content = s.slice(0, end);
+  // An indentation indicator is needed when the first line starts with a space or is blank (the
+  // parser would otherwise take its spaces as indentation or find a later line less indented).
+  const c0 = content.charCodeAt(0);
+  const indicator = c0 === 0x20 || c0 === 0x0a ? "2" : "";
+  const pad = indent + "  ";
+  // Every non-empty line gets the indentation; empty lines stay empty (no trailing whitespace).
+  const body = (c0 === 0x0a ? "" : pad) + content.replace(NON_EMPTY_LINE_START, "\n" + pad);
+  return `|${indicator}${chomp}\n${body}${"\n".repeat(trailing > 1 ? trailing - 1 : 0)}`;
 }
 
 /** Where a mapping sits, which decides its key order. */
@@ -100,13 +122,20 @@ export function orderedKeys(obj: Record<string, unknown>, ctx: KeyContext): stri
 }
 
 function sortedKeys(obj: Record<string, unknown>, first: readonly string[]): string[] {
+  const all = Object.keys(obj);
+  if (first.length === 0) {
+    let keys = all;
+    for (const k of all) {
+      if (obj[k] === undefined) {
+        keys = all.filter((x) => obj[x] !== undefined);
+        break;
+      }
+    }
+    return keys.sort();
+  }
   const keys: string[] = [];
   const rest: string[] = [];
-  for (const k of Object.keys(obj)) {
-    if (obj[k] === undefined) continue;
-    if (first.includes(k)) continue;
-    rest.push(k);
-  }
+  for (const k of all) if (obj[k] !== undefined && !first.includes(k)) rest.push(k);
   for (const k of first) if (obj[k] !== undefined) keys.push(k);
   rest.sort();
   return keys.concat(rest);
@@ -114,6 +143,11 @@ function sortedKeys(obj: Record<string, unknown>, first: readonly string[]): str
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function hasDefinedMember(v: object): boolean {
+  for (const k in v) if (Object.hasOwn(v, k) && (v as Record<string, unknown>)[k] !== undefined) return true;
+  return false;
 }
 
 /** Inline form of a value after `key:` or `- `, or `undefined` when it needs a nested block. */
@@ -135,49 +169,55 @@ function inline(v: unknown, indent: string): string | undefined {
     case "object":
       if (v === null) return "null";
       if (Array.isArray(v)) return v.length === 0 ? "[]" : undefined;
-      return Object.keys(v).some((k) => (v as Record<string, unknown>)[k] !== undefined) ? undefined : "{}";
+      return hasDefinedMember(v) ? undefined : "{}";
     default:
       throw new TypeError(`toYaml: cannot serialise a ${typeof v}`);
   }
 }
 
+/**
+ * Emits a mapping as lines ending in "\n". The first line starts with `first` instead of `indent`
+ * (a sequence item's `- `); the rest are indented by `indent`.
+ */
 function emitMap(
   obj: Record<string, unknown>,
   indent: string,
   order: readonly string[],
-  out: string[],
-): void {
+  first: string,
+): string {
+  let out = "";
+  let prefix = first;
   for (const k of sortedKeys(obj, order)) {
     const v = obj[k];
-    const head = indent + key(k) + ":";
+    const head = prefix + key(k) + ":";
+    prefix = indent;
     const s = inline(v, indent);
-    if (s !== undefined) out.push(`${head} ${s}`);
+    if (s !== undefined) out += head + " " + s + "\n";
     else {
-      out.push(head);
-      emitBlock(v, indent + "  ", k === "metadata" && order === TOP_ORDER ? META_ORDER : [], out);
+      const inner = indent + "  ";
+      out +=
+        head + "\n" + emitBlock(v, inner, k === "metadata" && order === TOP_ORDER ? META_ORDER : [], inner);
     }
   }
+  return out;
 }
 
-function emitSeq(arr: readonly unknown[], indent: string, out: string[]): void {
+function emitSeq(arr: readonly unknown[], indent: string, first: string): string {
+  let out = "";
+  let prefix = first;
   for (const item of arr) {
+    const dash = prefix + "- ";
+    prefix = indent;
     const s = inline(item, indent);
-    if (s !== undefined) {
-      out.push(`${indent}- ${s}`);
-      continue;
-    }
-    // Nested block: emit it at indent + 2, then merge the first line onto the dash.
-    const start = out.length;
-    emitBlock(item, indent + "  ", [], out);
-    const firstLine = out[start] as string;
-    out[start] = `${indent}- ${firstLine.slice(indent.length + 2)}`;
+    out += s !== undefined ? dash + s + "\n" : emitBlock(item, indent + "  ", [], dash);
   }
+  return out;
 }
 
-function emitBlock(v: unknown, indent: string, order: readonly string[], out: string[]): void {
-  if (Array.isArray(v)) emitSeq(v, indent, out);
-  else if (isRecord(v)) emitMap(v, indent, order, out);
-  else throw new TypeError("toYaml: internal error, not a block value");
+function emitBlock(v: unknown, indent: string, order: readonly string[], first: string): string {
+  if (Array.isArray(v)) return emitSeq(v, indent, first);
+  if (isRecord(v)) return emitMap(v, indent, order, first);
+  throw new TypeError("toYaml: internal error, not a block value");
 }
 
 /**
@@ -187,9 +227,7 @@ function emitBlock(v: unknown, indent: string, order: readonly string[], out: st
 export function toYaml(value: unknown): string {
   const s = inline(value, "");
   if (s !== undefined) return s + "\n";
-  const out: string[] = [];
-  emitBlock(value, "", isRecord(value) ? TOP_ORDER : [], out);
-  return out.join("\n") + "\n";
+  return emitBlock(value, "", isRecord(value) ? TOP_ORDER : [], "");
 }
 
 /** Parses YAML written by `toYaml` (or any YAML 1.2 document) into plain data. */
