@@ -22,6 +22,16 @@ function hwmMB() {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 const out = (o) => process.stdout.write(JSON.stringify(o) + "\n");
+// Where the memory goes: the largest V8 heap / off-heap figures seen, sampled every 50 ms.
+const peak = { heapUsedMB: 0, heapTotalMB: 0, externalMB: 0, arrayBuffersMB: 0 };
+setInterval(() => {
+  const m = process.memoryUsage();
+  peak.heapUsedMB = Math.max(peak.heapUsedMB, m.heapUsed / 1048576);
+  peak.heapTotalMB = Math.max(peak.heapTotalMB, m.heapTotal / 1048576);
+  peak.externalMB = Math.max(peak.externalMB, m.external / 1048576);
+  peak.arrayBuffersMB = Math.max(peak.arrayBuffersMB, m.arrayBuffers / 1048576);
+}, 50).unref();
+const startRssMB = process.memoryUsage().rss / 1048576;
 
 if (mode === "baseline") {
   // Raw paginated list with no canonicalize and no enqueue: what the apiserver and JSON parsing cost.
@@ -41,7 +51,7 @@ if (mode === "baseline") {
       cont = page.continueToken;
     } while (cont);
   }
-  out({ phase: "baseline", objects: n, ms: performance.now() - t0, hwmMB: hwmMB() });
+  out({ phase: "baseline", objects: n, ms: performance.now() - t0, hwmMB: hwmMB(), startRssMB, peak });
   process.exit(0);
 }
 
@@ -65,11 +75,19 @@ await w.start();
 await w.initialSyncDone();
 const objects = w.status().types.reduce((s, t) => s + t.objects, 0);
 const enq = w.metrics.enqueued.sum();
-out({ phase: "synced", objects, messages: enq, ms: performance.now() - t0, hwmMB: hwmMB() });
+const afterSync = process.memoryUsage();
+out({
+  phase: "synced", objects, messages: enq, ms: performance.now() - t0, hwmMB: hwmMB(), startRssMB, peak: { ...peak },
+  rssAfterSyncMB: afterSync.rss / 1048576, heapUsedAfterSyncMB: afterSync.heapUsed / 1048576,
+}); // prettier-ignore
 
 // Sustained events: the parent now updates `expect` objects; measure from the first modified event
 // until Redis accepted all of them.
 const expect = Number(expectArg);
+if (!(expect > 0)) {
+  await w.stop();
+  process.exit(0);
+}
 let first;
 for (;;) {
   const mods = w.metrics.enqueued.sum({ op: "modified" });
