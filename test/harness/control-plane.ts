@@ -163,7 +163,10 @@ export async function startControlPlaneProcesses(
   try {
     const [etcdBin, apiserverBin] = [await binary("etcd"), await binary("kube-apiserver")];
     const cmBin = opts.controllerManager ? await binary("kube-controller-manager") : undefined;
-    if (mode.owned) reaperPid = startReaper(process.pid, groupsFile, join(dataDir, "logs", "reaper.log")).pid;
+    if (mode.owned) {
+      const logFile = join(dataDir, "logs", "reaper.log");
+      reaperPid = startReaper(process.pid, groupsFile, logFile, keepDataDir ? undefined : dataDir).pid;
+    }
 
     // etcd first: it starts while the certificates are made.
     const [etcdPort, peerPort, apiPort] = await distinctPorts(3);

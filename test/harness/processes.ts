@@ -146,14 +146,26 @@ function installExitHooks(): void {
  * being SIGKILLed (a test runner timeout, an OOM kill). Returns the reaper's pid; kill its group when
  * the processes are stopped normally.
  */
-export function startReaper(ownerPid: number, groupsFile: string, logFile: string): RunningProcess {
+export function startReaper(
+  ownerPid: number,
+  groupsFile: string,
+  logFile: string,
+  /** Removed (rm -rf) after the kill: a temp directory the owner created. */
+  removeDir?: string,
+): RunningProcess {
   if (!existsSync(groupsFile)) writeFileSync(groupsFile, "");
   // dash's kill takes "-9 -PGID" but not "-KILL -- -PGID".
   const script =
     'while kill -0 "$0" 2>/dev/null; do sleep 1; done; ' +
-    'for g in $(cat "$1" 2>/dev/null); do kill -9 "-$g" 2>/dev/null; done';
+    'for g in $(cat "$1" 2>/dev/null); do kill -9 "-$g" 2>/dev/null; done; ' +
+    'if [ -n "$2" ]; then sleep 1; rm -rf "$2"; fi';
   return startProcess(
-    { name: "reaper", cmd: "/bin/sh", args: ["-c", script, String(ownerPid), groupsFile], logFile },
+    {
+      name: "reaper",
+      cmd: "/bin/sh",
+      args: ["-c", script, String(ownerPid), groupsFile, removeDir ?? ""],
+      logFile,
+    },
     { owned: false },
   );
 }
