@@ -1,9 +1,5 @@
 import { Command } from "commander";
-import { stringify } from "yaml";
-import { maskConfig } from "@shiplog/core";
 import type { CliIo } from "../cli-io.js";
-import { loadConfig } from "../config/load-config.js";
-import { configReferenceMarkdown } from "../docs/config-reference.js";
 import { globalsOf } from "./global-options.js";
 
 export function configCommand(io: CliIo): Command {
@@ -15,7 +11,12 @@ export function configCommand(io: CliIo): Command {
     )
     .option("-o, --output <format>", "yaml or json", "yaml")
     .option("--show-sources", "annotate where each non-default value came from")
-    .action((opts: { output: string; showSources?: boolean }, sub: Command) => {
+    .action(async (opts: { output: string; showSources?: boolean }, sub: Command) => {
+      const [{ stringify }, { maskConfig }, { loadConfig }] = await Promise.all([
+        import("yaml"),
+        import("@shiplog/core"),
+        import("../config/load-config.js"),
+      ]);
       const loaded = loadConfig(globalsOf(sub), io, { namespaceFilter: true });
       const masked = maskConfig(loaded.config);
       if (opts.output === "json") io.stdout.write(`${JSON.stringify(masked, null, 2)}\n`);
@@ -30,7 +31,8 @@ export function configCommand(io: CliIo): Command {
   cmd
     .command("reference")
     .description("print the reference of every config key and SHIPLOG_* variable (markdown, from the schema)")
-    .action(() => {
+    .action(async () => {
+      const { configReferenceMarkdown } = await import("../docs/config-reference.js");
       io.stdout.write(configReferenceMarkdown());
     });
   return cmd;

@@ -1,27 +1,10 @@
-import { resolve } from "node:path";
-import type { KubernetesObject } from "@kubernetes/client-node";
 import { Command } from "commander";
-import { parse as parseYaml, stringify } from "yaml";
-import { CliError, ExitCodes, oneLine } from "../cli-error.js";
+import type { RestoreFlags } from "../actions/restore.js";
 import type { CliIo } from "../cli-io.js";
 import { SOPS_AGE_KEY_FILE_ENV } from "../config/env-vars.js";
-import { loadConfig } from "../config/load-config.js";
-import { hasCommits, showFile } from "../git/git-cli.js";
-import { parseTarget, resolveObjectPath } from "../git/resolve-path.js";
-import { readAgeIdentities } from "../restore/age-identity.js";
-import { serverSideApply, RESTORE_FIELD_MANAGER } from "../restore/apply.js";
-import { protectionOf, Protections, stripShiplogMetadata } from "../restore/protection.js";
-import { decryptSopsDocument } from "../restore/sops-decrypt.js";
-import { loadKubeConfig } from "../runtime/kube.js";
-import { globalsOf } from "./global-options.js";
 
-interface RestoreFlags {
-  from: string;
-  apply?: boolean;
-  forceConflicts?: boolean;
-  dryRun?: boolean;
-  ageIdentity?: string;
-}
+/** Field manager of `restore --apply` (duplicated from restore/apply.ts to keep --help light). */
+const RESTORE_FIELD_MANAGER = "shiplog-restore";
 
 export function restoreCommand(io: CliIo): Command {
   return new Command("restore")
@@ -42,75 +25,7 @@ export function restoreCommand(io: CliIo): Command {
       "\nRedacted or omitted Secrets cannot be restored: their values were never recorded. Encrypted\n(sops/age) Secrets are decrypted in-process with the age identity; no sops binary is needed.",
     )
     .action(async (arg: string, flags: RestoreFlags, cmd: Command) => {
-      const g = globalsOf(cmd);
-      const { config } = loadConfig(g, io);
-      const repo = resolve(io.cwd, config.repo.path);
-      if (!(await hasCommits(repo, flags.from))) {
-        throw new CliError(`revision "${flags.from}" does not exist in ${repo}`, ExitCodes.config);
-      }
-      const target = parseTarget(arg);
-      const path = await resolveObjectPath(repo, flags.from, target, g.namespace);
-      const text = await showFile(repo, flags.from, path);
-      if (text === undefined) {
-        throw new CliError(
-          `${arg} did not exist at ${flags.from} (${path} is not in that commit)`,
-          ExitCodes.failure,
-        );
-      }
-      let doc: unknown;
-      try {
-        doc = parseYaml(text);
-      } catch (err) {
-        throw new CliError(`${path} at ${flags.from} is not valid YAML: ${oneLine(err)}`, ExitCodes.failure, {
-          cause: err,
-        });
-      }
-      const protection = protectionOf(doc);
-      switch (protection) {
-        case Protections.redacted:
-          throw new CliError(
-            `${arg} was recorded redacted (values are fingerprints only) and cannot be restored; restore its values from their source, or record Secrets with secrets.mode=encrypt`,
-            ExitCodes.failure,
-          );
-        case Protections.omitted:
-          throw new CliError(
-            `${arg} was recorded without its values (omitted) and cannot be restored; restore it from its source`,
-            ExitCodes.failure,
-          );
-        case Protections.encrypted: {
-          const idFile = flags.ageIdentity ?? io.env[SOPS_AGE_KEY_FILE_ENV];
-          if (idFile === undefined || idFile === "") {
-            throw new CliError(
-              `${arg} is encrypted (sops/age); pass --age-identity FILE or set ${SOPS_AGE_KEY_FILE_ENV} to decrypt it`,
-              ExitCodes.config,
-            );
-          }
-          try {
-            doc = stripShiplogMetadata(
-              await decryptSopsDocument(doc, readAgeIdentities(resolve(io.cwd, idFile))),
-            );
-          } catch (err) {
-            if (err instanceof CliError) throw err;
-            throw new CliError(`cannot decrypt ${arg}: ${oneLine(err)}`, ExitCodes.failure, { cause: err });
-          }
-          break;
-        }
-        case Protections.none:
-          break;
-      }
-      const manifest = doc as KubernetesObject;
-      if (flags.apply !== true) {
-        io.stdout.write(stringify(manifest, { lineWidth: 0 }));
-        return;
-      }
-      const kc = loadKubeConfig(config.kubernetes, io.env);
-      const applied = await serverSideApply(kc, manifest, {
-        forceConflicts: flags.forceConflicts === true,
-        dryRun: flags.dryRun === true,
-      });
-      const ns = applied.metadata?.namespace;
-      io.stdout.write(
-        `${(manifest.kind ?? "object").toLowerCase()}/${applied.metadata?.name ?? target.name}${ns ? ` in ${ns}` : ""} restored from ${flags.from}${flags.dryRun === true ? " (dry run)" : ""}\n`,
-      );
+      const { restoreAction } = await import("../actions/restore.js");
+      await restoreAction(io, arg, flags, cmd);
     });
 }

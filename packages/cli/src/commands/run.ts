@@ -1,8 +1,6 @@
 import { Command } from "commander";
-import { parseDuration } from "@shiplog/core";
 import { CliError, ExitCodes } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
-import { prepare } from "../runtime/context.js";
 import { loadNative } from "../runtime/lazy.js";
 import type { Stages } from "../runtime/serve.js";
 import { globalsOf } from "./global-options.js";
@@ -44,6 +42,10 @@ export function serveCommand(
     if (flags.listen !== undefined) extra.push(["server.listen", flags.listen, "--listen"]);
     if (flags.quietPeriod !== undefined)
       extra.push(["committer.quietPeriod", flags.quietPeriod, "--quiet-period"]);
+    const [{ parseDuration }, { prepare }] = await Promise.all([
+      import("@shiplog/core"),
+      import("../runtime/context.js"),
+    ]);
     let shutdownTimeoutMs: number;
     try {
       shutdownTimeoutMs = parseDuration(flags.shutdownTimeout, "--shutdown-timeout");

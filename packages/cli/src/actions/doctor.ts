@@ -1,0 +1,276 @@
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import type { ShiplogConfig } from "@shiplog/core";
+import { identityToRecipient } from "age-encryption";
+import { CliError, ExitCodes, oneLine } from "../cli-error.js";
+import type { CliIo } from "../cli-io.js";
+import { SOPS_AGE_KEY_FILE_ENV } from "../config/env-vars.js";
+import { defaultHmacKeyFile, resolveHmacKey } from "../config/hmac-key.js";
+import { loadConfig } from "../config/load-config.js";
+import { git, hasCommits } from "../git/git-cli.js";
+import { readAgeIdentities } from "../restore/age-identity.js";
+import { loadKubeConfig, serverOf } from "../runtime/kube.js";
+import { checkAccess, RBAC_HINT } from "../runtime/preflight.js";
+import { checkRedis, maskUrl } from "../runtime/redis-check.js";
+import { remoteGitEnv } from "../runtime/remote-env.js";
+import { globalsOf } from "../commands/global-options.js";
+
+type Status = "ok" | "warn" | "fail";
+interface Finding {
+  check: string;
+  status: Status;
+  message: string;
+  fix?: string;
+}
+
+const MARK: Record<Status, string> = { ok: "ok  ", warn: "WARN", fail: "FAIL" };
+
+export async function doctorAction(io: CliIo, opts: { output: string }, cmd: Command): Promise<void> {
+  const findings: Finding[] = [];
+  const add = (f: Finding): void => {
+    findings.push(f);
+    if (opts.output !== "json") {
+      io.stdout.write(`[${MARK[f.status]}] ${f.check}: ${f.message}\n`);
+      if (f.fix !== undefined && f.status !== "ok") io.stdout.write(`       fix: ${f.fix}\n`);
+    }
+  };
+  let cfg: ShiplogConfig;
+  try {
+    cfg = loadConfig(globalsOf(cmd), io, { namespaceFilter: true }).config;
+    add({ check: "config", status: "ok", message: "valid" });
+  } catch (err) {
+    add({
+      check: "config",
+      status: "fail",
+      message: oneLine(err),
+      fix: "correct the named key (shiplog config print --show-sources)",
+    });
+    return finish(io, opts.output, findings);
+  }
+  await checkKube(cfg, io, add);
+  await checkRedisFinding(cfg, add);
+  await checkRepo(cfg, io, add);
+  await checkRemote(cfg, io, add);
+  await checkKeys(cfg, io, add);
+  finish(io, opts.output, findings);
+}
+
+function finish(io: CliIo, output: string, findings: Finding[]): void {
+  const failed = findings.filter((f) => f.status === "fail").length;
+  const warned = findings.filter((f) => f.status === "warn").length;
+  if (output === "json") io.stdout.write(`${JSON.stringify({ findings, failed, warned }, null, 2)}\n`);
+  else
+    io.stdout.write(
+      `${failed === 0 ? "all checks passed" : `${failed} check(s) failed`}${warned > 0 ? `, ${warned} warning(s)` : ""}\n`,
+    );
+  if (failed > 0) throw new CliError(`doctor: ${failed} check(s) failed`, ExitCodes.failure);
+}
+
+async function checkKube(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
+  let kc;
+  try {
+    kc = loadKubeConfig(cfg.kubernetes, io.env);
+    add({
+      check: "kubeconfig",
+      status: "ok",
+      message: `context "${kc.getCurrentContext()}", server ${serverOf(kc)}`,
+    });
+  } catch (err) {
+    add({
+      check: "kubeconfig",
+      status: "fail",
+      message: oneLine(err),
+      fix: "pass --kubeconfig/--context or set KUBECONFIG",
+    });
+    return;
+  }
+  try {
+    const r = await checkAccess(kc, cfg);
+    add({ check: "apiserver", status: "ok", message: `reachable, Kubernetes ${r.serverVersion}` });
+    if (r.denied.length === 0) {
+      add({
+        check: "rbac",
+        status: "ok",
+        message: `may list and watch all ${r.allowed.length} resource types in scope`,
+      });
+    } else {
+      const shown = r.denied.slice(0, 8).map((d) => `${d.type} (${d.verb})`);
+      add({
+        check: "rbac",
+        status: "warn",
+        message: `may list and watch ${r.allowed.length} of ${r.wanted.length} types; not: ${shown.join(", ")}${r.denied.length > 8 ? ` and ${r.denied.length - 8} more` : ""}`,
+        fix: `${RBAC_HINT}, or exclude those types (watch.exclude.resources)`,
+      });
+    }
+    if (r.failedGroups.length > 0) {
+      add({
+        check: "discovery",
+        status: "warn",
+        message: `unavailable API groups: ${r.failedGroups.join(", ")}`,
+        fix: "check the APIService of those groups (kubectl get apiservices)",
+      });
+    }
+  } catch (err) {
+    const status = err instanceof CliError && err.exitCode === ExitCodes.forbidden ? "rbac" : "apiserver";
+    add({
+      check: status,
+      status: "fail",
+      message: oneLine(err),
+      fix: status === "rbac" ? RBAC_HINT : "check the server URL, network and credentials of the kubeconfig",
+    });
+  }
+}
+
+async function checkRedisFinding(cfg: ShiplogConfig, add: (f: Finding) => void): Promise<void> {
+  try {
+    await checkRedis(cfg.redis.url);
+    add({
+      check: "redis",
+      status: "ok",
+      message: `${maskUrl(cfg.redis.url)} answers PING (prefix "${cfg.redis.prefix}")`,
+    });
+  } catch (err) {
+    add({
+      check: "redis",
+      status: "fail",
+      message: oneLine(err),
+      fix: "start Redis or set redis.url / SHIPLOG_REDIS_URL / --redis-url",
+    });
+  }
+}
+
+async function checkRepo(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
+  const repo = resolve(io.cwd, cfg.repo.path);
+  if (!existsSync(repo)) {
+    add({
+      check: "repo",
+      status: "ok",
+      message: `${repo} does not exist yet; it is created on the first run`,
+    });
+    return;
+  }
+  try {
+    accessSync(repo, constants.W_OK);
+  } catch (err) {
+    add({
+      check: "repo",
+      status: "fail",
+      message: `${repo} is not writable (${oneLine(err)})`,
+      fix: `chown or chmod ${repo}, or set repo.path`,
+    });
+    return;
+  }
+  try {
+    await git(repo, ["rev-parse", "--git-dir"]);
+  } catch (err) {
+    add({
+      check: "repo",
+      status: "fail",
+      message: `${repo} exists but is not a Git repository (${oneLine(err)})`,
+      fix: "point repo.path at an empty directory or a shiplog repo",
+    });
+    return;
+  }
+  const commits = await hasCommits(repo, cfg.repo.branch);
+  add({
+    check: "repo",
+    status: "ok",
+    message: `${repo}, branch ${cfg.repo.branch} ${commits ? "has history" : "has no commits yet"}`,
+  });
+}
+
+async function checkRemote(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
+  const remote = cfg.repo.remote;
+  if (remote === undefined) {
+    add({
+      check: "remote",
+      status: "ok",
+      message: "none configured: history stays local (set repo.remote.url to push)",
+    });
+    return;
+  }
+  try {
+    const env = remoteGitEnv(remote, io.cwd);
+    await git(io.cwd, ["ls-remote", "--heads", remote.url, cfg.repo.branch], { env, timeoutMs: 20_000 });
+    add({
+      check: "remote",
+      status: "ok",
+      message: `${maskUrl(remote.url)} is reachable with the configured credentials`,
+    });
+  } catch (err) {
+    add({
+      check: "remote",
+      status: "fail",
+      message: `${maskUrl(remote.url)}: ${oneLine(err)}`,
+      fix: "check repo.remote.url and its sshKeyFile/sshKnownHostsFile or tokenFile",
+    });
+  }
+}
+
+async function checkKeys(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
+  const mode = cfg.secrets.mode;
+  if (mode === "redact") {
+    try {
+      const k = resolveHmacKey(cfg, { cwd: io.cwd, env: io.env, homeDir: io.homeDir, create: false });
+      if (k === undefined) {
+        add({
+          check: "keys",
+          status: "ok",
+          message: `redact mode; no fingerprint key yet: one is generated at ${defaultHmacKeyFile(io.env, io.homeDir)} on the first run`,
+        });
+      } else {
+        add({
+          check: "keys",
+          status: k.warnings.length > 0 ? "warn" : "ok",
+          message: `redact mode, fingerprint key from ${k.source}${k.warnings.length > 0 ? `; ${k.warnings.join("; ")}` : ""}`,
+          fix: "chmod 600 the key file",
+        });
+      }
+    } catch (err) {
+      add({
+        check: "keys",
+        status: "fail",
+        message: oneLine(err),
+        fix: "set secrets.hmacKeyFile to a readable file with at least 16 bytes, outside the repo",
+      });
+    }
+    return;
+  }
+  if (mode === "encrypt") {
+    add({
+      check: "keys",
+      status: "ok",
+      message: `encrypt mode, ${cfg.secrets.ageRecipients.length} age recipient(s)`,
+    });
+    const idFile = io.env[SOPS_AGE_KEY_FILE_ENV];
+    if (idFile !== undefined && idFile !== "") {
+      try {
+        const msg = await checkIdentity(resolve(io.cwd, idFile), cfg.secrets.ageRecipients);
+        add({
+          check: "age identity",
+          status: msg.ok ? "ok" : "warn",
+          message: msg.text,
+          fix: "use an identity whose recipient is in secrets.ageRecipients",
+        });
+      } catch (err) {
+        add({ check: "age identity", status: "warn", message: oneLine(err) });
+      }
+    }
+    return;
+  }
+  add({ check: "keys", status: "ok", message: "omit mode: Secret values are never recorded, no key needed" });
+}
+
+async function checkIdentity(
+  file: string,
+  recipients: readonly string[],
+): Promise<{ ok: boolean; text: string }> {
+  if (!statSync(file).isFile()) return { ok: false, text: `${file} is not a file` };
+  const ids = readAgeIdentities(file);
+  const mine = await Promise.all(ids.map((id) => identityToRecipient(id)));
+  const match = mine.some((r) => recipients.includes(r));
+  return match
+    ? { ok: true, text: `${SOPS_AGE_KEY_FILE_ENV} can decrypt recorded Secrets` }
+    : { ok: false, text: `${SOPS_AGE_KEY_FILE_ENV} holds no identity for any of secrets.ageRecipients` };
+}
