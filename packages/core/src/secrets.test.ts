@@ -7,6 +7,7 @@ import { createCanonicalizer, type CanonicalResult } from "./canonical.js";
 import { defaultConfig, type SecretMode, type SecretsConfig } from "./config.js";
 import { FINGERPRINT_PREFIX, OMITTED_VALUE } from "./fingerprint.js";
 import type { KubeObject, ResourceType } from "./resource.js";
+import { MAC_ONLY_ENCRYPTED_INIT } from "./sops.js";
 import { diffView, sameContent, summarizeChange, unifiedDiff } from "./summary.js";
 import { fromYaml, toYaml } from "./yaml.js";
 
@@ -258,7 +259,7 @@ async function sopsDecrypt(text: string): Promise<unknown> {
       "utf8",
     );
   };
-  const mac = createHash("sha512");
+  const mac = createHash("sha512").update(MAC_ONLY_ENCRYPTED_INIT);
   const walk = (v: unknown, path: string[], inside: boolean): unknown => {
     if (Array.isArray(v)) return v.map((x) => walk(x, path, inside));
     if (typeof v === "object" && v !== null) {

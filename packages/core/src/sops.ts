@@ -2,7 +2,8 @@
  * Writes SOPS documents: values under `data`/`stringData` encrypted with AES-256-GCM under a fresh
  * data key (additional data = the sops key path joined by ":" plus ":"), the data key age-encrypted to
  * each recipient, and the MAC (SHA-512 over the encrypted leaves' plaintexts, `mac_only_encrypted`)
- * encrypted with the data key and the `lastmodified` time as additional data. Real
+ * encrypted with the data key and the `lastmodified` time as additional data; with mac_only_encrypted
+ * the hash starts with sops' fixed initialisation bytes. Real
  * `sops --decrypt` reads it back (test/e2e/sops.test.ts).
  */
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
@@ -14,6 +15,15 @@ import { toYaml } from "./yaml.js";
 
 /** The sops format version we write (the version whose decrypt is tested in e2e). */
 export const SOPS_FORMAT_VERSION = "3.13.3";
+
+/**
+ * sops (>= 3.9) starts the MAC hash with these bytes when `mac_only_encrypted` is set, so that such a
+ * MAC always differs from a MAC over all values (`MACOnlyEncryptedInitialization` in sops.go).
+ */
+export const MAC_ONLY_ENCRYPTED_INIT = Uint8Array.from([
+  0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b, 0x0b, 0x97,
+  0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+]);
 
 export class SopsEncryptError extends Error {
   override readonly name = "SopsEncryptError";
@@ -45,7 +55,7 @@ export async function encryptSops(
 ): Promise<string> {
   if (recipients.length === 0) throw new SopsEncryptError("encrypt mode needs at least one age recipient");
   const dataKey = randomBytes(32);
-  const mac = createHash("sha512");
+  const mac = createHash("sha512").update(MAC_ONLY_ENCRYPTED_INIT);
   let doc: unknown = plain;
   for (const leaf of encryptedLeaves(plain)) {
     if (typeof leaf.value !== "string") {
