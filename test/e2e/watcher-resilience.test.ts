@@ -7,6 +7,8 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ResourceType, WatchMessage } from "@shiplog/core";
+import { typeId } from "@shiplog/core";
+import { listAll } from "@shiplog/watcher";
 import {
   startControlPlane,
   startPrivateRedis,
@@ -73,6 +75,36 @@ after(async () => {
 });
 
 describe("watcher e2e (private control plane)", () => {
+  it("listAll lists every wanted type once, page by page, with progress", async () => {
+    const ns = uniquePrefix("watcher-listall");
+    await kubectl(["create", "namespace", ns]);
+    for (const n of ["a", "b", "c"])
+      await kubectl(["-n", ns, "create", "configmap", n, "--from-literal=k=1"]);
+    const seen: string[] = [];
+    const progress: number[] = [];
+    const summary = await listAll(
+      {
+        kubeConfig: cp.kubeConfig(),
+        include: { resources: ["configmaps", "namespaces"], namespaces: [ns] },
+        pageSize: 2,
+        onProgress: (p) => progress.push(p.typesDone),
+      },
+      (type, objects) => {
+        for (const o of objects)
+          seen.push(`${typeId(type)}/${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`);
+      },
+    );
+    assert.deepEqual(
+      seen.filter((s) => s.startsWith("configmaps/")).sort(),
+      ["a", "b", "c"].map((n) => `configmaps/${ns}/${n}`),
+    );
+    assert.ok(seen.includes(`namespaces//${ns}`));
+    assert.deepEqual(summary.types.map((t) => t.type).sort(), ["configmaps", "namespaces"]);
+    assert.equal(summary.failed.length, 0);
+    assert.equal(progress.at(-1), 2);
+    await kubectl(["delete", "namespace", ns, "--wait=false"]);
+  });
+
   it("resumes after the apiserver restarts mid-watch", async () => {
     const ns = uniquePrefix("watcher-restart");
     await kubectl(["create", "namespace", ns]);
