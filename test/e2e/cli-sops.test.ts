@@ -78,6 +78,45 @@ describe("restore and the sops binary", () => {
     assert.deepEqual(doc.data, { password: b64, user: "YWRtaW4=" });
     assert.equal(doc.sops, undefined);
 
+    // Both MAC variants: over every value (the default) and over encrypted values only (sops >= 3.9).
+    for (const extra of [["--mac-only-encrypted"], []]) {
+      const variant = await runOk(sops, [
+        "--encrypt",
+        ...extra,
+        "--age",
+        key.recipient,
+        "--encrypted-regex",
+        "^(data|stringData)$",
+        "--input-type",
+        "yaml",
+        "--output-type",
+        "yaml",
+        plain,
+      ]);
+      const vb = join(sb.dir, "variant");
+      mkdirSync(join(vb, "prod", "secrets"), { recursive: true });
+      await runOk("git", ["init", "-q", "-b", "main", vb]);
+      writeFileSync(join(vb, "prod", "secrets", "db.yaml"), variant.stdout);
+      await runOk("git", ["-C", vb, "add", "."]);
+      await runOk("git", ["-C", vb, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "sops"]);
+      const v = await shiplog(sb, [
+        "restore",
+        "secret/db",
+        "-n",
+        "prod",
+        "--from",
+        "main",
+        "--repo",
+        vb,
+        "--age-identity",
+        key.identityFile,
+      ]);
+      assert.equal(v.code, 0, `${extra.join(" ")}: ${v.stderr}`);
+      assert.deepEqual((parse(v.stdout) as { data: Record<string, string> }).data, {
+        password: b64,
+        user: "YWRtaW4=",
+      });
+    }
     const tampered = enc.stdout.replace(
       /(password: ENC\[AES256_GCM,data:)(.)/,
       (_, p: string, c: string) => `${p}${c === "A" ? "B" : "A"}`,

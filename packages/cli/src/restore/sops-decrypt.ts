@@ -14,6 +14,15 @@ import { createDecipheriv, createHash } from "node:crypto";
 import { Decrypter, armor } from "age-encryption";
 import { SopsDecryptError } from "./sops-error.js";
 
+/**
+ * sops (>= 3.9) starts the MAC hash with these bytes when `mac_only_encrypted` is set, so that such a
+ * MAC always differs from one over all values (`MACOnlyEncryptedInitialization` in sops.go).
+ */
+const MAC_ONLY_ENCRYPTED_INIT = Uint8Array.from([
+  0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b, 0x0b, 0x97, 0x5b, 0x3b,
+  0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+]);
+
 const ENC_RE =
   /^ENC\[AES256_GCM,data:([A-Za-z0-9+/=]*),iv:([A-Za-z0-9+/=]+),tag:([A-Za-z0-9+/=]+),type:(\w+)\]$/;
 
@@ -52,6 +61,7 @@ export async function decryptSopsDocument(
     if (typeof lastModified !== "string") throw new SopsDecryptError("sops.lastmodified is missing");
     const expected = decryptString(mac, `${lastModified}`, dataKey, "sops.mac");
     const h = createHash("sha512");
+    if (macOnlyEncrypted) h.update(MAC_ONLY_ENCRYPTED_INIT);
     for (const leaf of plainLeaves) h.update(leaf, "utf8");
     const actual = h.digest("hex").toUpperCase();
     if (String(expected) !== actual) {
