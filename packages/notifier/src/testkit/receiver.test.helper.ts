@@ -101,8 +101,14 @@ export class Receiver {
     }
   }
 
-  async close(): Promise<void> {
+  /** Drop the connections of requests that were left hanging. */
+  release(): void {
     for (const res of this.hanging) res.destroy();
+    this.hanging.clear();
+  }
+
+  async close(): Promise<void> {
+    this.release();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve, reject) =>
       this.server?.close((err) => (err ? reject(err) : resolve())),
