@@ -2,7 +2,7 @@ import type { Author, ChangeMessage } from "@shiplog/core";
 
 /**
  * Who made a change. Today: the field manager the watcher read from managedFields. Later: the user
- * from the apiserver audit log, by implementing this interface (see docs/adr/0032-authorship.md).
+ * from the apiserver audit log, by implementing this interface (see docs/adr/0032-committer-authorship.md).
  */
 export interface AttributionSource {
   authorFor(change: ChangeMessage): Author | Promise<Author>;

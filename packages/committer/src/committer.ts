@@ -90,6 +90,8 @@ export class Committer {
   private lastCommitAt: string | undefined;
   private lastError: string | undefined;
   private tokenSeq = 0;
+  /** path -> queue order of the newest event committed for it (guards against replayed older jobs). */
+  private readonly committedSeq = new Map<string, number>();
 
   constructor(private readonly options: CommitterOptions) {
     this.t = resolveTimings(options);
@@ -237,6 +239,7 @@ export class Committer {
         logger: this.logger,
       });
       await this.consumer.start();
+      await this.awaitOrphans(this.consumer, lost.signal);
       if (this.pusher && !this.pushLoop) this.pushLoop = this.pusher.run(this.pushController.signal);
       await this.consume(this.consumer, lost.signal);
     } catch (err) {
@@ -283,6 +286,27 @@ export class Committer {
     }
   }
 
+  /**
+   * Jobs a dead predecessor held stay active until their locks expire and the stalled checker puts them
+   * back at the front of the queue. Fetching newer jobs before that would commit an object's newer
+   * version before its older one, so wait (bounded) until the active list is empty.
+   */
+  private async awaitOrphans(consumer: EventConsumer, lost: AbortSignal): Promise<void> {
+    const redis = this.redis;
+    if (!redis) return;
+    const deadline = this.clock.now() + this.t.jobLockMs + 3 * this.t.stalledIntervalMs;
+    let announced = false;
+    while (!lost.aborted && !this.stopping && this.clock.now() < deadline) {
+      const orphans = await redis.llen(consumer.activeKey);
+      if (orphans === 0) return;
+      if (!announced) {
+        announced = true;
+        this.logger.info({ orphans }, "waiting for jobs of a previous committer to return to the queue");
+      }
+      await this.clock.sleep(Math.max(50, Math.floor(this.t.stalledIntervalMs / 2)), lost);
+    }
+  }
+
   private nextToken(): string {
     return `${this.instanceId}:${++this.tokenSeq}`;
   }
@@ -318,6 +342,7 @@ export class Committer {
     const plan = await planWindow(
       jobs.map((h) => ({ seq: h.seq, message: h.job.data })),
       tree,
+      (path) => this.committedSeq.get(path),
     );
     for (const s of plan.skipped) {
       const job = jobs.find((h) => h.seq === s.seq);
@@ -344,7 +369,11 @@ export class Committer {
       throw err;
     }
     this.head = result.head;
-    this.metrics.unchanged.inc(result.unchanged);
+    for (const c of plan.changes) {
+      if (c.lastSeq > (this.committedSeq.get(c.path) ?? Number.NEGATIVE_INFINITY))
+        this.committedSeq.set(c.path, c.lastSeq);
+    }
+    this.metrics.unchanged.inc(result.unchanged + plan.stale);
     const committedAt = this.clock.now();
     for (const h of jobs)
       this.metrics.commitLatency.observe(Math.max(0, committedAt - h.job.timestamp) / 1000);

@@ -55,6 +55,11 @@ export class EventConsumer {
     }
   }
 
+  /** Redis key of the queue's active list (jobs held by a committer, or orphaned by a dead one). */
+  get activeKey(): string {
+    return this.worker.keys["active"] ?? "";
+  }
+
   /** Take the next job. With `block`, waits up to about a second for one. */
   async next(token: string, block: boolean): Promise<HeldJob | undefined> {
     const job = (await this.worker.getNextJob(token, { block })) as Job<WatchMessage> | undefined;

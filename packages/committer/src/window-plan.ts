@@ -21,6 +21,8 @@ export interface CollapsedChange {
   readonly updates: number;
   /** Queue order of the first event for this path. */
   readonly firstSeq: number;
+  /** Queue order of the last event for this path. */
+  readonly lastSeq: number;
   /** Type id, from the message or (for vanished files) the sync message. */
   readonly type: string;
 }
@@ -33,6 +35,8 @@ export interface SkippedMessage {
 export interface WindowPlan {
   readonly changes: CollapsedChange[];
   readonly skipped: SkippedMessage[];
+  /** Replayed events older than what is already committed for their path (ignored). */
+  readonly stale: number;
   /** Earliest and latest `observedAt` of the window's messages, ISO-8601. */
   readonly firstObserved: string | undefined;
   readonly lastObserved: string | undefined;
@@ -50,8 +54,16 @@ interface Pending {
   vanished: boolean;
   updates: number;
   firstSeq: number;
+  lastSeq: number;
   type: string;
 }
+
+/**
+ * Queue order of the newest event already committed for a path, if known. Events older than that are
+ * replays (a job whose lock expired and came back after newer jobs were committed) and must not
+ * overwrite newer state.
+ */
+export type CommittedSeq = (path: string) => number | undefined;
 
 /** Directories that hold files of a synced type: one per namespace in scope, or the cluster dir. */
 async function typeDirs(sync: SyncMessage, tree: TreeListing): Promise<string[]> {
@@ -82,10 +94,15 @@ function messageProblem(m: WatchMessage): string | undefined {
  * Apply a window's messages in queue order and collapse them to the last state per path. A sync
  * message deletes files of its type that are neither in its key set nor (re)created later in the window.
  */
-export async function planWindow(items: readonly WindowItem[], tree: TreeListing): Promise<WindowPlan> {
+export async function planWindow(
+  items: readonly WindowItem[],
+  tree: TreeListing,
+  committedSeq: CommittedSeq = () => undefined,
+): Promise<WindowPlan> {
   const sorted = [...items].sort((a, b) => a.seq - b.seq);
   const pending = new Map<string, Pending>();
   const skipped: SkippedMessage[] = [];
+  let stale = 0;
   let firstObserved: string | undefined;
   let lastObserved: string | undefined;
   for (const { seq, message } of sorted) {
@@ -100,6 +117,10 @@ export async function planWindow(items: readonly WindowItem[], tree: TreeListing
       if (lastObserved === undefined || message.observedAt > lastObserved) lastObserved = message.observedAt;
     }
     if (message.kind === "change") {
+      if (seq < (committedSeq(message.path) ?? Number.NEGATIVE_INFINITY)) {
+        stale++;
+        continue;
+      }
       const p = pending.get(message.path);
       const deleted = message.op === "deleted";
       if (p) {
@@ -107,6 +128,7 @@ export async function planWindow(items: readonly WindowItem[], tree: TreeListing
         p.deleted = deleted;
         p.vanished = false;
         p.updates++;
+        p.lastSeq = seq;
         p.type = message.type;
       } else {
         pending.set(message.path, {
@@ -115,6 +137,7 @@ export async function planWindow(items: readonly WindowItem[], tree: TreeListing
           vanished: false,
           updates: 1,
           firstSeq: seq,
+          lastSeq: seq,
           type: message.type,
         });
       }
@@ -127,12 +150,14 @@ export async function planWindow(items: readonly WindowItem[], tree: TreeListing
       for (const [path, p] of pending) if (dirOf(path) === dir && !p.deleted) present.add(path);
       for (const path of present) {
         if (keep.has(path)) continue;
+        if (seq < (committedSeq(path) ?? Number.NEGATIVE_INFINITY)) continue; // created after this sync
         const p = pending.get(path);
         if (p?.deleted) continue;
         if (p) {
           p.deleted = true;
           p.vanished = true;
           p.updates++;
+          p.lastSeq = seq;
         } else {
           pending.set(path, {
             last: undefined,
@@ -140,6 +165,7 @@ export async function planWindow(items: readonly WindowItem[], tree: TreeListing
             vanished: true,
             updates: 1,
             firstSeq: seq,
+            lastSeq: seq,
             type: message.type,
           });
         }
@@ -148,5 +174,5 @@ export async function planWindow(items: readonly WindowItem[], tree: TreeListing
   }
   const changes = [...pending].map(([path, p]) => ({ path, ...p }));
   changes.sort((a, b) => a.firstSeq - b.firstSeq);
-  return { changes, skipped, firstObserved, lastObserved };
+  return { changes, skipped, stale, firstObserved, lastObserved };
 }

@@ -1,7 +1,7 @@
 /**
  * Git tree objects, encoded and decoded in JS. The committer keeps directories as small maps and writes
  * each changed directory as one raw object, so the cost of a commit follows the changed paths, not the
- * size of the repo (see docs/adr/0030-git-writes-in-memory.md).
+ * size of the repo (see docs/adr/0030-committer-git-writes-in-memory.md).
  */
 
 export const FileModes = { blob: "100644", tree: "40000" } as const;

@@ -44,15 +44,28 @@ export function tempDir(name: string): { path: string; [Symbol.dispose](): void 
 export function git(gitDir: string, ...args: string[]): string {
   return execFileSync("git", ["--git-dir", gitDir, ...args], {
     encoding: "utf8",
+    stdio: ["pipe", "pipe", "pipe"],
+    maxBuffer: 1 << 28,
     env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: gitDir },
   });
 }
 
 /** `git log` of the branch as objects, newest first. */
+/** The branch head, or undefined while it is unborn. */
+export function gitHead(gitDir: string, branch = "main"): string | undefined {
+  try {
+    return git(gitDir, "rev-parse", "--verify", "-q", `refs/heads/${branch}`).trim();
+  } catch (err) {
+    if ((err as { status?: number }).status === 1) return undefined;
+    throw err;
+  }
+}
+
 export function gitLog(
   gitDir: string,
   branch = "main",
 ): { sha: string; an: string; ae: string; cn: string; body: string }[] {
+  if (gitHead(gitDir, branch) === undefined) return [];
   const out = git(gitDir, "log", "--format=%H%x1f%an%x1f%ae%x1f%cn%x1f%B%x1e", branch);
   return out
     .split("\x1e")
@@ -64,17 +77,29 @@ export function gitLog(
     });
 }
 
+/** Every file of the branch with its content (two git processes, whatever the number of files). */
 export function gitFiles(gitDir: string, branch = "main"): Map<string, string> {
   const out = new Map<string, string>();
-  let list: string;
-  try {
-    list = git(gitDir, "ls-tree", "-r", "--name-only", branch);
-  } catch (err) {
-    if (String(err).includes("Not a valid object name")) return out;
-    throw err;
+  if (gitHead(gitDir, branch) === undefined) return out;
+  const entries = git(gitDir, "ls-tree", "-r", branch)
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => {
+      const [meta = "", path = ""] = l.split("\t");
+      return { path, oid: meta.split(" ")[2] ?? "" };
+    });
+  if (entries.length === 0) return out;
+  const raw = execFileSync("git", ["--git-dir", gitDir, "cat-file", "--batch"], {
+    input: entries.map((e) => e.oid).join("\n") + "\n",
+    maxBuffer: 1 << 28,
+  });
+  let i = 0;
+  for (const e of entries) {
+    const nl = raw.indexOf(0x0a, i);
+    const size = Number(raw.toString("latin1", i, nl).split(" ")[2]);
+    out.set(e.path, raw.toString("utf8", nl + 1, nl + 1 + size));
+    i = nl + 1 + size + 1;
   }
-  for (const path of list.split("\n").filter((l) => l !== ""))
-    out.set(path, git(gitDir, "show", `${branch}:${path}`));
   return out;
 }
 
@@ -152,7 +177,7 @@ export async function waitFor<T>(
       throw new Error(
         `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`,
       );
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 150));
   }
 }
 

@@ -1,0 +1,258 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Queue } from "bullmq";
+import type { PublishedCommit } from "@shiplog/core";
+import { QueueNames } from "@shiplog/core";
+import {
+  configMap,
+  configMapSync,
+  dropPrefix,
+  EventProducer,
+  git,
+  gitFiles,
+  gitLog,
+  redisConnection,
+  tempDir,
+  uniquePrefix,
+  waitFor,
+} from "./testing/fixtures.js";
+import { testCommitter } from "./testing/start.js";
+
+const prefixes: string[] = [];
+function prefix(name: string): string {
+  const p = uniquePrefix(name);
+  prefixes.push(p);
+  return p;
+}
+after(async () => {
+  for (const p of prefixes) await dropPrefix(p);
+});
+
+describe("Committer (real Redis, real nodegit, verified with the git CLI)", () => {
+  it("collapses a burst into one commit and starts a new window after the quiet period", async () => {
+    using dir = tempDir("windows");
+    const p = prefix("windows");
+    const producer = new EventProducer(p);
+    const { committer } = testCommitter(dir.path, p, { quietPeriodMs: 300, maxWindowMs: 5000 });
+    await committer.start();
+    try {
+      await producer.send(
+        configMap("default", "web", { v: "1" }, { op: "added", manager: "kubectl-client-side-apply" }),
+        configMap("default", "web", { v: "2" }, { manager: "kubectl-client-side-apply" }),
+        configMap("default", "web", { v: "3" }, { manager: "kubectl-client-side-apply" }),
+      );
+      await waitFor("first commit", () => gitLog(dir.path).length === 1);
+      const [first] = gitLog(dir.path);
+      assert.match(first?.body ?? "", /^create configmaps default\/web \(3 updates\)\n/);
+      assert.match(first?.body ?? "", /Shiplog-Cluster: test-cluster/);
+      assert.match(first?.body ?? "", /Shiplog-Window-Start: \d{4}-\d\d-\d\dT/);
+      await new Promise((r) => setTimeout(r, 600));
+      await producer.send(configMap("default", "web", { v: "4" }, { manager: "kubectl-edit" }));
+      await waitFor("second commit", () => gitLog(dir.path).length === 2);
+      const files = gitFiles(dir.path);
+      assert.match(files.get("default/configmaps/web.yaml") ?? "", /v: "4"|v: '4'|v: 4/);
+      assert.match(
+        gitLog(dir.path)[0]?.body ?? "",
+        /^update configmaps default\/web\n\n- update configmaps default\/web: data\.v 3→4/,
+      );
+      git(dir.path, "fsck", "--strict");
+      await waitFor("jobs completed", async () => (await producer.counts())["active"] === 0);
+    } finally {
+      await committer.stop();
+      await producer.close();
+    }
+  });
+
+  it("closes a window at its maximum length while events keep coming", async () => {
+    using dir = tempDir("maxwindow");
+    const p = prefix("maxwindow");
+    const producer = new EventProducer(p);
+    const { committer } = testCommitter(dir.path, p, { quietPeriodMs: 600, maxWindowMs: 800 });
+    await committer.start();
+    try {
+      const started = Date.now();
+      let i = 0;
+      while (Date.now() - started < 3500) {
+        await producer.send(configMap("default", "busy", { n: String(i++) }, { manager: "helm" }));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await waitFor("last event committed", () =>
+        (gitFiles(dir.path).get("default/configmaps/busy.yaml") ?? "").includes(`"${i - 1}"`),
+      );
+      // Events never paused for the 600 ms quiet period, so only the 800 ms maximum closed windows.
+      const commits = gitLog(dir.path).length;
+      assert.ok(commits >= 3, `expected at least 3 commits in 3.5 s of continuous events, saw ${commits}`);
+      assert.ok(gitLog(dir.path).some((c) => /\(\d+ updates\)/.test(c.body)));
+    } finally {
+      await committer.stop();
+      await producer.close();
+    }
+  });
+
+  it("makes one commit per author, ordered by first event, with field managers as authors", async () => {
+    using dir = tempDir("authors");
+    const p = prefix("authors");
+    const producer = new EventProducer(p);
+    const { committer } = testCommitter(dir.path, p, { quietPeriodMs: 400 });
+    await committer.start();
+    try {
+      await producer.send(
+        configMap("team-a", "cfg", { a: "1" }, { op: "added", manager: "kubectl-edit" }),
+        configMap("team-b", "chart", { b: "1" }, { op: "added", manager: "helm" }),
+        configMap("team-a", "cfg2", { a: "2" }, { op: "added", manager: "kubectl-edit" }),
+        configMap("team-c", "app", { c: "1" }, { op: "added", manager: "argocd-controller" }),
+      );
+      await waitFor("three commits", () => gitLog(dir.path).length === 3);
+      const log = gitLog(dir.path).reverse();
+      assert.deepEqual(
+        log.map((c) => [c.an, c.ae, c.cn]),
+        [
+          ["kubectl-edit", "kubectl-edit@example.test", "shiplog"],
+          ["helm", "helm@example.test", "shiplog"],
+          ["argocd-controller", "argocd-controller@example.test", "shiplog"],
+        ],
+      );
+      assert.match(log[0]?.body ?? "", /^create configmaps team-a\/cfg \(\+1 more\)/);
+      const blame = git(dir.path, "blame", "--porcelain", "main", "--", "team-b/configmaps/chart.yaml");
+      assert.match(blame, /\nauthor helm\n/);
+    } finally {
+      await committer.stop();
+      await producer.close();
+    }
+  });
+
+  it("deletes files, reconciles vanished objects on sync, and replays without duplicate commits", async () => {
+    using dir = tempDir("deletes");
+    const p = prefix("deletes");
+    const producer = new EventProducer(p);
+    const commitsQueue = new Queue<PublishedCommit>(QueueNames.commits, {
+      connection: redisConnection,
+      prefix: p,
+    });
+    const { committer, metrics } = testCommitter(dir.path, p);
+    await committer.start();
+    try {
+      const a = configMap("ns", "a", { k: "a" }, { op: "added", manager: "kubectl-create" });
+      const b = configMap("ns", "b", { k: "b" }, { op: "added", manager: "kubectl-create" });
+      const c = configMap("other", "c", { k: "c" }, { op: "added", manager: "kubectl-create" });
+      await producer.send(a, b, c);
+      await waitFor("create commit", () => gitLog(dir.path).length === 1);
+
+      await producer.send(configMap("ns", "a", {}, { op: "deleted", manager: "kubectl-create" }));
+      await waitFor("delete commit", () => gitLog(dir.path).length === 2);
+      assert.match(gitLog(dir.path)[0]?.body ?? "", /^delete configmaps ns\/a\n/);
+      assert.equal(gitFiles(dir.path).has("ns/configmaps/a.yaml"), false);
+
+      // A relist finds only c: b vanished while nobody watched.
+      await producer.send({ ...c, op: "listed" }, configMapSync([c.path]));
+      await waitFor("reconcile commit", () => gitLog(dir.path).length === 3);
+      const reconcile = gitLog(dir.path)[0];
+      assert.equal(reconcile?.an, "shiplog");
+      assert.match(reconcile?.body ?? "", /^delete configmaps ns\/b \(vanished while not watched\)/);
+      assert.deepEqual([...gitFiles(dir.path).keys()], ["other/configmaps/c.yaml"]);
+
+      // Replaying content that is already committed (a restart after commit, before ack) is a no-op.
+      const unchangedBefore = (await metrics.unchanged.get()).values[0]?.value ?? 0;
+      await producer.send(
+        { ...c, op: "listed" },
+        configMapSync([c.path]),
+        configMap("ns", "b", {}, { op: "deleted" }),
+      );
+      await waitFor(
+        "replay processed",
+        async () => ((await metrics.unchanged.get()).values[0]?.value ?? 0) >= unchangedBefore + 2,
+      );
+      assert.equal(gitLog(dir.path).length, 3, "no duplicate commit");
+
+      const published = await waitFor("published commits", async () => {
+        const jobs = await commitsQueue.getJobs(["wait", "completed", "active"]);
+        return jobs.length === 3 ? jobs : undefined;
+      });
+      const vanished = published.map((j) => j.data).find((d) => d.changes.some((ch) => ch.vanished));
+      assert.equal(vanished?.author.name, "shiplog");
+      assert.equal(vanished?.changes[0]?.path, "ns/configmaps/b.yaml");
+      const created = published.map((j) => j.data).find((d) => d.changes.length === 3);
+      assert.match(created?.changes[0]?.diff ?? "", /^--- a\/ns\/configmaps\/a\.yaml/);
+      assert.equal(created?.changes[0]?.summary, "created");
+      const shas = new Set(gitLog(dir.path).map((cm) => cm.sha));
+      for (const j of published) assert.ok(shas.has(j.data.sha), "published sha is on the branch");
+    } finally {
+      await committer.stop();
+      await producer.close();
+      await commitsQueue.close();
+    }
+  });
+
+  it("continues an existing repository after a restart instead of overwriting it", async () => {
+    using dir = tempDir("reopen");
+    const p = prefix("reopen");
+    const producer = new EventProducer(p);
+    const first = testCommitter(dir.path, p).committer;
+    await first.start();
+    await producer.send(configMap("ns", "one", { x: "1" }, { op: "added", manager: "m" }));
+    await waitFor("first commit", () => gitLog(dir.path).length === 1);
+    await first.stop();
+    const second = testCommitter(dir.path, p).committer;
+    await second.start();
+    try {
+      await producer.send(configMap("ns", "two", { x: "2" }, { op: "added", manager: "m" }));
+      await waitFor("second commit", () => gitLog(dir.path).length === 2);
+      assert.deepEqual([...gitFiles(dir.path).keys()].sort(), [
+        "ns/configmaps/one.yaml",
+        "ns/configmaps/two.yaml",
+      ]);
+    } finally {
+      await second.stop();
+      await producer.close();
+    }
+  });
+
+  it("a second instance waits for the lock and takes over when the first stops", async () => {
+    using dir = tempDir("second");
+    const p = prefix("second");
+    const producer = new EventProducer(p);
+    const one = testCommitter(dir.path, p);
+    const two = testCommitter(dir.path, p);
+    await one.committer.start();
+    await waitFor("first running", () => one.committer.status().state === "running");
+    await two.committer.start();
+    try {
+      await waitFor("second waiting", () => two.logger.has(/another committer holds the repo lock; waiting/));
+      assert.equal(two.committer.status().state, "waiting-for-lock");
+      await producer.send(configMap("ns", "x", { v: "1" }, { op: "added", manager: "m" }));
+      await waitFor("commit by the first", () => gitLog(dir.path).length === 1);
+      assert.equal(two.committer.status().commits, 0);
+      await one.committer.stop();
+      await waitFor("second takes over", () => two.committer.status().state === "running");
+      await producer.send(configMap("ns", "x", { v: "2" }, { manager: "m" }));
+      await waitFor("commit by the second", () => two.committer.status().commits === 1);
+      assert.equal(gitLog(dir.path).length, 2);
+    } finally {
+      await one.committer.stop();
+      await two.committer.stop();
+      await producer.close();
+    }
+  });
+
+  it("skips malformed messages with a logged reason and a metric, and keeps going", async () => {
+    using dir = tempDir("malformed");
+    const p = prefix("malformed");
+    const producer = new EventProducer(p);
+    const { committer, logger, metrics } = testCommitter(dir.path, p);
+    await committer.start();
+    try {
+      const good = configMap("ns", "ok", { v: "1" }, { op: "added", manager: "m" });
+      await producer.send({ ...good, path: "../escape.yaml" }, good);
+      await waitFor("commit", () => gitLog(dir.path).length === 1);
+      assert.ok(logger.has(/skipping a malformed queue message/));
+      assert.equal(
+        (await metrics.eventsSkipped.get()).values.reduce((s, v) => s + v.value, 0),
+        1,
+      );
+      assert.deepEqual([...gitFiles(dir.path).keys()], ["ns/configmaps/ok.yaml"]);
+    } finally {
+      await committer.stop();
+      await producer.close();
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import {
+  configMap,
+  dropPrefix,
+  EventProducer,
+  gitHead,
+  gitLog,
+  tempDir,
+  uniquePrefix,
+  waitFor,
+} from "./testing/fixtures.js";
+import { testCommitter } from "./testing/start.js";
+
+const SSHD = "/usr/sbin/sshd";
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+describe(
+  "push over SSH to a real sshd on loopback",
+  { skip: existsSync(SSHD) ? false : `${SSHD} not installed (apt package openssh-server)` },
+  () => {
+    const dir = tempDir("ssh");
+    const prefixes: string[] = [];
+    let sshd: ChildProcess | undefined;
+    let port = 0;
+    const remote = join(dir.path, "remote.git");
+    const clientKey = join(dir.path, "id_ecdsa");
+    const knownHosts = join(dir.path, "known_hosts");
+
+    before(async () => {
+      port = await freePort();
+      const hostKey = join(dir.path, "host_ed25519");
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+      execFileSync("ssh-keygen", ["-q", "-t", "ecdsa", "-b", "256", "-m", "PEM", "-N", "", "-f", clientKey]);
+      writeFileSync(join(dir.path, "authorized_keys"), readFileSync(`${clientKey}.pub`));
+      const [type, key] = readFileSync(`${hostKey}.pub`, "utf8").trim().split(/\s+/);
+      writeFileSync(knownHosts, `[127.0.0.1]:${port} ${type} ${key}\n`);
+      execFileSync("git", ["init", "--bare", "-q", "-b", "main", remote]);
+      mkdirSync("/run/sshd", { recursive: true });
+      const config = join(dir.path, "sshd_config");
+      writeFileSync(
+        config,
+        [
+          `ListenAddress 127.0.0.1`,
+          `HostKey ${hostKey}`,
+          `AuthorizedKeysFile ${join(dir.path, "authorized_keys")}`,
+          `PidFile ${join(dir.path, "sshd.pid")}`,
+          "PermitRootLogin prohibit-password",
+          "PasswordAuthentication no",
+          "KbdInteractiveAuthentication no",
+          "PubkeyAuthentication yes",
+          "StrictModes no",
+          "UsePAM no",
+          "",
+        ].join("\n"),
+      );
+      sshd = spawn(SSHD, ["-D", "-e", "-f", config, "-p", String(port)], {
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      sshd.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+      await waitFor(`sshd listening (${stderr})`, () => stderr.includes("Server listening"), 10000);
+    });
+
+    after(async () => {
+      sshd?.kill("SIGTERM");
+      for (const p of prefixes) await dropPrefix(p);
+      dir[Symbol.dispose]();
+    });
+
+    it("pushes with an SSH key, checking the host key against known_hosts", async () => {
+      const local = join(dir.path, "local.git");
+      const prefix = uniquePrefix("ssh");
+      prefixes.push(prefix);
+      const producer = new EventProducer(prefix);
+      const { committer } = testCommitter(local, prefix, {
+        remote: {
+          url: `ssh://root@127.0.0.1:${port}${remote}`,
+          sshKeyFile: clientKey,
+          knownHostsFile: knownHosts,
+          pushIntervalMs: 50,
+        },
+      });
+      await committer.start();
+      try {
+        await producer.send(configMap("ns", "over-ssh", { v: "1" }, { op: "added", manager: "helm" }));
+        await waitFor(
+          "pushed over ssh",
+          () => gitHead(remote) !== undefined && gitHead(remote) === gitHead(local),
+          30000,
+        ).catch((err: unknown) => {
+          throw new Error(`${String(err)}; push status ${JSON.stringify(committer.status().push)}`);
+        });
+        assert.equal(gitLog(remote)[0]?.an, "helm");
+      } finally {
+        await committer.stop();
+        await producer.close();
+      }
+    });
+
+    it("refuses a host key that is not in known_hosts", async () => {
+      const local = join(dir.path, "local-2.git");
+      const wrongHosts = join(dir.path, "known_hosts_wrong");
+      writeFileSync(
+        wrongHosts,
+        `[127.0.0.1]:${port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n`,
+      );
+      const prefix = uniquePrefix("ssh-wrong");
+      prefixes.push(prefix);
+      const producer = new EventProducer(prefix);
+      const before = gitHead(remote);
+      const { committer } = testCommitter(local, prefix, {
+        remote: {
+          url: `ssh://root@127.0.0.1:${port}${remote}`,
+          sshKeyFile: clientKey,
+          knownHostsFile: wrongHosts,
+          pushIntervalMs: 50,
+          retryBaseMs: 100,
+        },
+      });
+      await committer.start();
+      try {
+        await producer.send(configMap("ns", "never-pushed", { v: "1" }, { op: "added", manager: "helm" }));
+        await waitFor("push refused", () => (committer.status().push?.failures ?? 0) >= 1);
+        assert.equal(gitHead(remote), before);
+      } finally {
+        await committer.stop();
+        await producer.close();
+      }
+    });
+  },
+);
