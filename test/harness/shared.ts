@@ -50,7 +50,7 @@ async function startLocal(): Promise<ControlPlane> {
 export async function healthy(server: string, caFile: string, token: string): Promise<boolean> {
   if (!existsSync(caFile)) return false;
   try {
-    const r = await httpCall(`${server}/readyz`, { ca: readFileSync(caFile), token, timeoutMs: 3000 });
+    const r = await httpCall(`${server}/readyz`, { ca: readFileSync(caFile), token, timeoutMs: 10_000 });
     return r.status === 200;
   } catch (err) {
     if (err instanceof Error) return false; // connection refused: nothing is listening any more
