@@ -23,6 +23,9 @@ const KEYWORDS = new Set(["y", "n", "yes", "no", "on", "off", "true", "false", "
 /** Characters a literal block may contain (printable, no CR, no NEL/LS/PS, no BOM). */
 const LITERAL_OK =
   /^[\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]*$/u;
+/** A character outside LITERAL_OK's set, surrogates aside. */
+const LITERAL_BAD_FAST = /[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ufefe\uff00-\ufffd]/;
+const SURROGATE = /[\ud800-\udfff]/;
 /** Characters a double-quoted scalar may contain unescaped. */
 const DQ_OK =
   /^[\x20\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\u{10000}-\u{10ffff}]*$/u;
@@ -73,7 +76,8 @@ export function quote(s: string): string {
 }
 
 function scalarString(s: string): string {
-  return isPlain(s) ? s : quote(s);
+  if (s.length > 64) return isPlain(s) ? s : quote(s);
+  return key(s); // short values recur as often as keys (protocols, images, label values): same cache
 }
 
 /** Rendered keys: the same few hundred keys recur in every object, so their rendering is cached. */
@@ -96,7 +100,8 @@ function key(k: string): string {
  * faithfully (control characters, CR, only newlines).
  */
 function literal(s: string, indent: string): string | undefined {
-  if (!LITERAL_OK.test(s)) return undefined;
+  // The /u check is slow on long text; the plain class (surrogates allowed) settles most strings.
+  if (LITERAL_BAD_FAST.test(s) || (SURROGATE.test(s) && !LITERAL_OK.test(s))) return undefined;
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 0x0a) end--;
   if (end === 0) return undefined;
