@@ -10,8 +10,12 @@ cd "$SHIPLOG_ROOT"
 TAG="${1:-localhost/shiplog:dev}"
 STORAGE=(--storage-driver "${SHIPLOG_BUILDAH_STORAGE_DRIVER:-vfs}")
 NODE_IMAGE="${NODE_IMAGE:-$(deploy/image/base.sh)}"
+# The host's CA bundle (it may hold a proxy's CA) reaches `npm ci` as a build secret, not a layer.
+CA_FILE="${SHIPLOG_BUILD_CA_FILE:-${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}}"
+SECRET=()
+[ -f "$CA_FILE" ] && SECRET=(--secret "id=extra-ca,src=$CA_FILE")
 echo "build: buildah bud (base $NODE_IMAGE) -> $TAG" >&2
-buildah "${STORAGE[@]}" bud --layers --pull-never --isolation chroot \
+buildah "${STORAGE[@]}" bud --layers --pull-never --isolation chroot "${SECRET[@]}" \
   --build-arg NODE_IMAGE="$NODE_IMAGE" -f deploy/Dockerfile -t "$TAG" .
 echo "build: checking the image" >&2
 ctr="$(buildah "${STORAGE[@]}" from --pull-never "$TAG")"

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseConfig } from "@shiplog/core";
@@ -128,6 +128,7 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
   let cp: ControlPlane;
   let helm: string;
   let apiVersions: string[] = [];
+  let kubeVersion = "";
   let createdCrd = false;
   const namespaces: string[] = [];
   const clusterObjects: string[] = []; // "kind/name" created for real, deleted in after()
@@ -171,6 +172,8 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
       CHART,
       "--namespace",
       ns,
+      "--kube-version",
+      kubeVersion,
       "-f",
       join(CHART, "ci", `${variant}-values.yaml`),
     ];
@@ -181,9 +184,13 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
     return manifests(r.stdout);
   }
 
-  /** Renders an overlay through a wrapper kustomization that moves it to `ns` (and renames, if asked). */
-  async function kustomize(overlay: string, ns: string, nameSuffix = ""): Promise<Manifest[]> {
-    const dir = join(work, `k-${overlay}-${ns}${nameSuffix}`);
+  /**
+   * A kustomization that reuses an overlay in namespace `ns`, as docs/deploy.md tells users to:
+   * `namespace:` moves the objects (and renames the Namespace object); the NamespaceTransformer with
+   * setRoleBindingSubjects=allServiceAccounts also moves the ClusterRoleBinding subjects, which the plain
+   * field leaves in the overlay's namespace. kustomize wants relative paths.
+   */
+  function wrapper(dir: string, overlay: string, ns: string, extra: Record<string, unknown> = {}): void {
     mkdirSync(dir, { recursive: true });
     writeFileSync(
       join(dir, "kustomization.yaml"),
@@ -191,10 +198,24 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
         apiVersion: "kustomize.config.k8s.io/v1beta1",
         kind: "Kustomization",
         namespace: ns,
-        ...(nameSuffix ? { nameSuffix } : {}),
-        resources: [join(KUSTOMIZE, "overlays", overlay)],
+        resources: [relative(dir, join(KUSTOMIZE, "overlays", overlay))],
+        transformers: [
+          stringify({
+            apiVersion: "builtin",
+            kind: "NamespaceTransformer",
+            metadata: { name: "move", namespace: ns },
+            setRoleBindingSubjects: "allServiceAccounts",
+          }),
+        ],
+        ...extra,
       }),
     );
+  }
+
+  /** Renders an overlay through a wrapper kustomization that moves it to `ns` (and renames, if asked). */
+  async function kustomize(overlay: string, ns: string, nameSuffix = ""): Promise<Manifest[]> {
+    const dir = join(work, `k-${overlay}-${ns}${nameSuffix}`);
+    wrapper(dir, overlay, ns, nameSuffix ? { nameSuffix } : {});
     return manifests(await kubectlOk(["kustomize", dir]));
   }
 
@@ -295,6 +316,12 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
       ]);
     }
     apiVersions = (await kubectlOk(["api-versions"])).split("\n").filter((l) => l.trim() !== "");
+    // helm built from modules without its k8sVersion ldflags assumes Kubernetes 1.20; say what we run.
+    const version = JSON.parse(await kubectlOk(["version", "-o", "json"])) as {
+      serverVersion?: { gitVersion?: string };
+    };
+    kubeVersion = version.serverVersion?.gitVersion ?? "";
+    assert.match(kubeVersion, /^v1\.\d+\.\d+/, "apiserver version");
     t.diagnostic(
       `helm ${helm}; ${apiVersions.length} API versions; variants: ${HELM_VARIANTS.join(", ")}; overlays: ${OVERLAYS.join(", ")}`,
     );
@@ -363,7 +390,7 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
         [["--set", "typoKey=1"], /typoKey/],
       ];
       for (const [set, message] of cases) {
-        const r = await helmRun(["template", "x", CHART, ...set]);
+        const r = await helmRun(["template", "x", CHART, "--kube-version", kubeVersion, ...set]);
         assert.notEqual(r.code, 0, `helm template ${set.join(" ")} should fail`);
         assert.match(r.stderr, message, `helm template ${set.join(" ")}: ${r.stderr}`);
       }
@@ -633,17 +660,10 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "reader-rules.yaml"), gen.stdout);
       const suffix2 = `-${uniquePrefix("g").slice(-8)}`;
-      writeFileSync(
-        join(dir, "kustomization.yaml"),
-        stringify({
-          apiVersion: "kustomize.config.k8s.io/v1beta1",
-          kind: "Kustomization",
-          namespace: ns,
-          nameSuffix: suffix2,
-          resources: [join(KUSTOMIZE, "overlays", "no-secrets")],
-          patches: [{ target: { kind: "ClusterRole", name: "shiplog-reader.*" }, path: "reader-rules.yaml" }],
-        }),
-      );
+      wrapper(dir, "no-secrets", ns, {
+        nameSuffix: suffix2,
+        patches: [{ target: { kind: "ClusterRole", name: "shiplog-reader.*" }, path: "reader-rules.yaml" }],
+      });
       const regenerated = manifests(await kubectlOk(["kustomize", dir]));
       const r2 = await checkReader(
         "kustomize no-secrets (generated rules)",
