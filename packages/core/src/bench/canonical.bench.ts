@@ -263,6 +263,15 @@ async function main(): Promise<void> {
     await measure("canonicalize, redact mode", objs, (t, o) => redact.canonicalize(t, o), 8000);
     return;
   }
+  if (process.argv.includes("--modes")) {
+    // Order effects check: omit, redact, omit, redact.
+    const omit = createCanonicalizer({ normalize: cfg.normalize, secrets: secrets("omit") });
+    for (let i = 0; i < 2; i++) {
+      await measure("canonicalize, omit mode", objs, (t, o) => omit.canonicalize(t, o));
+      await measure("canonicalize, redact mode", objs, (t, o) => redact.canonicalize(t, o));
+    }
+    return;
+  }
   const baseJson = await measure("baseline: JSON.stringify", objs, (_t, o) => JSON.stringify(o));
   const baseYaml = await measure("baseline: yaml.stringify (yaml 2.x library)", objs, (_t, o) =>
     yamlStringify(o),
