@@ -12,7 +12,7 @@ import type {
   WatchMessage,
   WatchOp,
 } from "@shiplog/core";
-import { typeId, WatchOps } from "@shiplog/core";
+import { pathForKey, typeId, WatchOps } from "@shiplog/core";
 import { Backoff } from "./backoff.js";
 import type { Canonicalizer } from "./canonicalizer.js";
 import type { Clock } from "./clock.js";
@@ -76,7 +76,7 @@ export class Reflector {
   readonly type: ResourceType;
   readonly id: string;
   readonly #d: ReflectorDeps;
-  readonly #store = new KeyStore();
+  readonly #store: KeyStore;
   readonly #backoff: Backoff;
   readonly #abort = new AbortController();
   #loop: Promise<void> | undefined;
@@ -97,6 +97,9 @@ export class Reflector {
     this.type = type;
     this.id = typeId(type);
     this.#d = deps;
+    this.#store = new KeyStore((namespace, name) =>
+      pathForKey({ group: type.group, resource: type.resource, namespace, name }),
+    );
     this.#backoff = deps.backoff ?? new Backoff({ random: deps.random });
     this.firstSync = new Promise((resolve) => {
       this.#resolveFirst = resolve;
@@ -368,7 +371,7 @@ export class Reflector {
       this.#d.metrics.errors.inc({ type: this.id, kind: "canonicalize" });
       this.#d.logger.error({ type: this.id, key, err: e }, "canonicalize failed: object skipped");
       // keep what we had, so the sync message does not delete its file over a bug
-      return this.#store.get(key) ? key : undefined;
+      return this.#store.has(key) ? key : undefined;
     }
     const rv = meta.resourceVersion ?? "";
     const now = new Date(this.#d.clock.now()).toISOString();
@@ -380,13 +383,11 @@ export class Reflector {
       return undefined;
     }
     const uid = meta.uid ?? "";
-    const prev = this.#store.get(key);
-    if (prev && prev.contentHash === res.contentHash && prev.uid === uid && prev.path === res.path) {
-      prev.resourceVersion = rv;
+    if (this.#store.unchanged(key, uid, res.contentHash, res.path, rv)) {
       this.#d.metrics.unchanged.inc({ type: this.id });
       return key;
     }
-    this.#store.set(key, { uid, resourceVersion: rv, contentHash: res.contentHash, path: res.path });
+    this.#store.set(key, uid, res.contentHash, res.path, rv);
     const msg: ChangeMessage = {
       kind: "change",
       op,
