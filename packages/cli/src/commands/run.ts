@@ -56,13 +56,13 @@ export function serveCommand(
         { cause: err },
       );
     }
-    const { serve } = await loadNative("the pipeline", () => import("../runtime/serve.js"));
     const ctx = await prepare(
       globalsOf(c),
       io,
       { kube: stages.watcher, redis: true, canonicalizer: stages.watcher },
       { namespaceFilter: true, extra },
     );
+    const { serve } = await loadNative("the pipeline", () => import("../runtime/serve.js"));
     await serve(ctx, io, stages, { shutdownTimeoutMs });
   });
 }

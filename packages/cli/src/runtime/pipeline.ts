@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { QueueNames } from "@shiplog/core";
-import { Committer, createCommitterMetrics } from "@shiplog/committer";
+import type { Committer } from "@shiplog/committer";
 import { createNotifierMetrics, Notifier, type SinkConfig } from "@shiplog/notifier";
 import { createWatcherMetrics, Watcher } from "@shiplog/watcher";
 import { Queue } from "bullmq";
@@ -14,6 +14,7 @@ import { CliError, ExitCodes } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
 import { watchSelection } from "./context.js";
+import { loadNative } from "./lazy.js";
 import { registerMetricGroup } from "./metrics-bridge.js";
 
 function readSecretFile(field: string, path: string, cwd: string): string {
@@ -44,12 +45,17 @@ export function buildWatcher(ctx: RuntimeContext, registry: Registry): Watcher {
   });
 }
 
-export function buildCommitter(
+/** The committer needs nodegit (native): imported only by processes that commit (see ADR 0042). */
+export async function buildCommitter(
   ctx: RuntimeContext,
   registry: Registry,
   io: CliIo,
   publish: boolean,
-): Committer {
+): Promise<Committer> {
+  const { Committer, createCommitterMetrics } = await loadNative(
+    "the committer",
+    () => import("@shiplog/committer"),
+  );
   const cfg = ctx.config;
   const remote = cfg.repo.remote;
   return new Committer({

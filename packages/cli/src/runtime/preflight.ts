@@ -22,7 +22,7 @@ export interface AccessReport {
 }
 
 export const RBAC_HINT =
-  "grant it get/list/watch on everything shiplog records (deploy/ has the ClusterRole; quick test: kubectl create clusterrolebinding shiplog-reader --clusterrole=cluster-admin --user=USER)";
+  "grant it get, list and watch on the types to record (the ClusterRole in deploy/; to try it: kubectl create clusterrolebinding shiplog-view --clusterrole=view --user=USER)";
 
 function wantedBy(cfg: ShiplogConfig, t: DiscoveredType): boolean {
   const id = typeId(t);

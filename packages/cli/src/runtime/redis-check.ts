@@ -22,14 +22,18 @@ export async function checkRedis(url: string, timeoutMs = 5_000): Promise<void> 
     retryStrategy: () => null,
     enableOfflineQueue: false,
   });
-  // ioredis emits 'error' events besides rejecting; the rejection below is what we report.
-  client.on("error", () => undefined);
+  // ioredis reports the cause (ECONNREFUSED, ENOTFOUND...) as an 'error' event and rejects connect()
+  // with a generic "Connection is closed"; keep the event's error to name the real problem.
+  let lastError: unknown;
+  client.on("error", (err: unknown) => {
+    lastError = err;
+  });
   try {
     await withTimeout(client.connect(), timeoutMs, "timed out");
     await withTimeout(client.ping(), timeoutMs, "timed out");
   } catch (err) {
     throw new CliError(
-      `cannot reach Redis at ${maskUrl(url)}: ${describeNetError(err)}`,
+      `cannot reach Redis at ${maskUrl(url)}: ${describeNetError(lastError ?? err)}`,
       ExitCodes.unavailable,
       { cause: err },
     );

@@ -37,7 +37,7 @@ export async function serve(
   const stopping = new AbortController();
 
   const watcher = stages.watcher ? buildWatcher(ctx, registry) : undefined;
-  const committer = stages.committer ? buildCommitter(ctx, registry, io, true) : undefined;
+  const committer = stages.committer ? await buildCommitter(ctx, registry, io, true) : undefined;
   const notifier = stages.notifier ? buildNotifier(ctx, registry, io) : undefined;
   if (watcher) gate.require("watcher", "first list of every type not yet done");
   if (watcher && committer) gate.require("committed", "first sync not yet committed");
