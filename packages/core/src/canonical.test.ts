@@ -6,7 +6,7 @@ import { defaultConfig } from "./config.js";
 import { ConfigError } from "./config-error.js";
 import { latestManager } from "./managers.js";
 import type { KubeObject, ResourceType } from "./resource.js";
-import { fromYaml } from "./yaml.js";
+import { fromYaml } from "./canonical-yaml.js";
 
 const KEY = "test-fingerprint-key-0123456789";
 const deployments: ResourceType = {

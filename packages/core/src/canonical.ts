@@ -13,7 +13,7 @@ import { pathForKey } from "./paths.js";
 import { createProtector, type ProtectOutcome } from "./protect.js";
 import type { KubeObject, ResourceKey, ResourceType } from "./resource.js";
 import { encryptSops } from "./sops.js";
-import { toYaml } from "./yaml.js";
+import { toYaml } from "./canonical-yaml.js";
 
 export interface CanonicalizerOptions {
   normalize: NormalizeConfig;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { configReference, defaultConfig, maskConfig, parseConfig, parseDuration } from "./config.js";
 import { ConfigError } from "./config-error.js";
-import { fromYaml } from "./yaml.js";
+import { fromYaml } from "./canonical-yaml.js";
 
 function fails(raw: unknown, field: string, message: RegExp | string): void {
   assert.throws(

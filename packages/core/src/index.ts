@@ -14,7 +14,7 @@ export type {
 export { QueueNames, WatchOps, ChangeOps } from "./messages.js";
 
 export { pathForKey, parsePath, typeDirOf, CLUSTER_DIR } from "./paths.js";
-export { toYaml, fromYaml } from "./yaml.js";
+export { toYaml, fromYaml } from "./canonical-yaml.js";
 export { latestManager } from "./managers.js";
 export { createCanonicalizer } from "./canonical.js";
 export type { Canonicalizer, CanonicalizerOptions, CanonicalResult } from "./canonical.js";

@@ -9,7 +9,7 @@ import { FINGERPRINT_PREFIX, OMITTED_VALUE } from "./fingerprint.js";
 import type { KubeObject, ResourceType } from "./resource.js";
 import { MAC_ONLY_ENCRYPTED_INIT } from "./sops.js";
 import { diffView, sameContent, summarizeChange, unifiedDiff } from "./summary.js";
-import { fromYaml, toYaml } from "./yaml.js";
+import { fromYaml, toYaml } from "./canonical-yaml.js";
 
 const KEY = "operator-fingerprint-key-for-tests";
 const secretType: ResourceType = {

@@ -2,7 +2,7 @@
  * The parts of the SOPS file format shiplog needs without any key: which leaves SOPS encrypts under
  * our `encrypted_regex`, what an encrypted value looks like, and where the sops metadata lives.
  */
-import { orderedKeys, type KeyContext } from "./yaml.js";
+import { orderedKeys, type KeyContext } from "./canonical-yaml.js";
 
 /** Top-level key of the sops metadata block. */
 export const SOPS_KEY = "sops";

@@ -11,7 +11,7 @@ import { armor, Encrypter } from "age-encryption";
 import type { KubeObject } from "./resource.js";
 import { ENCRYPTED_REGEX, encryptedLeaves, SOPS_KEY } from "./sops-format.js";
 import { setAt } from "./pointer.js";
-import { toYaml } from "./yaml.js";
+import { toYaml } from "./canonical-yaml.js";
 
 /** The sops format version we write (the version whose decrypt is tested in e2e). */
 export const SOPS_FORMAT_VERSION = "3.13.3";

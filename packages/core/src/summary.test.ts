@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { diffView, sameContent, summarizeChange, unifiedDiff } from "./summary.js";
-import { toYaml } from "./yaml.js";
+import { toYaml } from "./canonical-yaml.js";
 
 function dep(replicas: number, image: string, extra: Record<string, unknown> = {}): string {
   return toYaml({

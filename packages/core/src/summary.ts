@@ -9,7 +9,7 @@ import { FINGERPRINT_PREFIX } from "./fingerprint.js";
 import type { ChangeOp } from "./messages.js";
 import { parsePointer, setAt, updateAt } from "./pointer.js";
 import { FINGERPRINTS_ANNOTATION, isEncryptedValue, SOPS_KEY } from "./sops-format.js";
-import { fromYaml, toYaml } from "./yaml.js";
+import { fromYaml, toYaml } from "./canonical-yaml.js";
 
 export type { Operation } from "fast-json-patch";
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
-import { fromYaml, toYaml } from "./yaml.js";
+import { fromYaml, toYaml } from "./canonical-yaml.js";
 
 const tricky = fc.constantFrom(
   "0123",
