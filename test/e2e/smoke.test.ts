@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AppsV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { readFileSync } from "node:fs";
 import { sharedControlPlane, uniquePrefix, waitForEvent, type ControlPlane } from "../harness/index.js";
+import { httpCall } from "../harness/net.js";
 
 describe("smoke: namespace and configmap through a real apiserver", () => {
   let cp: ControlPlane;
@@ -93,6 +95,25 @@ describe("smoke: namespace and configmap through a real apiserver", () => {
     );
     await core.deleteNamespace({ name: ns });
     assert.equal((await nsDeleted).object.metadata?.name, ns);
+  });
+
+  it("serves aggregated discovery (apidiscovery.k8s.io/v2) including APIServices", async () => {
+    const accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+    const res = await httpCall(`${cp.server}/apis`, {
+      ca: readFileSync(cp.caFile),
+      token: cp.token,
+      headers: { accept },
+    });
+    assert.equal(res.status, 200, res.body.slice(0, 500));
+    const list = JSON.parse(res.body) as { kind: string; items: { metadata: { name: string } }[] };
+    assert.equal(list.kind, "APIGroupDiscoveryList");
+    const groups = list.items.map((g) => g.metadata.name);
+    for (const g of ["apps", "apiregistration.k8s.io", "apiextensions.k8s.io", "rbac.authorization.k8s.io"]) {
+      assert.ok(groups.includes(g), `${g} missing from ${groups.join(",")}`);
+    }
+    const apiservices = await cp.kubectl(["get", "apiservices", "-o", "name"]);
+    assert.equal(apiservices.code, 0, apiservices.stderr);
+    assert.match(apiservices.stdout, /apiservice.apiregistration.k8s.io\/v1.apps/);
   });
 
   it("runs controllers: a Deployment gets a ReplicaSet and Pods", async () => {

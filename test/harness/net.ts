@@ -28,6 +28,7 @@ export interface HttpOptions {
   /** Accept any server certificate (for components with self-signed serving certs). */
   insecure?: boolean;
   token?: string;
+  headers?: Record<string, string>;
   /** @defaultValue 5000 */
   timeoutMs?: number;
 }
@@ -40,7 +41,7 @@ export interface HttpResponse {
 /** One HTTP(S) request. Rejects on network errors and timeouts, never on a status code. */
 export function httpCall(url: string, opts: HttpOptions = {}): Promise<HttpResponse> {
   const u = new URL(url);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers["authorization"] = `Bearer ${opts.token}`;
   if (opts.body !== undefined) {
     headers["content-type"] = "application/json";
