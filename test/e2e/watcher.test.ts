@@ -91,14 +91,27 @@ describe("watcher e2e (shared control plane)", () => {
       await kubectl(["-n", ns, "delete", "secret", "s1"]);
       await reader.waitFor(isChange("secrets", "s1", "deleted"), 10_000, "s1 deleted");
 
-      // The controller-manager writes Deployment status; core strips status, so those are dropped here.
+      // A status-only update (what controllers write all day) is dropped: core strips status.
       await kubectl(["-n", ns, "create", "deployment", "web", "--image=registry.invalid/web:1"]);
       await reader.waitFor(isChange("deployments.apps", "web", "added"), 10_000, "web added");
+      const mark = reader.messages.length;
+      await kubectl([
+        "-n", ns, "patch", "deployment", "web", "--subresource=status", "--type=merge",
+        "-p", '{"status":{"observedGeneration":1,"replicas":0,"conditions":[{"type":"Progressing","status":"True","reason":"Test"}]}}',
+      ]); // prettier-ignore
       await until(
-        "a status-only deployment update dropped",
-        20_000,
+        "the status-only update counted as unchanged",
+        10_000,
         () => w.metrics.unchanged.get({ type: "deployments.apps" }) > 0,
       );
+      await kubectl(["-n", ns, "scale", "deployment", "web", "--replicas=3"]);
+      const scaled = await reader.waitFor(
+        isChange("deployments.apps", "web", "modified"),
+        10_000,
+        "web scaled",
+        mark,
+      );
+      assert.match(scaled.content ?? "", /replicas: 3/);
 
       await kubectl(["-n", ns, "delete", "configmap", "c1"]);
       const deleted = await reader.waitFor(isChange("configmaps", "c1", "deleted"), 10_000, "c1 deleted");
