@@ -117,13 +117,17 @@ export function buildNotifier(ctx: RuntimeContext, registry: Registry, io: CliIo
   });
 }
 
-/** Messages still waiting for (or held by) the committer. */
-export async function pendingEvents(ctx: RuntimeContext): Promise<number> {
+/** Counts messages still waiting for (or held by) the committer; `close()` when done. */
+export function eventsQueueCounter(ctx: RuntimeContext): {
+  pending(): Promise<number>;
+  close(): Promise<void>;
+} {
   const q = new Queue(QueueNames.events, { connection: ctx.connection, prefix: ctx.config.redis.prefix });
-  try {
-    const c = await q.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
-    return Object.values(c).reduce((a, b) => a + b, 0);
-  } finally {
-    await q.close();
-  }
+  return {
+    pending: async () => {
+      const c = await q.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
+      return Object.values(c).reduce((a, b) => a + b, 0);
+    },
+    close: () => q.close(),
+  };
 }

@@ -9,7 +9,7 @@ import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
 import { createRegistry } from "./metrics-bridge.js";
 import { startOpsServer } from "./ops-server.js";
-import { buildCommitter, buildNotifier, buildWatcher, pendingEvents } from "./pipeline.js";
+import { buildCommitter, buildNotifier, buildWatcher, eventsQueueCounter } from "./pipeline.js";
 import { ReadinessGate } from "./readiness.js";
 import { boundedShutdown, waitForSignal } from "./shutdown.js";
 
@@ -127,12 +127,22 @@ async function trackInitialSync(
   gate.done("watcher");
   ctx.logger.info({}, "initial list of every type done");
   if (!withCommitter) return;
-  while (!signal.aborted) {
-    if ((await pendingEvents(ctx)) === 0) {
-      gate.done("committed");
-      ctx.logger.info({}, "initial sync committed: ready");
-      return;
+  const counter = eventsQueueCounter(ctx);
+  try {
+    while (!signal.aborted) {
+      const pending = await counter.pending().catch((err: unknown) => {
+        // Redis is down for a moment: stay not-ready and ask again; the stages retry on their own.
+        ctx.logger.warn({ err }, "cannot count pending events");
+        return -1;
+      });
+      if (pending === 0) {
+        gate.done("committed");
+        ctx.logger.info({}, "initial sync committed: ready");
+        return;
+      }
+      await sleep(250, undefined, { signal }).catch(() => undefined);
     }
-    await sleep(250, undefined, { signal }).catch(() => undefined);
+  } finally {
+    await counter.close();
   }
 }
