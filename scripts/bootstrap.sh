@@ -80,6 +80,9 @@ if [ ! -f "$ng_dir/build/Release/nodegit.node" ]; then
     mkdir -p "$ng_cache" && cp "$ng_dir/build/Release/nodegit.node" "$ng_cache/nodegit.node.tmp" && mv "$ng_cache/nodegit.node.tmp" "$ng_cache/nodegit.node"
   fi
 fi
+if [ ! -f "$ng_cache/nodegit.node" ]; then # built outside bootstrap: keep it for the next clone
+  mkdir -p "$ng_cache" && cp "$ng_dir/build/Release/nodegit.node" "$ng_cache/nodegit.node.tmp" && mv "$ng_cache/nodegit.node.tmp" "$ng_cache/nodegit.node"
+fi
 node -e 'require("nodegit")' 2>/dev/null || die "nodegit does not load; delete $ng_cache and node_modules/nodegit/build and run again"
 echo "$lock_hash-$node_abi" > "$stamp"
 

@@ -25,7 +25,16 @@ npx madge --circular --extensions js packages/*/dist >/dev/null || { echo "test:
 prettier --check . >/dev/null 2>&1 || { echo "test: files not formatted (npm run format)" >&2; prettier --check . 2>&1 | tail -20 >&2; status=1; }
 
 echo "== tests" >&2
-if [ "$mode" = "--unit" ]; then filter=(--filter='./packages/*'); else filter=(); fi
+if [ "$mode" = "--unit" ]; then
+  filter=(--filter='./packages/*')
+else
+  filter=()
+  # One control plane shared by every e2e test file (start-up time matters); stopped on any exit.
+  t2=$SECONDS
+  npm run --silent cluster -- up >/dev/null || { echo "test: the test control plane did not start (see above)" >&2; exit 1; }
+  trap 'npm run --silent cluster -- down >/dev/null 2>&1 || true' EXIT
+  echo "test: control plane up in $((SECONDS - t2))s" >&2
+fi
 turbo run test --concurrency=1 --output-logs=full "${filter[@]}" 2>&1 | tee "$log" || status=1
 
 sum() { awk -v k="$1" '$0 ~ ("ℹ " k " [0-9]+$") { n += $NF } END { print n + 0 }' "$log"; }
