@@ -14,11 +14,19 @@ declare module "nodegit" {
       data(): OdbObjectData;
       size(): number;
       type(): number;
-      free(): void;
     }
     class Odb {
       read(id: Oid): Promise<OdbObject>;
-      write(data: Buffer, len: number, type: number): Promise<Oid>;
+      /** nodegit passes `data` as a UTF-8 string: only usable for text objects (commits). */
+      write(data: string, len: number, type: number): Promise<Oid>;
+    }
+    class Treebuilder {
+      static create(repo: Repository, source: null): Promise<Treebuilder>;
+      insert(filename: string, id: string, filemode: number): unknown;
+      write(): Promise<Oid>;
+    }
+    class Blob {
+      static createFromBuffer(repo: Repository, buffer: Buffer, len: number): Promise<Oid>;
     }
     class Reference {
       static create(
@@ -48,7 +56,6 @@ declare module "nodegit" {
       setHead(refname: string): Promise<number>;
       path(): string;
       cleanup(): void;
-      free(): void;
     }
     class Graph {
       static descendantOf(repo: Repository, commit: Oid, ancestor: Oid): Promise<number>;

@@ -1,18 +1,44 @@
 import NodeGit from "nodegit";
 import { GitWriteError } from "../errors/git-write-error.js";
-
 import type { ObjectType } from "./object-types.js";
+import { ObjectTypes } from "./object-types.js";
+import type { DirEntries } from "./tree-format.js";
 
-/** Raw object reads and writes through libgit2's object database. Object ids are 40-hex strings. */
+/**
+ * Raw object reads and writes through libgit2. Object ids are 40-hex strings. nodegit's `Odb.write`
+ * takes a UTF-8 string, so binary objects go through the typed calls: blobs through
+ * `Blob.createFromBuffer`, trees through a `Treebuilder`; commits (text) through `Odb.write`.
+ */
 export class ObjectDb {
-  constructor(private readonly odb: NodeGit.Odb) {}
+  constructor(
+    private readonly repo: NodeGit.Repository,
+    private readonly odb: NodeGit.Odb,
+  ) {}
 
   async write(type: ObjectType, data: Buffer): Promise<string> {
     try {
-      const oid = await this.odb.write(data, data.length, type);
-      return oid.tostrS();
+      switch (type) {
+        case ObjectTypes.blob:
+          return (await NodeGit.Blob.createFromBuffer(this.repo, data, data.length)).tostrS();
+        case ObjectTypes.commit:
+          return (await this.odb.write(data.toString("utf8"), data.length, type)).tostrS();
+        case ObjectTypes.tree:
+          throw new Error("trees are written with writeTree");
+      }
     } catch (cause) {
       throw new GitWriteError(`write object (type ${type}, ${data.length} bytes)`, { cause });
+    }
+  }
+
+  /** Write one directory as a tree object. */
+  async writeTree(entries: DirEntries): Promise<string> {
+    try {
+      const builder = await NodeGit.Treebuilder.create(this.repo, null);
+      for (const [name, e] of entries) builder.insert(name, e.oid, parseInt(e.mode, 8));
+      const oid = (await builder.write()).tostrS();
+      return oid;
+    } catch (cause) {
+      throw new GitWriteError(`write tree (${entries.size} entries)`, { cause });
     }
   }
 
@@ -21,7 +47,6 @@ export class ObjectDb {
       const obj = await this.odb.read(NodeGit.Oid.fromString(oid));
       // Copy: the native buffer is owned by the odb object.
       const data = Buffer.from(obj.data().toBuffer(obj.size()));
-      obj.free();
       return data;
     } catch (cause) {
       throw new GitWriteError(`read object ${oid}`, { cause });

@@ -77,7 +77,7 @@ export class GitRepo {
     if (descendant === ancestor) return true;
     const d = NodeGit.Oid.fromString(descendant);
     const a = NodeGit.Oid.fromString(ancestor);
-    return (await NodeGit.Graph.descendantOf(this.native, d, a)) === 1;
+    return Boolean(await NodeGit.Graph.descendantOf(this.native, d, a));
   }
 
   close(): void {
@@ -129,5 +129,5 @@ export async function openRepo(options: OpenRepoOptions): Promise<GitRepo> {
     });
   }
   const odb = await native.odb();
-  return new GitRepo(options.path, branch, native, new ObjectDb(odb));
+  return new GitRepo(options.path, branch, native, new ObjectDb(native, odb));
 }

@@ -1,12 +1,11 @@
-import { decodeTree, encodeTree, FileModes, isTree } from "./tree-format.js";
+import { decodeTree, FileModes, isTree } from "./tree-format.js";
 import type { DirEntries } from "./tree-format.js";
-import { ObjectTypes } from "./object-types.js";
 import { baseOf, depthOf, dirOf } from "./paths.js";
 
 /** The object store a TreeStore reads and writes; `ObjectDb` in production. */
 export interface TreeObjects {
   read(oid: string): Promise<Buffer>;
-  write(type: (typeof ObjectTypes)["tree"], data: Buffer): Promise<string>;
+  writeTree(entries: DirEntries): Promise<string>;
 }
 
 /** Files to change: path -> new blob id, or null to delete. */
@@ -122,7 +121,7 @@ export class TreeStore {
         level.map(async (dir) => {
           const entries: DirEntries = touched.get(dir) ?? new Map<string, never>();
           if (entries.size === 0 && dir !== "") return null;
-          return this.objects.write(ObjectTypes.tree, encodeTree(entries));
+          return this.objects.writeTree(entries);
         }),
       );
       level.forEach((dir, i) => {

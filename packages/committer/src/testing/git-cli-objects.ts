@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { encodeTree } from "../git/tree-format.js";
+import type { DirEntries } from "../git/tree-format.js";
 
 /** The git CLI as an object store (real git, used where a test checks our encoding against git's). */
 export class GitCliObjects {
@@ -9,6 +11,10 @@ export class GitCliObjects {
       encoding: "utf8",
     }).trim();
     return Promise.resolve(execFileSync("git", ["--git-dir", this.gitDir, "cat-file", type, oid]));
+  }
+
+  writeTree(entries: DirEntries): Promise<string> {
+    return this.write(2, encodeTree(entries));
   }
 
   write(type: 1 | 2 | 3, data: Buffer): Promise<string> {
