@@ -70,6 +70,10 @@ const w = new Watcher({
   pageSize,
   maxBuffered: 20_000,
 });
+let peakBuffered = 0;
+setInterval(() => {
+  peakBuffered = Math.max(peakBuffered, w.status().buffered);
+}, 50).unref();
 const t0 = performance.now();
 await w.start();
 await w.initialSyncDone();
@@ -78,7 +82,7 @@ const enq = w.metrics.enqueued.sum();
 const afterSync = process.memoryUsage();
 out({
   phase: "synced", objects, messages: enq, ms: performance.now() - t0, hwmMB: hwmMB(), startRssMB, peak: { ...peak },
-  rssAfterSyncMB: afterSync.rss / 1048576, heapUsedAfterSyncMB: afterSync.heapUsed / 1048576,
+  rssAfterSyncMB: afterSync.rss / 1048576, peakBuffered, heapUsedAfterSyncMB: afterSync.heapUsed / 1048576,
 }); // prettier-ignore
 
 // Sustained events: the parent now updates `expect` objects; measure from the first modified event

@@ -51,7 +51,7 @@ export class Enqueuer {
   #wake: (() => void) | undefined;
   readonly #stopLoop = new AbortController();
   #ackWaiters: { seq: number; resolve: () => void }[] = [];
-  #writableWaiters: (() => void)[] = [];
+  #writableWaiters: { below: number; done: () => void }[] = [];
 
   constructor(o: EnqueuerOptions) {
     this.#o = o;
@@ -97,14 +97,23 @@ export class Enqueuer {
 
   /** Resolves when the buffer drained to half its bound (or at once if it is below), or on abort. */
   whenWritable(signal: AbortSignal): Promise<void> {
-    if (this.buffered <= this.#o.maxBuffered / 2 || signal.aborted) return Promise.resolve();
+    return this.whenBelow(this.#o.maxBuffered / 2, signal);
+  }
+
+  /**
+   * Resolves when at most `below` messages wait (or on abort). Lists use a low bound so that a fast
+   * list does not pile up messages that Redis has not taken yet (they would all outlive the young
+   * generation and inflate the heap).
+   */
+  whenBelow(below: number, signal: AbortSignal): Promise<void> {
+    if (this.buffered <= below || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         signal.removeEventListener("abort", done);
         resolve();
       };
       signal.addEventListener("abort", done, { once: true });
-      this.#writableWaiters.push(done);
+      this.#writableWaiters.push({ below, done });
     });
   }
 
@@ -140,7 +149,7 @@ export class Enqueuer {
       this.#buf = [];
       this.#head = 0;
     }
-    for (const w of this.#writableWaiters.splice(0)) w();
+    for (const w of this.#writableWaiters.splice(0)) w.done();
     const closing = this.#o.queue.close().catch((err: unknown) => {
       this.#o.logger.warn({ err }, "closing the queue failed");
     });
@@ -200,8 +209,10 @@ export class Enqueuer {
         this.#ackWaiters = this.#ackWaiters.filter((w) => w.seq > this.#acked);
         for (const w of ready) w.resolve();
       }
-      if (this.buffered <= this.#o.maxBuffered / 2 && this.#writableWaiters.length > 0) {
-        for (const w of this.#writableWaiters.splice(0)) w();
+      if (this.#writableWaiters.length > 0) {
+        const ready = this.#writableWaiters.filter((w) => this.buffered <= w.below);
+        this.#writableWaiters = this.#writableWaiters.filter((w) => this.buffered > w.below);
+        for (const w of ready) w.done();
       }
     }
   }

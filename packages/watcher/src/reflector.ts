@@ -41,7 +41,7 @@ export type ReflectorState = (typeof ReflectorStates)[keyof typeof ReflectorStat
 export interface ReflectorDeps {
   readonly client: Pick<ApiClient, "list" | "watch">;
   readonly canonicalizer: Canonicalizer;
-  readonly enqueuer: Pick<Enqueuer, "push" | "full" | "whenWritable" | "whenAcked">;
+  readonly enqueuer: Pick<Enqueuer, "push" | "full" | "whenWritable" | "whenBelow" | "whenAcked">;
   readonly filter: TypeFilter;
   readonly logger: Logger;
   readonly metrics: WatcherMetrics;
@@ -221,8 +221,10 @@ export class Reflector {
     let continueToken: string | undefined;
     let listRv = "";
     do {
-      // Stop reading while the buffer is full; a list only pauses between pages.
+      // A list only pauses between pages: until about two pages' messages wait for Redis (so a fast
+      // list does not pile up messages; it also covers a full buffer while Redis is down).
       await this.#d.enqueuer.whenWritable(signal);
+      await this.#d.enqueuer.whenBelow(2 * this.#d.pageSize, signal);
       if (signal.aborted) return;
       let page;
       try {
