@@ -73,16 +73,13 @@ declare module "nodegit" {
     class Cert {
       certType: number;
     }
-    class CertHostkey {
-      hostkey?: () => Buffer | string;
-    }
     interface RemoteCallbacks {
       credentials?: (
         url: string,
         userName: string | null,
         allowedTypes: number,
       ) => Credential | Promise<Credential>;
-      certificateCheck?: (cert: Cert, host: string) => number;
+      certificateCheck?: (cert: Cert, valid: number, host: string) => number;
       pushUpdateReference?: (refname: string, status: string | null) => number | undefined;
     }
     interface PushOptions {
