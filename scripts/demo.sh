@@ -146,7 +146,7 @@ step "created a Deployment, two ConfigMaps and a Secret"
 k set image deployment/web -n "$NS" web=nginx:1.28 --field-manager=ci-pipeline
 step "rollout: image nginx:1.27 -> nginx:1.28 by field manager ci-pipeline"
 
-k patch deployment web -n "$NS" --subresource=scale --type=merge -p '{"spec":{"replicas":3}}' --field-manager=oncall-alice
+k patch deployment web -n "$NS" --type=merge -p '{"spec":{"replicas":3}}' --field-manager=oncall-alice
 step "scale: replicas 1 -> 3 by field manager oncall-alice"
 
 k patch configmap settings -n "$NS" --type=merge -p '{"data":{"LOG_LEVEL":"debug"}}' --field-manager=kubectl-edit

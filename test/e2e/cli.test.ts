@@ -97,7 +97,6 @@ spec:
         "patch",
         "deployment",
         "web",
-        "--subresource=scale",
         "--type=merge",
         "-p",
         '{"spec":{"replicas":3}}',
