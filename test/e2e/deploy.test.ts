@@ -21,7 +21,7 @@ const HELM_VARIANTS = readdirSync(join(CHART, "ci"))
   .map((f) => f.replace(/-values\.yaml$/, ""))
   .sort();
 const OVERLAYS = readdirSync(join(KUSTOMIZE, "overlays")).sort();
-const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"] as const;
+const WRITE_VERBS = ["create", "update", "patch", "delete"] as const;
 const FIELD_MANAGER = "shiplog-deploy-test";
 
 type Manifest = {
@@ -52,7 +52,9 @@ function shiplogConfig(ms: Manifest[]): ReturnType<typeof parseConfig> {
 }
 
 function toYaml(ms: Manifest[]): string {
-  return ms.map((m) => stringify(m)).join("---\n");
+  // JSON documents: the yaml package writes YAML 1.2, where `yes` needs no quotes, but kubectl reads
+  // YAML 1.1 and would turn an unquoted `yes` into a boolean.
+  return ms.map((m) => JSON.stringify(m)).join("\n---\n");
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time (the machine has 2 cores). */
