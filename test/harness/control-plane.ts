@@ -11,7 +11,7 @@ import { binary } from "./binaries.js";
 import { DEFAULT_AUDIT_POLICY, writeAuditWebhookConfig, writeKubeconfig } from "./kubeconfig.js";
 import { freePort, httpCall } from "./net.js";
 import { clientCert, createPki, type Pki } from "./pki.js";
-import { groupAlive, killGroup, startProcess, startReaper, type ProcessSpec } from "./processes.js";
+import { disown, groupAlive, killGroup, startProcess, startReaper, type ProcessSpec } from "./processes.js";
 import { run, type RunResult } from "./run.js";
 
 export interface ControlPlane {
@@ -99,6 +99,7 @@ export class ControlPlaneError extends Error {
 }
 
 const STATE_FILE = "state.json";
+const DURING_START = { owned: true } as const;
 /**
  * What a recorder test needs to see a realistic cluster: workloads and their children, namespace
  * deletion, garbage collection, service accounts, endpoints. Node, volume and cloud controllers are
@@ -189,7 +190,7 @@ export async function startControlPlaneProcesses(
           ],
           logFile: join(dataDir, "logs", "etcd.log"),
         },
-        mode,
+        DURING_START,
       ),
     );
 
@@ -256,7 +257,7 @@ export async function startControlPlaneProcesses(
       args: apiArgs,
       logFile: join(dataDir, "logs", "apiserver.log"),
     };
-    const apiserver = track(launch(apiSpec, mode));
+    const apiserver = track(launch(apiSpec, DURING_START));
     const ca = readFileSync(pki.caCert);
     await waitApiserver(apiserver, server, ca, token, readyTimeoutMs);
     mark("apiserverReady");
@@ -314,7 +315,7 @@ export async function startControlPlaneProcesses(
             ],
             logFile: join(dataDir, "logs", "controller-manager.log"),
           },
-          mode,
+          DURING_START,
         ),
       );
       state.processes.controllerManager = cm;
@@ -327,6 +328,8 @@ export async function startControlPlaneProcesses(
     }
 
     writeState(state);
+    // Owned while starting, so an interrupted `cluster up` leaves nothing behind; then let go.
+    if (!mode.owned) for (const p of procs) disown(p.pid);
     const cp = new LocalControlPlane(state, { owned: mode.owned, shared: false }, performance.now() - t0);
     cp.startupPhases = phases;
     return cp;
