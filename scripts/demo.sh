@@ -152,7 +152,7 @@ step "scale: replicas 1 -> 3 by field manager oncall-alice"
 k patch configmap settings -n "$NS" --type=merge -p '{"data":{"LOG_LEVEL":"debug"}}' --field-manager=kubectl-edit
 step "ConfigMap edit: LOG_LEVEL info -> debug"
 
-k create secret generic db-credentials -n "$NS" --from-literal=password=demo-rotated-pw-9c1e --dry-run=client -o yaml |
+"$KUBECTL" create secret generic db-credentials -n "$NS" --from-literal=password=demo-rotated-pw-9c1e --dry-run=client -o yaml |
   "$KUBECTL" apply --server-side --force-conflicts --field-manager=vault-rotator -f - >/dev/null
 step "Secret rotation by vault-rotator"
 
