@@ -20,9 +20,13 @@ declare module "nodegit" {
       /** nodegit passes `data` as a UTF-8 string: only usable for text objects (commits). */
       write(data: string, len: number, type: number): Promise<Oid>;
     }
+    class Tree {
+      static lookup(repo: Repository, id: Oid): Promise<Tree>;
+    }
     class Treebuilder {
-      static create(repo: Repository, source: null): Promise<Treebuilder>;
+      static create(repo: Repository, source: Tree | null): Promise<Treebuilder>;
       insert(filename: string, id: string, filemode: number): unknown;
+      remove(filename: string): unknown;
       write(): Promise<Oid>;
     }
     class Blob {

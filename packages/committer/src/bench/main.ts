@@ -168,7 +168,7 @@ async function latency(): Promise<void> {
 }
 
 /** A repo with `files` files, 100 per directory. Returns the repo and its head. */
-async function repoOfSize(files: number): Promise<{ repo: GitRepo; path: string }> {
+async function repoOfSize(files: number, nested = false): Promise<{ repo: GitRepo; path: string }> {
   const path = tmp(`size-${files}`);
   const repo = await openRepo({ path });
   const store = new TreeStore(repo.objects, null);
@@ -178,7 +178,10 @@ async function repoOfSize(files: number): Promise<{ repo: GitRepo; path: string 
       ObjectTypes.blob,
       Buffer.from(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: f${i}\n`),
     );
-    changes.set(`ns-${Math.floor(i / 100)}/configmaps/f${i}.yaml`, blob);
+    const dir = nested
+      ? `ns-${Math.floor(i / 1000)}/type-${Math.floor(i / 100) % 10}`
+      : `ns-${Math.floor(i / 100)}/configmaps`;
+    changes.set(`${dir}/f${i}.yaml`, blob);
   }
   const staged = await store.stage(changes);
   const sha = await repo.writeCommit({
@@ -193,14 +196,18 @@ async function repoOfSize(files: number): Promise<{ repo: GitRepo; path: string 
 }
 
 /** Mean ms per one-change commit, from a cold TreeStore (as after a restart), over `rounds` commits. */
-async function oneChangeCommits(repo: GitRepo, rounds: number): Promise<{ first: number; mean: number }> {
+async function oneChangeCommits(
+  repo: GitRepo,
+  rounds: number,
+  changedDir = "ns-0/configmaps",
+): Promise<{ first: number; mean: number }> {
   let head = await repo.head();
   const store = new TreeStore(repo.objects, await repo.treeOf(head));
   const times: number[] = [];
   for (let r = 0; r < rounds; r++) {
     const t0 = performance.now();
     const blob = await repo.objects.write(ObjectTypes.blob, Buffer.from(`changed ${r} ${Math.random()}\n`));
-    const staged = await store.stage(new Map([[`ns-0/configmaps/f${r % 100}.yaml`, blob]]));
+    const staged = await store.stage(new Map([[`${changedDir}/f${r % 100}.yaml`, blob]]));
     const sha = await repo.writeCommit({
       tree: staged.rootOid,
       parents: head ? [head] : [],
@@ -239,12 +246,19 @@ async function commitCost(): Promise<void> {
   };
   const fs = await full(small.repo);
   const fl = await full(large.repo);
-  for (const r of [small, large]) {
+  const smallN = await repoOfSize(1000, true);
+  const largeN = await repoOfSize(n(100000), true);
+  const sn = await oneChangeCommits(smallN.repo, rounds, "ns-0/type-0");
+  const ln = await oneChangeCommits(largeN.repo, rounds, "ns-0/type-0");
+  for (const r of [small, large, smallN, largeN]) {
     r.repo.close();
     rmSync(r.path, { recursive: true, force: true });
   }
   console.log(
-    `commit cost, one change: 1,000 files ${s.mean.toFixed(2)} ms (cold first ${s.first.toFixed(1)} ms), ${n(100000).toLocaleString("en")} files ${l.mean.toFixed(2)} ms (cold first ${l.first.toFixed(1)} ms), ratio ${(l.mean / s.mean).toFixed(2)} (target <= 2)` +
+    `commit cost, one change, layout <ns>/<type>/ with 10 types x 100 objects per namespace: 1,000 files ${sn.mean.toFixed(2)} ms, ${n(100000).toLocaleString("en")} files ${ln.mean.toFixed(2)} ms, ratio ${(ln.mean / sn.mean).toFixed(2)}`,
+  );
+  console.log(
+    `commit cost, one change, layout of 100 objects per namespace (100,000 files = 1,000 namespaces in the root): 1,000 files ${s.mean.toFixed(2)} ms (cold first ${s.first.toFixed(1)} ms), ${n(100000).toLocaleString("en")} files ${l.mean.toFixed(2)} ms (cold first ${l.first.toFixed(1)} ms), ratio ${(l.mean / s.mean).toFixed(2)} (target <= 2)` +
       ` | baseline full-tree rewrite: 1,000 files ${fs.toFixed(1)} ms, ${n(100000).toLocaleString("en")} files ${fl.toFixed(1)} ms, ratio ${(fl / fs).toFixed(1)}`,
   );
 }

@@ -30,11 +30,23 @@ export class ObjectDb {
     }
   }
 
-  /** Write one directory as a tree object. */
-  async writeTree(entries: DirEntries): Promise<string> {
+  /**
+   * Write one directory as a tree object. With `base` (the directory's previous tree), the builder
+   * starts from it and only the entries that differ are inserted or removed: libgit2 checks each
+   * inserted id, so re-inserting a large directory's unchanged entries would cost one lookup each.
+   */
+  async writeTree(entries: DirEntries, base?: { oid: string; entries: DirEntries }): Promise<string> {
     try {
-      const builder = await NodeGit.Treebuilder.create(this.repo, null);
-      for (const [name, e] of entries) builder.insert(name, e.oid, parseInt(e.mode, 8));
+      const source = base ? await NodeGit.Tree.lookup(this.repo, NodeGit.Oid.fromString(base.oid)) : null;
+      const builder = await NodeGit.Treebuilder.create(this.repo, source);
+      if (base) {
+        for (const name of base.entries.keys()) if (!entries.has(name)) builder.remove(name);
+      }
+      for (const [name, e] of entries) {
+        const old = base?.entries.get(name);
+        if (old && old.oid === e.oid && old.mode === e.mode) continue;
+        builder.insert(name, e.oid, parseInt(e.mode, 8));
+      }
       const oid = (await builder.write()).tostrS();
       return oid;
     } catch (cause) {

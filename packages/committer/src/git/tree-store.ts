@@ -5,7 +5,8 @@ import { baseOf, depthOf, dirOf } from "./paths.js";
 /** The object store a TreeStore reads and writes; `ObjectDb` in production. */
 export interface TreeObjects {
   read(oid: string): Promise<Buffer>;
-  writeTree(entries: DirEntries): Promise<string>;
+  /** `base`: the directory's previous tree, which the implementation may use to write only the difference. */
+  writeTree(entries: DirEntries, base?: { oid: string; entries: DirEntries }): Promise<string>;
 }
 
 /** Files to change: path -> new blob id, or null to delete. */
@@ -16,6 +17,8 @@ export interface StagedTree {
   readonly rootOid: string;
   /** Directories rewritten by this stage: path -> entries, or null if the directory vanished. */
   readonly dirs: ReadonlyMap<string, DirEntries | null>;
+  /** Tree ids of the rewritten directories. */
+  readonly oids: ReadonlyMap<string, string>;
 }
 
 /**
@@ -26,6 +29,7 @@ export interface StagedTree {
  */
 export class TreeStore {
   private readonly dirs = new Map<string, DirEntries>();
+  private readonly oids = new Map<string, string>();
   private root: string | null;
 
   constructor(
@@ -42,6 +46,7 @@ export class TreeStore {
   /** Forget everything cached and start again from `rootOid` (e.g. after a failed ref update). */
   reset(rootOid: string | null): void {
     this.dirs.clear();
+    this.oids.clear();
     this.root = rootOid;
   }
 
@@ -60,6 +65,7 @@ export class TreeStore {
     if (oid === null) return undefined;
     const entries = decodeTree(await this.objects.read(oid));
     this.dirs.set(path, entries);
+    this.oids.set(path, oid);
     return entries;
   }
 
@@ -114,6 +120,7 @@ export class TreeStore {
       byDepth.set(depth, [...(byDepth.get(depth) ?? []), dir]);
     }
     const out = new Map<string, DirEntries | null>();
+    const outOids = new Map<string, string>();
     let rootOid = "";
     for (const depth of [...byDepth.keys()].sort((a, b) => b - a)) {
       const level = byDepth.get(depth) ?? [];
@@ -121,12 +128,18 @@ export class TreeStore {
         level.map(async (dir) => {
           const entries: DirEntries = touched.get(dir) ?? new Map<string, never>();
           if (entries.size === 0 && dir !== "") return null;
-          return this.objects.writeTree(entries);
+          const baseEntries = this.dirs.get(dir);
+          const baseOid = this.oids.get(dir);
+          return this.objects.writeTree(
+            entries,
+            baseEntries && baseOid ? { oid: baseOid, entries: baseEntries } : undefined,
+          );
         }),
       );
       level.forEach((dir, i) => {
         const id = ids[i] ?? null;
         out.set(dir, id === null ? null : (touched.get(dir) ?? null));
+        if (id !== null) outOids.set(dir, id);
         if (dir === "") {
           rootOid = id ?? "";
           return;
@@ -137,7 +150,7 @@ export class TreeStore {
         else parent.set(baseOf(dir), { mode: FileModes.tree, oid: id });
       });
     }
-    return { rootOid, dirs: out };
+    return { rootOid, dirs: out, oids: outOids };
   }
 
   /** Make a staged tree the current state. */
@@ -146,12 +159,15 @@ export class TreeStore {
       if (entries === null) this.forgetUnder(dir);
       else this.dirs.set(dir, entries);
     }
+    for (const [dir, oid] of staged.oids) this.oids.set(dir, oid);
     this.root = staged.rootOid;
   }
 
   private forgetUnder(dir: string): void {
     this.dirs.delete(dir);
+    this.oids.delete(dir);
     const prefix = `${dir}/`;
     for (const key of this.dirs.keys()) if (key.startsWith(prefix)) this.dirs.delete(key);
+    for (const key of this.oids.keys()) if (key.startsWith(prefix)) this.oids.delete(key);
   }
 }
