@@ -38,7 +38,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ["@shiplog/*"], message: "core imports nothing else of ours." },
-            { group: ["node:fs", "node:fs/*", "node:net", "node:http", "node:https", "node:child_process"], message: "core does no I/O." },
+            {
+              group: ["node:fs", "node:fs/*", "node:net", "node:http", "node:https", "node:child_process"],
+              message: "core does no I/O.",
+            },
           ],
         },
       ],
@@ -49,7 +52,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["@shiplog/committer", "@shiplog/notifier", "@shiplog/cli", "**/src/**"], message: "the watcher talks to the committer only through the queue types in core." }] },
+        {
+          patterns: [
+            {
+              group: ["@shiplog/committer", "@shiplog/notifier", "@shiplog/cli", "**/src/**"],
+              message: "the watcher talks to the committer only through the queue types in core.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -58,7 +68,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["@shiplog/watcher", "@shiplog/notifier", "@shiplog/cli", "**/src/**"], message: "the committer talks to the watcher only through the queue types in core." }] },
+        {
+          patterns: [
+            {
+              group: ["@shiplog/watcher", "@shiplog/notifier", "@shiplog/cli", "**/src/**"],
+              message: "the committer talks to the watcher only through the queue types in core.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -67,14 +84,28 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["@shiplog/watcher", "@shiplog/committer", "@shiplog/cli", "**/src/**"], message: "the notifier reads published commits through the types in core." }] },
+        {
+          patterns: [
+            {
+              group: ["@shiplog/watcher", "@shiplog/committer", "@shiplog/cli", "**/src/**"],
+              message: "the notifier reads published commits through the types in core.",
+            },
+          ],
+        },
       ],
     },
   },
   {
     files: ["**/*.test.ts", "test/**/*.ts"],
     rules: {
-      "@typescript-eslint/no-floating-promises": ["error", { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "suite"] }] }],
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        {
+          allowForKnownSafeCalls: [
+            { from: "package", package: "node:test", name: ["describe", "it", "test", "suite"] },
+          ],
+        },
+      ],
     },
   },
 );

@@ -22,7 +22,7 @@ status=0
 echo "== lint and typecheck" >&2
 turbo run lint typecheck --output-logs=errors-only || status=1
 npx madge --circular --extensions js packages/*/dist >/dev/null || { echo "test: circular imports found (npm run cycles)" >&2; status=1; }
-prettier --check . >/dev/null 2>&1 || { echo "test: files not formatted (npm run format)" >&2; prettier --check . 2>&1 | tail -20 >&2; status=1; }
+prettier --check . >/dev/null 2>&1 || { echo "test: files not formatted (npm run format)" >&2; { prettier --check . 2>&1 || true; } | tail -20 >&2; status=1; }
 
 echo "== tests" >&2
 if [ "$mode" = "--unit" ]; then
