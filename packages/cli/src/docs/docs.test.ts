@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { SHIPLOG_CONFIG_ENV } from "../config/env-vars.js";
-import { DOCS, DOCS_DIR } from "./write-docs.js";
+import { DOCS, DOCS_DIR, README_URL, withReadmeReference } from "./write-docs.js";
 
 describe("generated docs", () => {
   for (const [name, render] of Object.entries(DOCS)) {
@@ -15,6 +15,16 @@ describe("generated docs", () => {
       );
     });
   }
+
+  it("README.md's command and config reference is up to date (else run: npm run docs -w @shiplog/cli)", () => {
+    const readme = readFileSync(README_URL, "utf8");
+    assert.equal(
+      readme,
+      withReadmeReference(readme),
+      "README.md's reference is stale: run npm run docs -w @shiplog/cli",
+    );
+    assert.ok(readme.includes("`secrets.mode`") && readme.includes("`shiplog restore"));
+  });
 
   it("the config reference lists every key and variable, the CLI reference every command", () => {
     const cfg = DOCS["config.md"]();
