@@ -53,3 +53,5 @@ export type {
   SinkConfig,
   NotifierConfig,
 } from "./config.js";
+export type { Clock } from "./clock.js";
+export { systemClock } from "./clock.js";
