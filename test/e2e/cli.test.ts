@@ -284,6 +284,16 @@ describe("shiplog snapshot and encrypt mode", () => {
     await kubectl(["create", "namespace", ns]);
     await kubectl(["-n", ns, "create", "secret", "generic", "api", `--from-literal=password=${SECRET_V1}`]);
     await kubectl(["-n", ns, "create", "configmap", "c1", "--from-literal=a=1"]);
+    // The controller-manager adds the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap to
+    // a new namespace shortly after it exists; the first snapshot must see them, or the second one
+    // rightly records them as a change.
+    for (let i = 0; ; i++) {
+      const sa = await cp.kubectl(["-n", ns, "get", "serviceaccount", "default"]);
+      const ca = await cp.kubectl(["-n", ns, "get", "configmap", "kube-root-ca.crt"]);
+      if (sa.code === 0 && ca.code === 0) break;
+      if (i >= 120) assert.fail(`namespace ${ns} never got its default ServiceAccount and root CA ConfigMap`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   });
 
   after(async () => {
