@@ -15,6 +15,10 @@ export class CommitPublisher {
     // jobId = sha: publishing the same commit twice (a retried window) enqueues it once.
     await this.queue.add("commit", commit, {
       jobId: commit.sha,
+      // Retries live here, not in the notifier's code: a transient failure while the notifier fans a
+      // commit out to its sinks (Redis blip) is retried instead of leaving the commit unannounced.
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1000 },
       removeOnComplete: 1000,
       removeOnFail: 5000,
     });
