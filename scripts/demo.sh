@@ -20,6 +20,8 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { echo "demo: $*" >&2; exit 1; }
 
 scripts/bootstrap.sh
+# On a fresh clone bootstrap has just created .toolchain/node: read env.sh again so this shell uses it.
+. scripts/env.sh
 SHIPLOG=(node "$SHIPLOG_ROOT/packages/cli/dist/main.js")
 
 # --- a real cluster ---------------------------------------------------------------------------------

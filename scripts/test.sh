@@ -10,6 +10,8 @@ cd "$SHIPLOG_ROOT"
 mode="${1:-all}"
 t0=$SECONDS
 scripts/bootstrap.sh
+# On a fresh clone bootstrap has just created .toolchain/node: read env.sh again so this shell uses it.
+. scripts/env.sh
 t_boot=$((SECONDS - t0))
 if [ "$mode" != "--unit" ]; then
   t1=$SECONDS
