@@ -38,6 +38,18 @@ export function serveCommand(
     `\nStops on SIGTERM/SIGINT: ${stages.committer ? "the open window is committed and acknowledged, " : ""}then exits 0.\nExamples:\n  shiplog ${name} --context my-cluster\n  shiplog ${name} --config /etc/shiplog/config.yaml -n team-a`,
   );
   return cmd.action(async (flags: ServeFlags, c: Command) => {
+    // Before the pipeline's modules load, so that their start-up allocations already follow the flags.
+    let v8Flags: string[] = [];
+    if (stages.watcher) {
+      const { applyV8Flags, v8FlagsFromEnv } = await import("../runtime/v8-flags.js");
+      try {
+        v8Flags = applyV8Flags(v8FlagsFromEnv());
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err), ExitCodes.config, {
+          cause: err,
+        });
+      }
+    }
     const extra: Array<readonly [string, unknown, string]> = [];
     if (flags.listen !== undefined) extra.push(["server.listen", flags.listen, "--listen"]);
     if (flags.quietPeriod !== undefined)
@@ -63,7 +75,7 @@ export function serveCommand(
       { namespaceFilter: true, extra },
     );
     const { serve } = await loadNative("the pipeline", () => import("../runtime/serve.js"));
-    await serve(ctx, io, stages, { shutdownTimeoutMs });
+    await serve(ctx, io, stages, { shutdownTimeoutMs, v8Flags });
   });
 }
 

@@ -22,6 +22,8 @@ export interface Stages {
 export interface ServeOptions {
   /** @defaultValue 30000 */
   shutdownTimeoutMs?: number;
+  /** V8 flags applied at start (logged). */
+  v8Flags?: readonly string[];
 }
 
 export async function serve(
@@ -87,6 +89,7 @@ export async function serve(
           .filter(([, on]) => on)
           .map(([n]) => n),
         ops: server.address,
+        ...(opts.v8Flags && opts.v8Flags.length > 0 ? { v8Flags: opts.v8Flags.join(" ") } : {}),
       },
       "shiplog running",
     );
