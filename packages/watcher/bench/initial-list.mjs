@@ -4,13 +4,14 @@
 // baseline measured in the same run (raw paginated list, no canonicalize, no enqueue, also in a child),
 // then the sustained event rate the watcher pushes into Redis while the objects are updated.
 //
-//   npm run build -w @shiplog/core -w @shiplog/watcher -w @shiplog/e2e   (or tsc -p each)
+//   npm run build -w @shiplog/core -w @shiplog/watcher -w @shiplog/cli -w @shiplog/e2e   (or tsc -p each)
 //   node packages/watcher/bench/initial-list.mjs [N ...]        default: 10000
 //
 // Starts a private control plane and a private Redis through the test harness (test/dist/harness).
 import { spawn } from "node:child_process";
 import * as https from "node:https";
 import { fileURLToPath } from "node:url";
+import { DEFAULT_V8_FLAGS } from "../../cli/dist/runtime/v8-flags.js";
 import { startControlPlane, startPrivateRedis } from "../../../test/dist/harness/index.js";
 
 const sizes = process.argv
@@ -20,7 +21,6 @@ const sizes = process.argv
 if (sizes.length === 0) sizes.push(10_000);
 const PAGE = 500;
 const CONCURRENCY = 32;
-const SMALL_HEAP = "--max-semi-space-size=4";
 const CHILD = fileURLToPath(new URL("./watcher-child.mjs", import.meta.url));
 
 const cp = await startControlPlane({ readyTimeoutMs: 300_000 });
@@ -69,11 +69,11 @@ async function pool(n, fn) {
   );
 }
 
-function runChild(args, onLine, nodeOptions = "") {
+function runChild(args, onLine, v8Flags = "") {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, ...args], {
       stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, NODE_OPTIONS: nodeOptions },
+      env: { ...process.env, BENCH_V8_FLAGS: v8Flags },
     });
     let buf = "";
     child.stdout.on("data", (d) => {
@@ -114,64 +114,46 @@ try {
     );
 
     const updates = Math.min(Math.floor(n * 0.9), 5000);
-    let synced;
-    let events;
-    let updateMs = 0;
-    await runChild(
-      [
-        "watcher",
-        cp.kubeconfigPath,
-        ns,
-        String(PAGE),
-        String(redis.port),
-        `bench-${n}-${Date.now()}`,
-        String(updates),
-      ],
-      (o) => {
-        if (o.phase === "synced") {
-          synced = o;
-          console.log(
-            `# N=${n}: watcher initial list+enqueue ${o.objects} objects (${o.messages} messages) in ${(o.ms / 1000).toFixed(2)} s, peak RSS ${o.hwmMB.toFixed(0)} MB`,
-          );
-          const u0 = performance.now();
-          void pool(updates, (i) => {
-            const k = Math.floor(i / 9) * 10 + (i % 9); // the i-th ConfigMap (every 10th object is a Secret)
-            return call(
-              "PATCH",
-              `/api/v1/namespaces/${ns}/configmaps/c-${k}`,
-              { data: { bump: String(i) } },
-              "application/merge-patch+json",
+    // The watcher twice, each in a fresh process and queue: with V8's defaults, then with the flags
+    // that `shiplog run` and `shiplog watch` apply. Each run then sees its own 5,000 updates.
+    const watcherRun = async (label, v8Flags, round) => {
+      let synced;
+      let events;
+      let updateMs = 0;
+      await runChild(
+        ["watcher", cp.kubeconfigPath, ns, String(PAGE), String(redis.port), `bench-${n}-${round}-${Date.now()}`, String(updates)],
+        (o) => {
+          if (o.phase === "synced") {
+            synced = o;
+            console.log(
+              `# N=${n}: watcher (${label}) initial list+enqueue ${o.objects} objects (${o.messages} messages) in ${(o.ms / 1000).toFixed(2)} s, peak RSS ${o.hwmMB.toFixed(0)} MB, RSS after sync ${o.rssAfterSyncMB.toFixed(0)} MB`,
             );
-          }).then(() => {
-            updateMs = performance.now() - u0;
-          });
-        } else if (o.phase === "events") {
-          events = o;
-        }
-      },
-    );
-    console.log(
-      `# N=${n}: ${events.events} updates: apiserver took ${(updateMs / 1000).toFixed(2)} s (${((events.events / updateMs) * 1000).toFixed(0)}/s); watcher pushed them into Redis at ${events.perSec.toFixed(0)}/s; peak RSS ${events.hwmMB.toFixed(0)} MB`,
-    );
-    // The same initial list with a smaller V8 young generation (how we recommend running it).
-    let small;
-    await runChild(
-      [
-        "watcher",
-        cp.kubeconfigPath,
-        ns,
-        String(PAGE),
-        String(redis.port),
-        `bench-${n}-small-${Date.now()}`,
-        "0",
-      ],
-      (o) => (small = o),
-      SMALL_HEAP,
-    );
-    console.log(
-      `# N=${n}: watcher with NODE_OPTIONS=${SMALL_HEAP}: initial list+enqueue in ${(small.ms / 1000).toFixed(2)} s, peak RSS ${small.hwmMB.toFixed(0)} MB`,
-    );
-    results.push({ n, createMs, baseline, synced, events, updateMs, small });
+            const u0 = performance.now();
+            void pool(updates, (i) => {
+              const k = Math.floor(i / 9) * 10 + (i % 9); // the i-th ConfigMap (every 10th object is a Secret)
+              return call(
+                "PATCH",
+                `/api/v1/namespaces/${ns}/configmaps/c-${k}`,
+                { data: { bump: `${round}-${i}` } },
+                "application/merge-patch+json",
+              );
+            }).then(() => {
+              updateMs = performance.now() - u0;
+            });
+          } else if (o.phase === "events") {
+            events = o;
+          }
+        },
+        v8Flags,
+      ); // prettier-ignore
+      console.log(
+        `# N=${n}: watcher (${label}) ${events.events} updates: apiserver took ${(updateMs / 1000).toFixed(2)} s (${((events.events / updateMs) * 1000).toFixed(0)}/s); watcher pushed them into Redis at ${events.perSec.toFixed(0)}/s; peak RSS ${events.hwmMB.toFixed(0)} MB`,
+      );
+      return { synced, events, updateMs };
+    };
+    const defaults = await watcherRun("V8 defaults", "", 1);
+    const flagged = await watcherRun(`${DEFAULT_V8_FLAGS}, as shiplog run applies it`, DEFAULT_V8_FLAGS, 2);
+    results.push({ n, createMs, baseline, defaults, flagged });
     await call("DELETE", `/api/v1/namespaces/${ns}`);
   }
 } finally {

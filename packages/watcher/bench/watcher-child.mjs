@@ -2,11 +2,16 @@
 // (VmHWM) is the watcher's alone. Prints JSON lines on stdout.
 //   node watcher-child.mjs baseline <kubeconfig> <namespace> <pageSize>
 //   node watcher-child.mjs watcher  <kubeconfig> <namespace> <pageSize> <redisPort> <prefix> <expectEvents>
+//   With BENCH_V8_FLAGS set, the child first applies those flags the way `shiplog run` does
+//   (packages/cli/src/runtime/v8-flags.ts), before anything else is imported.
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
-import { createCanonicalizer, defaultConfig } from "@shiplog/core";
-import { ApiClient, Watcher } from "@shiplog/watcher";
+import { applyV8Flags } from "../../cli/dist/runtime/v8-flags.js";
+
+if (process.env.BENCH_V8_FLAGS) applyV8Flags(process.env.BENCH_V8_FLAGS.split(" ").filter(Boolean));
+const { KubeConfig } = await import("@kubernetes/client-node");
+const { createCanonicalizer, defaultConfig } = await import("@shiplog/core");
+const { ApiClient, Watcher } = await import("@shiplog/watcher");
 
 const [mode, kubeconfig, namespace, pageSizeArg, redisPort, prefix, expectArg] = process.argv.slice(2);
 const pageSize = Number(pageSizeArg);
