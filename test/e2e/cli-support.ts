@@ -81,11 +81,23 @@ export interface Running {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
+/** How `startServing` starts shiplog: the built CLI under this Node by default. */
+export interface Launcher {
+  readonly command: string;
+  /** Put before shiplog's own arguments. */
+  readonly args: readonly string[];
+}
+
 /** Starts a long-running command (`run`, `watch`, ...) and waits until /readyz answers 200. */
-export async function startServing(sb: Sandbox, args: string[], readyTimeoutMs = 90_000): Promise<Running> {
+export async function startServing(
+  sb: Sandbox,
+  args: string[],
+  readyTimeoutMs = 90_000,
+  launcher: Launcher = { command: process.execPath, args: [CLI] },
+): Promise<Running> {
   const port = await freePort();
   const ops = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [CLI, ...args, "--listen", `127.0.0.1:${port}`], {
+  const child = spawn(launcher.command, [...launcher.args, ...args, "--listen", `127.0.0.1:${port}`], {
     env: sb.env,
     cwd: sb.dir,
     stdio: ["ignore", "pipe", "pipe"],
