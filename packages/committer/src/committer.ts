@@ -54,6 +54,8 @@ const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60000;
 /** When the window is open and the queue is empty, look again after at most this long. */
 const POLL_MS = 25;
+/** Job fetches in flight at once while a window is open. */
+const FETCH_AHEAD = 32;
 
 /**
  * Queue -> change windows -> one commit per window and author -> branch -> (push, notifier queue).
@@ -263,6 +265,7 @@ export class Committer {
   private async consume(consumer: EventConsumer, lost: AbortSignal): Promise<void> {
     const window = new ChangeWindow<HeldJob>(this.t.quietPeriodMs, this.t.maxWindowMs);
     let token = this.nextToken();
+    let ahead = 1;
     for (;;) {
       if (lost.aborted) throw new RepoLockLostError(this.lockKey);
       const now = this.clock.now();
@@ -273,13 +276,25 @@ export class Committer {
         continue;
       }
       if (this.stopping) return;
-      const job = await consumer.next(token, !window.isOpen);
-      if (job) {
+      // The first job of a window is awaited (blocking). While a window is open and the queue has a
+      // backlog, up to FETCH_AHEAD fetches are in flight at once (doubling while every one returns a
+      // job, back to one as soon as the queue runs dry), so a backlog drains at Redis's pace rather
+      // than one round trip per job. Order is kept by `seq` (the plan sorts by it), not by arrival.
+      const want = window.isOpen ? Math.min(ahead, this.t.maxWindowEvents - window.size) : 1;
+      const jobs = await Promise.all(
+        Array.from({ length: want }, () => consumer.next(token, !window.isOpen)),
+      );
+      let got = 0;
+      for (const job of jobs) {
+        if (!job) continue;
+        got++;
         window.add(job, this.clock.now());
         this.held.push(job);
-        this.windowEvents = window.size;
         this.metrics.events.inc();
-      } else if (window.isOpen) {
+      }
+      this.windowEvents = window.size;
+      ahead = got === want ? Math.min(FETCH_AHEAD, ahead * 2) : 1;
+      if (got === 0 && window.isOpen) {
         const wait = Math.max(1, Math.min(POLL_MS, window.dueAt() - this.clock.now()));
         await this.clock.sleep(wait, this.stopController.signal);
       }
