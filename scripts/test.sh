@@ -17,6 +17,14 @@ if [ "$mode" != "--unit" ]; then
   t1=$SECONDS
   scripts/build-tools.sh >/dev/null
   echo "test: control-plane binaries ready in $((SECONDS - t1))s" >&2
+  # The image test (test/e2e/image.test.ts) builds deploy/Dockerfile with buildah, a rootless-capable
+  # builder from Debian; as root with apt, install it. Elsewhere that test is skipped and says why.
+  if [ "${SHIPLOG_SKIP_IMAGE:-}" != 1 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null \
+    && ! { command -v buildah && command -v debootstrap; } >/dev/null; then
+    echo "test: installing buildah and debootstrap for the image test" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah debootstrap) >/dev/null \
+      || echo "test: apt-get install buildah debootstrap failed; the image test will be skipped" >&2
+  fi
 fi
 
 log="$(mktemp -d)/test.log"
