@@ -35,7 +35,7 @@ export function serveCommand(
     );
   cmd.addHelpText(
     "after",
-    `\nStops on SIGTERM/SIGINT: ${stages.committer ? "the open window is committed and acknowledged, " : ""}then exits 0.\nExamples:\n  shiplog ${name} --context my-cluster\n  shiplog ${name} --config /etc/shiplog/config.yaml -n team-a`,
+    `\nStops on SIGTERM/SIGINT: ${stages.committer ? "the open window is committed and acknowledged, " : ""}then exits 0.\n${stages.watcher ? "Applies the V8 flag --optimize-for-size at start (about half the peak memory of the initial list;\nSHIPLOG_V8_FLAGS replaces it, empty for V8's defaults).\n" : ""}Examples:\n  shiplog ${name} --context my-cluster\n  shiplog ${name} --config /etc/shiplog/config.yaml -n team-a`,
   );
   return cmd.action(async (flags: ServeFlags, c: Command) => {
     // Before the pipeline's modules load, so that their start-up allocations already follow the flags.
