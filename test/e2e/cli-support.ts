@@ -142,8 +142,9 @@ export async function startServing(
   }
 }
 
+/** Git on the host; `safe.directory` because some repos are written by another uid (the image's). */
 export async function git(repo: string, args: string[]): Promise<RunResult> {
-  return run("git", ["-C", repo, ...args]);
+  return run("git", ["-c", "safe.directory=*", "-C", repo, ...args]);
 }
 
 /** Content of `path` on `main`, or undefined. */

@@ -18,7 +18,7 @@ import {
   type ControlPlane,
   type TestRedis,
 } from "../harness/index.js";
-import { startServing, until, type Sandbox } from "./cli-support.js";
+import { fileAt, git, startServing, until, type Sandbox } from "./cli-support.js";
 
 // test/dist/e2e/image.test.js -> the repository root.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -35,11 +35,6 @@ function skipReason(): string | false {
   if (spawnSync("buildah", ["--version"]).status !== 0)
     return "buildah is not installed (apt-get install buildah debootstrap)";
   return false;
-}
-
-/** Git on the host, reading a repo that uid 65532 owns. */
-function git(repo: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return run("git", ["-c", "safe.directory=*", "-C", repo, ...args]);
 }
 
 describe("container image (buildah, read-only root, uid 65532)", { skip: skipReason() }, () => {
@@ -147,11 +142,7 @@ describe("container image (buildah, read-only root, uid 65532)", { skip: skipRea
     };
     const s = await startServing(sb, ["run", "-n", ns, "--quiet-period", "1s"], 180_000, launcher);
     try {
-      const show = async (path: string): Promise<string | undefined> => {
-        const r = await git(sb.repo, ["show", `main:${path}`]);
-        return r.code === 0 ? r.stdout : undefined;
-      };
-      assert.match((await show(`${ns}/configmaps/settings.yaml`)) ?? "", /LOG_LEVEL: info/);
+      assert.match((await fileAt(sb.repo, `${ns}/configmaps/settings.yaml`)) ?? "", /LOG_LEVEL: info/);
       await kubectl([
         "-n",
         ns,
@@ -163,7 +154,7 @@ describe("container image (buildah, read-only root, uid 65532)", { skip: skipRea
         '{"data":{"LOG_LEVEL":"debug"}}',
       ]);
       await until("LOG_LEVEL debug on main", 60_000, async () =>
-        (await show(`${ns}/configmaps/settings.yaml`))?.includes("LOG_LEVEL: debug"),
+        (await fileAt(sb.repo, `${ns}/configmaps/settings.yaml`))?.includes("LOG_LEVEL: debug"),
       );
       assert.equal(await s.stop(), 0, s.logs().slice(-3000));
       const fsck = await git(sb.repo, ["fsck", "--strict"]);
