@@ -3,7 +3,7 @@ import { parsePath, sameContent, summarizeChange, unifiedDiff } from "@shiplog/c
 import type { AttributionSource } from "./attribution.js";
 import { commitMessage, commitSubject } from "./commit-message.js";
 import type { MessageChange } from "./commit-message.js";
-import { ObjectTypes } from "./git/object-types.js";
+import { objectId, PackTypes } from "./git/pack-writer.js";
 import type { GitRepo } from "./git/repo.js";
 import type { TreeStore } from "./git/tree-store.js";
 import type { CollapsedChange, WindowPlan } from "./window-plan.js";
@@ -40,6 +40,8 @@ interface Effective {
   readonly change: CollapsedChange;
   readonly op: ChangeOp;
   readonly blob: string | null;
+  /** Content of `blob`, still to be written. */
+  readonly data: Buffer | undefined;
   readonly published: PublishedChange;
   readonly message: MessageChange;
   readonly author: Author;
@@ -79,6 +81,9 @@ export class WindowWriter {
     );
     const unchanged = plan.changes.length - effective.length;
     if (effective.length === 0) return { commits: [], head, unchanged };
+    // All of the window's new blobs at once: a large window becomes one packfile.
+    const pending = effective.flatMap((e) => (e.data === undefined ? [] : [e.data]));
+    await this.repo.objects.writeBlobs(pending);
 
     const groups = new Map<string, Effective[]>();
     for (const e of effective) {
@@ -134,6 +139,7 @@ export class WindowWriter {
       prevOid === undefined ? undefined : (await this.repo.objects.read(prevOid)).toString("utf8");
     let op: ChangeOp;
     let blob: string | null;
+    let data: Buffer | undefined;
     let nextText: string | undefined;
     if (change.deleted) {
       if (prevOid === undefined) return undefined;
@@ -143,7 +149,8 @@ export class WindowWriter {
       nextText = change.last?.content ?? "";
       if (prevText !== undefined && (prevText === nextText || sameContent(prevText, nextText)))
         return undefined;
-      blob = await this.repo.objects.write(ObjectTypes.blob, Buffer.from(nextText, "utf8"));
+      data = Buffer.from(nextText, "utf8");
+      blob = objectId(PackTypes.blob, data);
       if (blob === prevOid) return undefined;
       op = prevOid === undefined ? "create" : "update";
     }
@@ -180,6 +187,7 @@ export class WindowWriter {
       change,
       op,
       blob,
+      data,
       published,
       message: { op, type, namespace, name, updates: change.updates, summary, vanished: change.vanished },
       author,

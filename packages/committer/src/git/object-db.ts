@@ -2,7 +2,11 @@ import NodeGit from "nodegit";
 import { GitWriteError } from "../errors/git-write-error.js";
 import type { ObjectType } from "./object-types.js";
 import { ObjectTypes } from "./object-types.js";
+import { objectId, PackTypes, writePack } from "./pack-writer.js";
 import type { DirEntries } from "./tree-format.js";
+
+/** From this many new blobs on, a batch is written as one packfile rather than one file per blob. */
+export const PACK_MIN_OBJECTS = 128;
 
 /**
  * Raw object reads and writes through libgit2. Object ids are 40-hex strings. nodegit's `Odb.write`
@@ -28,6 +32,30 @@ export class ObjectDb {
     } catch (cause) {
       throw new GitWriteError(`write object (type ${type}, ${data.length} bytes)`, { cause });
     }
+  }
+
+  /**
+   * Write many blobs; returns their ids in order. A large batch becomes one packfile (see
+   * pack-writer.ts); a small one goes through libgit2, one loose object each.
+   */
+  async writeBlobs(blobs: readonly Buffer[]): Promise<string[]> {
+    if (blobs.length < PACK_MIN_OBJECTS) {
+      const out: string[] = [];
+      for (let i = 0; i < blobs.length; i += 64)
+        out.push(...(await Promise.all(blobs.slice(i, i + 64).map((b) => this.write(ObjectTypes.blob, b)))));
+      return out;
+    }
+    const objects = blobs.map((data) => ({
+      oid: objectId(PackTypes.blob, data),
+      type: PackTypes.blob,
+      data,
+    }));
+    try {
+      await writePack(this.repo.path(), objects);
+    } catch (cause) {
+      throw new GitWriteError(`write a pack of ${objects.length} blobs`, { cause });
+    }
+    return objects.map((o) => o.oid);
   }
 
   /**

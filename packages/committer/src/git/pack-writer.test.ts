@@ -1,0 +1,70 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { git, tempDir } from "../testing/fixtures.js";
+import { PACK_MIN_OBJECTS } from "./object-db.js";
+import { ObjectTypes } from "./object-types.js";
+import { objectId, PackTypes } from "./pack-writer.js";
+import { openRepo } from "./repo.js";
+
+describe("pack writer (many new blobs as one packfile)", () => {
+  it("gives the ids git gives", async () => {
+    using dir = tempDir("pack-id");
+    const repo = await openRepo({ path: join(dir.path, "r.git") });
+    for (const text of ["", "hello\n", "x".repeat(70_000)]) {
+      const data = Buffer.from(text);
+      assert.equal(objectId(PackTypes.blob, data), await repo.objects.write(ObjectTypes.blob, data));
+    }
+    repo.close();
+  });
+
+  it("writes a batch as one pack that libgit2 (already open) and the git CLI read, and fsck accepts", async () => {
+    using dir = tempDir("pack");
+    const path = join(dir.path, "r.git");
+    const repo = await openRepo({ path });
+    // Sizes that need 1, 2 and 3 size bytes in the entry header, binary content, and one duplicate.
+    const blobs = Array.from({ length: PACK_MIN_OBJECTS + 72 }, (_, i) =>
+      i === 7 ? Buffer.from([0, 255, 1, 254, 10, 13]) : Buffer.from(`object ${i}\n${"y".repeat(i * 97)}`),
+    );
+    blobs.push(Buffer.from(blobs[3] ?? ""));
+    const ids = await repo.objects.writeBlobs(blobs);
+    assert.equal(ids.length, blobs.length);
+    const packs = readdirSync(join(path, "objects", "pack"));
+    assert.equal(packs.filter((f) => f.endsWith(".pack")).length, 1, packs.join(" "));
+    assert.equal(packs.filter((f) => f.endsWith(".idx")).length, 1, packs.join(" "));
+    assert.equal(
+      readdirSync(join(path, "objects")).filter((d) => /^[0-9a-f]{2}$/.test(d)).length,
+      0,
+      "no loose objects",
+    );
+    for (const [i, id] of ids.entries()) {
+      assert.deepEqual(await repo.objects.read(id), blobs[i], `libgit2 reads blob ${i}`);
+    }
+    assert.equal(git(path, "cat-file", "-p", ids[7] ?? ""), Buffer.from([0, 255, 1, 254, 10, 13]).toString());
+    // A tree and a commit over the packed blobs, then the whole repo checked by git.
+    const tree = await repo.objects.writeTree(
+      new Map(ids.slice(0, 20).map((oid, i) => [`f${i}`, { mode: "100644", oid }])),
+    );
+    const sig = { name: "a", email: "a@x", timeMs: 1_700_000_000_000 };
+    const c = await repo.writeCommit({ tree, parents: [], author: sig, committer: sig, message: "packed" });
+    await repo.updateRef(c, null, "packed");
+    const pack = packs.find((f) => f.endsWith(".idx")) ?? "";
+    git(path, "verify-pack", "-v", join(path, "objects", "pack", pack));
+    git(path, "fsck", "--strict", "--no-dangling");
+    repo.close();
+  });
+
+  it("writes a small batch as loose objects through libgit2", async () => {
+    using dir = tempDir("pack-small");
+    const path = join(dir.path, "r.git");
+    const repo = await openRepo({ path });
+    const ids = await repo.objects.writeBlobs([Buffer.from("a\n"), Buffer.from("b\n")]);
+    assert.deepEqual(ids, [
+      objectId(PackTypes.blob, Buffer.from("a\n")),
+      objectId(PackTypes.blob, Buffer.from("b\n")),
+    ]);
+    assert.deepEqual(readdirSync(join(path, "objects", "pack")), []);
+    repo.close();
+  });
+});

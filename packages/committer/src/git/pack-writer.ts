@@ -1,0 +1,113 @@
+/**
+ * Writes many new objects as one packfile (version 2, every object stored whole, no deltas) with its
+ * version 2 index, instead of one loose file each. Creating a file per object is what bounds a large
+ * window (about 0.2 ms per file on the benchmark machine, whether libgit2 or Node writes it); one pack
+ * is two files. libgit2 finds a new pack by itself: a lookup that misses refreshes the pack list.
+ * Format: gitformat-pack(5).
+ */
+import { createHash } from "node:crypto";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { crc32, deflateSync } from "node:zlib";
+
+/** Pack object type numbers (not the loose header names). */
+export const PackTypes = { commit: 1, tree: 2, blob: 3 } as const;
+export type PackType = (typeof PackTypes)[keyof typeof PackTypes];
+
+export interface PackObject {
+  readonly oid: string;
+  readonly type: PackType;
+  readonly data: Buffer;
+}
+
+const TYPE_NAMES: Record<PackType, string> = { 1: "commit", 2: "tree", 3: "blob" };
+
+/** The object id git gives `data` stored as `type`. */
+export function objectId(type: PackType, data: Buffer): string {
+  return createHash("sha1").update(`${TYPE_NAMES[type]} ${data.length}\0`).update(data).digest("hex");
+}
+
+function entryHeader(type: PackType, size: number): Buffer {
+  const bytes: number[] = [];
+  let c = (type << 4) | (size & 0x0f);
+  let rest = Math.floor(size / 16);
+  while (rest > 0) {
+    bytes.push(c | 0x80);
+    c = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+  }
+  bytes.push(c);
+  return Buffer.from(bytes);
+}
+
+export interface EncodedPack {
+  /** The pack's checksum (hex): its name is `pack-<checksum>`. */
+  readonly checksum: string;
+  readonly pack: Buffer;
+  readonly idx: Buffer;
+}
+
+/** Encode `objects` (distinct ids) as a pack and its index. */
+export function encodePack(objects: readonly PackObject[]): EncodedPack {
+  const header = Buffer.alloc(12);
+  header.write("PACK", 0, "latin1");
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(objects.length, 8);
+  const parts: Buffer[] = [header];
+  const entries: { oid: Buffer; crc: number; offset: number }[] = [];
+  let offset = header.length;
+  for (const o of objects) {
+    const entry = Buffer.concat([entryHeader(o.type, o.data.length), deflateSync(o.data, { level: 1 })]);
+    entries.push({ oid: Buffer.from(o.oid, "hex"), crc: crc32(entry), offset });
+    parts.push(entry);
+    offset += entry.length;
+  }
+  if (offset >= 0x80000000) throw new RangeError("pack would exceed 2 GiB; write fewer objects at once");
+  const body = Buffer.concat(parts);
+  const packSum = createHash("sha1").update(body).digest();
+  const pack = Buffer.concat([body, packSum]);
+
+  entries.sort((a, b) => Buffer.compare(a.oid, b.oid));
+  const n = entries.length;
+  const idx = Buffer.alloc(8 + 256 * 4 + n * 20 + n * 4 + n * 4 + 20 + 20);
+  idx.writeUInt32BE(0xff744f63, 0);
+  idx.writeUInt32BE(2, 4);
+  const fanout = new Array<number>(256).fill(0);
+  for (const e of entries) fanout[e.oid[0] ?? 0] = (fanout[e.oid[0] ?? 0] ?? 0) + 1;
+  let at = 8;
+  let running = 0;
+  for (let i = 0; i < 256; i++) {
+    running += fanout[i] ?? 0;
+    idx.writeUInt32BE(running, at);
+    at += 4;
+  }
+  for (const e of entries) at += e.oid.copy(idx, at);
+  for (const e of entries) at = idx.writeUInt32BE(e.crc >>> 0, at);
+  for (const e of entries) at = idx.writeUInt32BE(e.offset, at);
+  at += packSum.copy(idx, at);
+  createHash("sha1").update(idx.subarray(0, at)).digest().copy(idx, at);
+  return { checksum: packSum.toString("hex"), pack, idx };
+}
+
+/**
+ * Write `objects` into `<gitDir>/objects/pack`: the pack first, then its index (git and libgit2 see a
+ * pack only through its index), each through a temporary name and a rename.
+ */
+export async function writePack(gitDir: string, objects: readonly PackObject[]): Promise<string> {
+  const unique = [...new Map(objects.map((o) => [o.oid, o])).values()];
+  const { checksum, pack, idx } = encodePack(unique);
+  const dir = join(gitDir, "objects", "pack");
+  await mkdir(dir, { recursive: true });
+  const base = join(dir, `pack-${checksum}`);
+  const tmp = join(dir, `tmp_shiplog_${process.pid}_${checksum}`);
+  try {
+    await writeFile(`${tmp}.pack`, pack, { mode: 0o444 });
+    await writeFile(`${tmp}.idx`, idx, { mode: 0o444 });
+    await rename(`${tmp}.pack`, `${base}.pack`);
+    await rename(`${tmp}.idx`, `${base}.idx`);
+  } finally {
+    await rm(`${tmp}.pack`, { force: true });
+    await rm(`${tmp}.idx`, { force: true });
+  }
+  return checksum;
+}
