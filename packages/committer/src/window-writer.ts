@@ -4,6 +4,7 @@ import type { AttributionSource } from "./attribution.js";
 import { commitMessage, commitSubject } from "./commit-message.js";
 import type { MessageChange } from "./commit-message.js";
 import { objectId, PackTypes } from "./git/pack-writer.js";
+import { mapChunked } from "./map-chunked.js";
 import type { GitRepo } from "./git/repo.js";
 import type { TreeStore } from "./git/tree-store.js";
 import type { CollapsedChange, WindowPlan } from "./window-plan.js";
@@ -46,15 +47,6 @@ interface Effective {
   readonly message: MessageChange;
   readonly author: Author;
   readonly eventTimeMs: number;
-}
-
-const CHUNK = 64;
-
-async function mapChunked<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = [];
-  for (let i = 0; i < items.length; i += CHUNK)
-    out.push(...(await Promise.all(items.slice(i, i + CHUNK).map(fn))));
-  return out;
 }
 
 function eventTime(c: CollapsedChange, fallback: number): number {

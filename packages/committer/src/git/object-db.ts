@@ -2,6 +2,7 @@ import NodeGit from "nodegit";
 import { GitWriteError } from "../errors/git-write-error.js";
 import type { ObjectType } from "./object-types.js";
 import { ObjectTypes } from "./object-types.js";
+import { mapChunked } from "../map-chunked.js";
 import { objectId, PackTypes, writePack } from "./pack-writer.js";
 import type { DirEntries } from "./tree-format.js";
 
@@ -39,12 +40,7 @@ export class ObjectDb {
    * pack-writer.ts); a small one goes through libgit2, one loose object each.
    */
   async writeBlobs(blobs: readonly Buffer[]): Promise<string[]> {
-    if (blobs.length < PACK_MIN_OBJECTS) {
-      const out: string[] = [];
-      for (let i = 0; i < blobs.length; i += 64)
-        out.push(...(await Promise.all(blobs.slice(i, i + 64).map((b) => this.write(ObjectTypes.blob, b)))));
-      return out;
-    }
+    if (blobs.length < PACK_MIN_OBJECTS) return mapChunked(blobs, (b) => this.write(ObjectTypes.blob, b));
     const objects = blobs.map((data) => ({
       oid: objectId(PackTypes.blob, data),
       type: PackTypes.blob,
