@@ -5,6 +5,7 @@
  * quotes conservatively so that YAML 1.1 readers (e.g. older Go yaml) and 1.2 readers agree.
  * See docs/adr/0011-normalisation-and-yaml.md.
  */
+import { isRecord } from "./guards.js";
 import { parse } from "yaml";
 
 /** Top-level keys written first, in this order; everything else follows in code-unit order. */
@@ -144,10 +145,6 @@ function sortedKeys(obj: Record<string, unknown>, first: readonly string[]): str
   for (const k of first) if (obj[k] !== undefined) keys.push(k);
   rest.sort();
   return keys.concat(rest);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function hasDefinedMember(v: object): boolean {

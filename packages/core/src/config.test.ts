@@ -79,7 +79,7 @@ notifier:
       url: https://hooks.slack.com/services/T/B/secret
       routes: { namespaces: [prod], ops: [delete] }
       rateLimit: { perMinute: 10, digestAfter: 3 }
-    - { name: audit, type: webhook, urlFile: /keys/url, secret: s3cret }
+    - { name: audit, type: webhook, urlFile: /keys/url, secret: s3cret-signing-key-0001 }
 log: { level: debug }
 `),
     );
@@ -93,7 +93,7 @@ log: { level: debug }
     assert.deepEqual(cfg.notifier.sinks[1]?.rateLimit, { perMinute: 20, digestAfter: 5 });
 
     const masked = JSON.stringify(maskConfig(cfg));
-    for (const secret of ["pw@", "tok@", "/T/B/secret", "s3cret"])
+    for (const secret of ["pw@", "tok@", "/T/B/secret", "s3cret-signing"])
       assert.ok(!masked.includes(secret), secret);
     assert.ok(masked.includes("https://hooks.slack.com/*****"));
   });
@@ -151,8 +151,8 @@ log: { level: debug }
       {
         notifier: {
           sinks: [
-            { name: "a", url: "https://x" },
-            { name: "a", url: "https://y" },
+            { name: "a", type: "slack", url: "https://x" },
+            { name: "a", type: "slack", url: "https://y" },
           ],
         },
       },
@@ -160,11 +160,85 @@ log: { level: debug }
       /duplicate sink name/,
     );
     fails(
-      { notifier: { sinks: [{ name: "a", url: "https://x", routes: { ops: ["upsert"] } }] } },
+      { notifier: { sinks: [{ name: "a", type: "slack", url: "https://x", routes: { ops: ["upsert"] } }] } },
       "notifier.sinks[0].routes.ops[0]",
       /create, update, delete/,
     );
+    fails(
+      {
+        notifier: { sinks: [{ name: "a", type: "slack", url: "https://x", routes: { excludeOps: ["x"] } }] },
+      },
+      "notifier.sinks[0].routes.excludeOps[0]",
+      /create, update, delete/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "a b", type: "slack", url: "https://x" }] } },
+      "notifier.sinks[0].name",
+      /letters, digits/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "-a", type: "slack", url: "https://x" }] } },
+      "notifier.sinks[0].name",
+      /starting with a letter or digit/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "hook", type: "webhook", url: "https://x" }] } },
+      "notifier.sinks[0].secret",
+      /needs a signing secret/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "hook", type: "webhook", url: "https://x", secret: "short" }] } },
+      "notifier.sinks[0].secret",
+      /at least 16 bytes/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "s", type: "slack", url: "https://x", secretFile: "/k" }] } },
+      "notifier.sinks[0].secret",
+      /only webhook sinks sign/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "s", type: "slack", url: "ftp://x" }] } },
+      "notifier.sinks[0].url",
+      /http: or https:/,
+    );
+    fails(
+      {
+        notifier: {
+          sinks: [{ name: "s", type: "slack", url: "https://x", routes: { labelSelector: "a in (b" } }],
+        },
+      },
+      "notifier.sinks[0].routes.labelSelector",
+      /./,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "s", type: "slack", url: "https://x", rateLimit: { perMinute: 0 } }] } },
+      "notifier.sinks[0].rateLimit.perMinute",
+      /from 1 to 10000/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "s", type: "slack", url: "https://x", maxAttempts: 0 }] } },
+      "notifier.sinks[0].maxAttempts",
+      /from 1 to 100/,
+    );
+    fails(
+      { notifier: { commitUrlTemplate: "https://x/{cluster}/{nope}/{sha}" } },
+      "notifier.commitUrlTemplate",
+      /unknown placeholder \{nope\}/,
+    );
     fails({ notifier: { commitUrlTemplate: "https://x/commit" } }, "notifier.commitUrlTemplate", /\{sha\}/);
+    assert.equal(
+      parseConfig({ notifier: { commitUrlTemplate: "https://x/{cluster}/{branch}/{shortSha}" } }).notifier
+        .commitUrlTemplate,
+      "https://x/{cluster}/{branch}/{shortSha}",
+    );
+    assert.deepEqual(
+      parseConfig({
+        notifier: {
+          sinks: [{ name: "s", type: "slack", url: "https://x", routes: { excludeOps: ["delete"] } }],
+        },
+      }).notifier.sinks[0]?.routes,
+      { excludeOps: ["delete"] },
+    );
     fails({ repo: { branch: "a..b" } }, "repo.branch", /branch name/);
     fails({ log: { level: "loud" } }, "log.level", /expected one of/);
     fails({ clusterName: "x" }, "clusterName", /unknown key/);

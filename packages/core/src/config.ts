@@ -4,7 +4,12 @@
  * are milliseconds in the parsed config.
  */
 import { ConfigError } from "./config-error.js";
+import { COMMIT_URL_PLACEHOLDERS, Defaults } from "./defaults.js";
+import { formatDuration } from "./duration.js";
+import { parseLabelSelector } from "./label-selector.js";
+import { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
 import { ChangeOps, type ChangeOp } from "./messages.js";
+import { SECRET_MODE_NAMES, SecretModeRegistry, SecretModes, type SecretMode } from "./secret-modes.js";
 import type { Field } from "./schema.js";
 import {
   bool,
@@ -24,8 +29,7 @@ import {
 export { ConfigError } from "./config-error.js";
 export { parseDuration } from "./duration.js";
 
-export const SecretModes = { redact: "redact", encrypt: "encrypt", omit: "omit" } as const;
-export type SecretMode = (typeof SecretModes)[keyof typeof SecretModes];
+export { SecretModes, type SecretMode } from "./secret-modes.js";
 
 export const SinkTypes = {
   slack: "slack",
@@ -125,6 +129,7 @@ export interface SinkRoutes {
   excludeTypes?: string[];
   labelSelector?: string;
   ops?: ChangeOp[];
+  excludeOps?: ChangeOp[];
   authors?: string[];
   excludeAuthors?: string[];
 }
@@ -140,6 +145,15 @@ export interface SinkConfig {
   rateLimit: { perMinute: number; digestAfter: number };
   maxAttempts: number;
 }
+
+/**
+ * A sink as the notifier receives it: the CLI has read `urlFile` and `secretFile`, so `url` and
+ * `secret` hold the values. Derived from `SinkConfig`, so the two cannot drift.
+ */
+export type SinkTarget = Omit<SinkConfig, "url" | "urlFile" | "secret" | "secretFile"> & {
+  readonly url: string;
+  readonly secret?: string;
+};
 
 export interface NotifierConfig {
   commitUrlTemplate?: string;
@@ -165,6 +179,9 @@ export interface ShiplogConfig {
 const POINTER = /^(\/([^~/]|~[01])*)*$/;
 const AGE_RECIPIENT = /^age1[02-9ac-hj-np-z]{58}$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Sink names become queue names and metric labels. */
+const SINK_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
+const MIN_WEBHOOK_SECRET = 16;
 
 function pointerCheck(v: string): string | undefined {
   return POINTER.test(v)
@@ -225,14 +242,22 @@ const routes = obj<SinkRoutes>({
     excludeNamespaces: optStrList({ description: "Never these namespaces." }),
     types: optStrList({ description: "Only these type ids." }),
     excludeTypes: optStrList({ description: "Never these type ids." }),
-    labelSelector: optStr({ description: "Only objects whose labels match this selector." }),
+    labelSelector: optStr({
+      description: "Only objects whose labels match this selector.",
+      check: (v) => {
+        try {
+          parseLabelSelector(v);
+          return undefined;
+        } catch (err) {
+          return err instanceof Error ? err.message : "not a label selector";
+        }
+      },
+    }),
     ops: optStrList<ChangeOp>({
       description: "Only these operations (create, update, delete).",
-      check: (v) =>
-        (Object.values(ChangeOps) as string[]).includes(v)
-          ? undefined
-          : `expected one of create, update, delete, got ${JSON.stringify(v)}`,
+      check: opCheck,
     }),
+    excludeOps: optStrList<ChangeOp>({ description: "Never these operations.", check: opCheck }),
     authors: optStrList({ description: "Only changes by these authors (field managers)." }),
     excludeAuthors: optStrList({ description: "Never changes by these authors." }),
   },
@@ -241,29 +266,52 @@ const routes = obj<SinkRoutes>({
 const sink = obj<SinkConfig>({
   description: "One chat destination.",
   fields: {
-    name: str({ description: "Unique name (used in logs and metrics).", default: "", check: notEmpty }),
+    name: str({
+      description: 'Unique name (used in queue names, logs and metrics): letters, digits, "-" and "_".',
+      default: "",
+      check: (v) =>
+        SINK_NAME.test(v)
+          ? undefined
+          : `expected 1-63 letters, digits, "-" or "_" starting with a letter or digit, got ${JSON.stringify(v)}`,
+    }),
     type: oneOf(Object.values(SinkTypes), { description: "Payload format.", default: "webhook" }),
     url: optStr({
       description: "Incoming-webhook URL (a secret: prefer urlFile).",
       check: urlCheck(["http:", "https:"]),
     }),
     urlFile: optStr({ description: "File holding the webhook URL." }),
-    secret: optStr({ description: "HMAC signing secret for type webhook (prefer secretFile)." }),
+    secret: optStr({
+      description: `HMAC signing secret for type webhook, at least ${MIN_WEBHOOK_SECRET} bytes (prefer secretFile).`,
+      check: (v) =>
+        Buffer.byteLength(v, "utf8") >= MIN_WEBHOOK_SECRET
+          ? undefined
+          : `a webhook signing secret needs at least ${MIN_WEBHOOK_SECRET} bytes`,
+    }),
     secretFile: optStr({ description: "File holding the signing secret." }),
     routes,
     rateLimit: obj({
       description: "Flood control.",
       fields: {
-        perMinute: int({ description: "Messages per minute at most.", default: 20, min: 1, max: 10_000 }),
+        perMinute: int({
+          description: "Messages per minute at most.",
+          default: Defaults.sinkPerMinute,
+          min: 1,
+          max: 10_000,
+        }),
         digestAfter: int({
           description: "Changes in one commit above which a digest is sent instead.",
-          default: 5,
+          default: Defaults.sinkDigestAfter,
           min: 1,
           max: 10_000,
         }),
       },
     }),
-    maxAttempts: int({ description: "Delivery attempts before giving up.", default: 5, min: 1, max: 100 }),
+    maxAttempts: int({
+      description: "Delivery attempts before giving up.",
+      default: Defaults.sinkMaxAttempts,
+      min: 1,
+      max: 100,
+    }),
   },
   check(v, path) {
     if ((v.url === undefined) === (v.urlFile === undefined)) {
@@ -271,6 +319,16 @@ const sink = obj<SinkConfig>({
     }
     if (v.secret !== undefined && v.secretFile !== undefined) {
       throw new ConfigError(`${path}.secret`, "set at most one of secret and secretFile");
+    }
+    const signed = v.secret !== undefined || v.secretFile !== undefined;
+    if (v.type === SinkTypes.webhook && !signed) {
+      throw new ConfigError(
+        `${path}.secret`,
+        "a webhook sink needs a signing secret (set secret or secretFile)",
+      );
+    }
+    if (v.type !== SinkTypes.webhook && signed) {
+      throw new ConfigError(`${path}.secret`, `only webhook sinks sign their requests, not ${v.type}`);
     }
   },
 });
@@ -300,10 +358,14 @@ const schema = obj<ShiplogConfig>({
       fields: {
         url: str({
           description: "Redis URL.",
-          default: "redis://127.0.0.1:6379",
+          default: Defaults.redisUrl,
           check: urlCheck(["redis:", "rediss:"]),
         }),
-        prefix: str({ description: "Key prefix of every queue.", default: "shiplog", check: notEmpty }),
+        prefix: str({
+          description: "Key prefix of every queue.",
+          default: Defaults.redisPrefix,
+          check: notEmpty,
+        }),
       },
     }),
     watch: obj<WatchConfig>({
@@ -319,10 +381,15 @@ const schema = obj<ShiplogConfig>({
         }),
         rediscoverInterval: duration({
           description: "How often API discovery runs to find new or removed types.",
-          default: "5m",
+          default: formatDuration(Defaults.rediscoverIntervalMs),
           min: 1000,
         }),
-        pageSize: int({ description: "Objects per list page.", default: 500, min: 1, max: 10_000 }),
+        pageSize: int({
+          description: "Objects per list page.",
+          default: Defaults.pageSize,
+          min: 1,
+          max: 10_000,
+        }),
       },
     }),
     normalize: obj<NormalizeConfig>({
@@ -362,9 +429,10 @@ const schema = obj<ShiplogConfig>({
     secrets: obj<SecretsConfig>({
       description: "How Secret values and sensitive fields are protected.",
       fields: {
-        mode: oneOf(Object.values(SecretModes), {
-          description: "redact = keyed fingerprints; encrypt = SOPS/age document; omit = key names only.",
-          default: "redact",
+        mode: oneOf(SECRET_MODE_NAMES, {
+          description:
+            SECRET_MODE_NAMES.map((m) => `${m} = ${SecretModeRegistry[m].summary}`).join("; ") + ".",
+          default: SecretModes.redact,
         }),
         hmacKey: optStr({
           description: "Fingerprint key (at least 16 bytes; prefer hmacKeyFile).",
@@ -402,8 +470,8 @@ const schema = obj<ShiplogConfig>({
         if (v.hmacKey !== undefined && v.hmacKeyFile !== undefined) {
           throw new ConfigError(`${path}.hmacKey`, "set at most one of hmacKey and hmacKeyFile");
         }
-        if (v.mode === "encrypt" && v.ageRecipients.length === 0) {
-          throw new ConfigError(`${path}.ageRecipients`, "encrypt mode needs at least one age recipient");
+        if (SecretModeRegistry[v.mode].needsAgeRecipients && v.ageRecipients.length === 0) {
+          throw new ConfigError(`${path}.ageRecipients`, `${v.mode} mode needs at least one age recipient`);
         }
       },
     }),
@@ -417,7 +485,7 @@ const schema = obj<ShiplogConfig>({
         }),
         branch: str({
           description: "Branch that records the cluster.",
-          default: "main",
+          default: Defaults.branch,
           check: (v) =>
             /^(?!\/|.*\/\/|.*\.\.|.*\/$|.*\.lock$)[A-Za-z0-9._/-]+$/.test(v)
               ? undefined
@@ -425,7 +493,7 @@ const schema = obj<ShiplogConfig>({
         }),
         authorDomain: str({
           description: "Mail domain of commit authors (manager@domain).",
-          default: "shiplog.local",
+          default: Defaults.authorDomain,
           check: (v) =>
             v.split(".").every((l) => DNS_LABEL.test(l))
               ? undefined
@@ -439,7 +507,10 @@ const schema = obj<ShiplogConfig>({
               sshKeyFile: optStr({ description: "SSH private key file." }),
               sshKnownHostsFile: optStr({ description: "known_hosts file for the remote." }),
               tokenFile: optStr({ description: "File holding an HTTPS token." }),
-              pushInterval: duration({ description: "How often to push at most.", default: "10s" }),
+              pushInterval: duration({
+                description: "How often to push at most.",
+                default: formatDuration(Defaults.pushIntervalMs),
+              }),
             },
           }),
         ),
@@ -448,10 +519,13 @@ const schema = obj<ShiplogConfig>({
     committer: obj<CommitterConfig>({
       description: "How changes are grouped into commits.",
       fields: {
-        quietPeriod: duration({ description: "Commit after this long without new changes.", default: "5s" }),
+        quietPeriod: duration({
+          description: "Commit after this long without new changes.",
+          default: formatDuration(Defaults.quietPeriodMs),
+        }),
         maxWindow: duration({
           description: "Commit at the latest this long after the first change.",
-          default: "60s",
+          default: formatDuration(Defaults.maxWindowMs),
         }),
       },
       check(v, path) {
@@ -464,9 +538,8 @@ const schema = obj<ShiplogConfig>({
       description: "Chat notifications.",
       fields: {
         commitUrlTemplate: optStr({
-          description:
-            "Link to a commit; {sha} is replaced, e.g. https://github.com/acme/cluster-history/commit/{sha}.",
-          check: (v) => (v.includes("{sha}") ? undefined : "must contain {sha}"),
+          description: `Link to a commit; ${COMMIT_URL_PLACEHOLDERS.map((p) => `{${p}}`).join(", ")} are replaced, e.g. https://github.com/acme/cluster-history/commit/{sha}.`,
+          check: templateCheck,
         }),
         sinks: list(sink, {
           description: "Chat destinations.",
@@ -494,6 +567,21 @@ const schema = obj<ShiplogConfig>({
   },
 });
 
+function opCheck(v: string): string | undefined {
+  const ops: readonly string[] = Object.values(ChangeOps);
+  return ops.includes(v) ? undefined : `expected one of ${ops.join(", ")}, got ${JSON.stringify(v)}`;
+}
+
+function templateCheck(v: string): string | undefined {
+  const known: readonly string[] = COMMIT_URL_PLACEHOLDERS;
+  for (const m of v.matchAll(/\{([^}]*)\}/g)) {
+    if (!known.includes(m[1] ?? "")) {
+      return `unknown placeholder {${m[1]}} (known: ${known.map((p) => `{${p}}`).join(", ")})`;
+    }
+  }
+  return v.includes("{sha}") || v.includes("{shortSha}") ? undefined : "must contain {sha} or {shortSha}";
+}
+
 function hmacCheck(v: string): string | undefined {
   return Buffer.byteLength(v, "utf8") >= 16 ? undefined : "must be at least 16 bytes";
 }
@@ -515,20 +603,6 @@ export function configReference(): string {
   return rows.join("\n") + "\n";
 }
 
-const MASK = "*****";
-
-function maskUrlCredentials(u: string): string {
-  try {
-    const url = new URL(u);
-    if (url.password === "" && url.username === "") return u;
-    if (url.password !== "") url.password = MASK;
-    else url.username = MASK;
-    return url.toString();
-  } catch {
-    return MASK; // not a URL: mask all of it rather than risk printing a credential
-  }
-}
-
 /** A copy of `cfg` that is safe to print: keys, webhook URLs, secrets and URL credentials masked. */
 export function maskConfig(cfg: ShiplogConfig): unknown {
   const c = structuredClone(cfg);
@@ -537,7 +611,7 @@ export function maskConfig(cfg: ShiplogConfig): unknown {
   if (c.repo.remote !== undefined) c.repo.remote.url = maskUrlCredentials(c.repo.remote.url);
   for (const s of c.notifier.sinks) {
     // Incoming-webhook URLs are bearer secrets as a whole: show only the origin.
-    if (s.url !== undefined) s.url = `${new URL(s.url).origin}/${MASK}`;
+    if (s.url !== undefined) s.url = maskWebhookUrl(s.url);
     if (s.secret !== undefined) s.secret = MASK;
   }
   return c;

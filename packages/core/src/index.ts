@@ -11,17 +11,23 @@ export type {
   PublishedChange,
   PublishedCommit,
 } from "./messages.js";
-export { QueueNames, WatchOps, ChangeOps } from "./messages.js";
+export type { SyncInput } from "./messages.js";
+export { QueueNames, WatchOps, ChangeOps, syncMessage } from "./messages.js";
 
 export { pathForKey, parsePath, typeDirOf, CLUSTER_DIR } from "./paths.js";
 export { toYaml, fromYaml } from "./canonical-yaml.js";
-export { latestManager } from "./managers.js";
+export { latestManager, RESTORE_FIELD_MANAGER } from "./managers.js";
 export { createCanonicalizer } from "./canonical.js";
 export type { Canonicalizer, CanonicalizerOptions, CanonicalResult } from "./canonical.js";
 export { CanonicalizeError } from "./canonical-error.js";
 export { isTypeExcluded, isNamespaceExcluded, isControllerOwned, SkipReasons } from "./normalize.js";
 export type { SkipReason } from "./normalize.js";
 export { isFingerprint, FINGERPRINT_PREFIX, OMITTED_VALUE } from "./fingerprint.js";
+export { FINGERPRINTS_ANNOTATION } from "./sops-format.js";
+export { SecretModeRegistry, SECRET_MODE_NAMES, secretModeInfo, isProtectedMarker } from "./secret-modes.js";
+export type { SecretModeInfo } from "./secret-modes.js";
+export { parseLabelSelector, matchesSelector } from "./label-selector.js";
+export type { LabelSelector, Requirement as LabelRequirement } from "./label-selector.js";
 export { summarizeChange, diffView, sameContent, unifiedDiff } from "./summary.js";
 export type { Operation } from "./summary.js";
 export {
@@ -51,7 +57,19 @@ export type {
   CommitterConfig,
   SinkRoutes,
   SinkConfig,
+  SinkTarget,
   NotifierConfig,
 } from "./config.js";
-export type { Clock } from "./clock.js";
+export { Defaults, COMMIT_URL_PLACEHOLDERS } from "./defaults.js";
+export { optionChecks } from "./option-checks.js";
+export type { OptionChecks } from "./option-checks.js";
+export type { Clock, Timer } from "./clock.js";
 export { systemClock } from "./clock.js";
+export type { Logger } from "./logger.js";
+export { silentLogger } from "./logger.js";
+export { Backoff, parseRetryAfter } from "./backoff.js";
+export type { BackoffOptions } from "./backoff.js";
+export { isRecord } from "./guards.js";
+export { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
+export { redisConnectionOptions } from "./redis-connection.js";
+export type { RedisConnectionOptions } from "./redis-connection.js";

@@ -22,3 +22,6 @@ export function latestManager(obj: KubeObject): { manager: string; time?: string
   }
   return best;
 }
+
+/** The field manager `shiplog restore --apply` writes with (server-side apply). */
+export const RESTORE_FIELD_MANAGER = "shiplog-restore";

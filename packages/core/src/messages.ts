@@ -109,3 +109,32 @@ export interface PublishedCommit {
   readonly windowEnd: string;
   readonly changes: readonly PublishedChange[];
 }
+
+/** What a sync message says about one type; `syncMessage` adds the rest. */
+export interface SyncInput {
+  readonly type: string;
+  readonly group: string;
+  readonly resource: string;
+  readonly namespaced: boolean;
+  /** Namespaces the recorder was limited to; empty or absent = all. Ignored for cluster-scoped types. */
+  readonly namespaces?: readonly string[] | undefined;
+  readonly paths: readonly string[];
+  readonly resourceVersion: string;
+  readonly observedAt: string;
+}
+
+/** The one way a `SyncMessage` is built (by the watcher after a relist and by `shiplog snapshot`). */
+export function syncMessage(s: SyncInput): SyncMessage {
+  const scoped = s.namespaced && s.namespaces !== undefined && s.namespaces.length > 0;
+  return {
+    kind: "sync",
+    type: s.type,
+    group: s.group,
+    resource: s.resource,
+    namespaced: s.namespaced,
+    ...(scoped ? { namespaces: s.namespaces } : {}),
+    paths: s.paths,
+    resourceVersion: s.resourceVersion,
+    observedAt: s.observedAt,
+  };
+}

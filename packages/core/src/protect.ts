@@ -11,6 +11,7 @@ import { dropAnnotation, LAST_APPLIED_ANNOTATION } from "./normalize.js";
 import { parsePointer, updateAt, type Pointer } from "./pointer.js";
 import type { KubeObject, KubeObjectMeta, ResourceType } from "./resource.js";
 import { typeId } from "./resource.js";
+import { SecretModeRegistry, SecretModes } from "./secret-modes.js";
 import { encryptedLeaves, FINGERPRINTS_ANNOTATION, toPointer } from "./sops-format.js";
 
 /** Minimum length of the fingerprint key. */
@@ -52,7 +53,8 @@ function withoutLastApplied(obj: KubeObject): KubeObject {
  */
 export function createProtector(secrets: SecretsConfig, hmacKey: Uint8Array | undefined): Protector {
   const mode = secrets.mode;
-  if (mode !== "omit") {
+  const info = SecretModeRegistry[mode];
+  if (info.needsHmacKey) {
     if (hmacKey === undefined || hmacKey.length === 0) {
       throw new ConfigError(
         "secrets.hmacKey",
@@ -77,7 +79,7 @@ export function createProtector(secrets: SecretsConfig, hmacKey: Uint8Array | un
   }
 
   const fp = (ns: string, name: string, field: string, value: Uint8Array): string =>
-    mode === "omit" ? OMITTED_VALUE : fingerprint(ns, name, field, value);
+    info.needsHmacKey ? fingerprint(ns, name, field, value) : OMITTED_VALUE;
 
   /** Replaces a Secret's data/stringData values; `data` is base64-decoded first so both agree. */
   function protectSecretValues(obj: KubeObject, ns: string, name: string): KubeObject {
@@ -132,7 +134,7 @@ export function createProtector(secrets: SecretsConfig, hmacKey: Uint8Array | un
       const base = withoutLastApplied(obj);
       const fields = ptrs.length === 0 ? base : protectSensitiveFields(base, ptrs, ns, name);
       if (!secret) return { skipped: false, view: fields, sensitive: true };
-      if (mode !== "encrypt")
+      if (mode !== SecretModes.encrypt)
         return { skipped: false, view: protectSecretValues(fields, ns, name), sensitive: true };
 
       // encrypt: fingerprint every leaf sops will encrypt; the plaintext document carries the

@@ -2,6 +2,7 @@
  * Change summaries for commits and chat: the redacted diff view of a file, plaintext-free equality of
  * encrypted Secrets, an RFC 6902 patch with a short human summary, and a bounded unified diff.
  */
+import { isRecord } from "./guards.js";
 import { createTwoFilesPatch } from "diff";
 import jsonpatch from "fast-json-patch";
 import type { Operation } from "fast-json-patch";
@@ -22,10 +23,6 @@ const VALUE_MAX_CHARS = 40;
 
 function isSopsText(text: string): boolean {
   return text.startsWith(`${SOPS_KEY}:\n`) || text.includes(`\n${SOPS_KEY}:\n`);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function replaceEncrypted(v: unknown): unknown {

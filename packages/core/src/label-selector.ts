@@ -8,7 +8,7 @@ export type Requirement =
   | { readonly op: "in" | "notin"; readonly key: string; readonly values: readonly string[] }
   | { readonly op: "exists" | "absent"; readonly key: string };
 
-export type Selector = readonly Requirement[];
+export type LabelSelector = readonly Requirement[];
 
 const KEY =
   /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
@@ -70,13 +70,13 @@ function parseRequirement(req: string): Requirement {
 }
 
 /** Parse a selector; throws an Error naming the bad requirement. The empty string selects everything. */
-export function parseLabelSelector(text: string): Selector {
+export function parseLabelSelector(text: string): LabelSelector {
   const trimmed = text.trim();
   if (trimmed === "") return [];
   return splitRequirements(trimmed).map(parseRequirement);
 }
 
-export function matchesSelector(selector: Selector, labels: Readonly<Record<string, string>>): boolean {
+export function matchesSelector(selector: LabelSelector, labels: Readonly<Record<string, string>>): boolean {
   return selector.every((r) => {
     const has = Object.hasOwn(labels, r.key);
     const value = has ? labels[r.key] : undefined;

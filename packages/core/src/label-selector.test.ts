@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { matchesSelector, parseLabelSelector } from "./selector.js";
+import { matchesSelector, parseLabelSelector } from "./label-selector.js";
 
 const m = (sel: string, labels: Record<string, string>): boolean =>
   matchesSelector(parseLabelSelector(sel), labels);

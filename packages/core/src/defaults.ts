@@ -1,0 +1,24 @@
+/**
+ * The one table of defaults for values that both the config schema and a package's options have.
+ * The schema shows them in the reference; `new Committer(...)`, `new Watcher(...)` and
+ * `new Notifier(...)` fall back to them when a program passes no value. Durations are milliseconds.
+ * docs/adr/0032 explains `authorDomain`.
+ */
+export const Defaults = {
+  redisUrl: "redis://127.0.0.1:6379",
+  redisPrefix: "shiplog",
+  branch: "main",
+  /** `.local` is reserved for mDNS (RFC 6762) and never routes mail to a stranger. */
+  authorDomain: "shiplog.local",
+  quietPeriodMs: 5_000,
+  maxWindowMs: 60_000,
+  pushIntervalMs: 10_000,
+  pageSize: 500,
+  rediscoverIntervalMs: 300_000,
+  sinkPerMinute: 20,
+  sinkDigestAfter: 5,
+  sinkMaxAttempts: 5,
+} as const;
+
+/** The placeholders `notifier.commitUrlTemplate` may use. */
+export const COMMIT_URL_PLACEHOLDERS = ["sha", "shortSha", "branch", "cluster"] as const;

@@ -1,0 +1,2 @@
+// Test support of @shiplog/core, for the tests of every package: import from "@shiplog/core/testing".
+export { FakeClock } from "./fake-clock.js";
