@@ -196,6 +196,27 @@ log: { level: debug }
       "notifier.sinks[0].secret",
       /only webhook sinks sign/,
     );
+    assert.throws(
+      () =>
+        parseConfig({
+          notifier: { sinks: [{ name: "s", type: "slack", url: "hooks.example/T/B/secret-token" }] },
+        }),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        e.field === "notifier.sinks[0].url" &&
+        !e.message.includes("secret-token"),
+      "a bad webhook URL is not echoed",
+    );
+    fails(
+      { notifier: { sinks: [{ name: "s", type: "slack", url: "https://x", routes: { namespace: ["a"] } }] } },
+      "notifier.sinks[0].routes.namespace",
+      /unknown key/,
+    );
+    fails(
+      { notifier: { sinks: [{ name: "s", type: "slack", url: "https://x", maxAttempts: 1.5 }] } },
+      "notifier.sinks[0].maxAttempts",
+      /integer/,
+    );
     fails(
       { notifier: { sinks: [{ name: "s", type: "slack", url: "ftp://x" }] } },
       "notifier.sinks[0].url",

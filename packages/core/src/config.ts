@@ -299,7 +299,8 @@ const sink = obj<SinkConfig>({
           max: 10_000,
         }),
         digestAfter: int({
-          description: "Changes in one commit above which a digest is sent instead.",
+          description:
+            "Commits in one minute above which the rest of that minute's commits go out as one digest.",
           default: Defaults.sinkDigestAfter,
           min: 1,
           max: 10_000,

@@ -3,9 +3,11 @@
  * footer 2,048, and 6,000 characters over all embeds together). Mentions are disabled, so text from a
  * cluster object can never ping `@everyone`.
  */
-import type { Message, RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
+import type { RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
 import { changeTitle, commitHeadline, countsLine, digestHeadline } from "./render.js";
 import type { Formatted } from "./platform.js";
+import { platformFormatter } from "./platform.js";
+import { diffLineCount, shareBudget } from "./layout.js";
 import { anyCut, chunkLines, clip, cutSentence, fenceSafe, noCuts, packDiff } from "./text.js";
 
 export const DISCORD_LIMITS = {
@@ -58,7 +60,7 @@ function changeEmbed(
       cut = packed.cut;
     } else {
       embed.description = clip(head.trimEnd(), Math.max(0, room));
-      cut = ch.diffLines.length + ch.diffLinesCut;
+      cut = diffLineCount(ch);
     }
   } else if (summary !== "") {
     embed.description = clip(summary, Math.max(0, room));
@@ -72,22 +74,12 @@ function formatCommit(c: RenderedCommit): Formatted {
   const head = `**${escapeDiscord(commitHeadline(c))}** · ${escapeDiscord(c.branch)} · ${ref} · ${countsLine(c)}`;
   const embeds: Embed[] = [];
   const cuts = noCuts();
-  let used = 0;
-  for (const [i, ch] of c.changes.entries()) {
-    const budget = DISCORD_LIMITS.embedsTotal - used;
-    if (embeds.length >= DISCORD_LIMITS.embeds || budget < 300) {
-      const rest = c.changes.slice(i);
-      cuts.changes += rest.length;
-      cuts.diffLines += rest.reduce((n, r) => n + r.diffLines.length + r.diffLinesCut, 0);
-      break;
-    }
-    // Share what is left fairly with the changes still to come (at most 10 embeds).
-    const left = Math.min(c.changes.length - i, DISCORD_LIMITS.embeds - embeds.length);
-    const { embed, cut } = changeEmbed(ch, c.url, Math.max(300, Math.floor(budget / left)));
+  const limits = { budget: DISCORD_LIMITS.embedsTotal, maxItems: DISCORD_LIMITS.embeds, minShare: 300 };
+  shareBudget(c.changes, cuts, limits, (ch, share) => {
+    const { embed, cut } = changeEmbed(ch, c.url, share);
     embeds.push(embed);
-    used += embedSize(embed);
-    cuts.diffLines += cut;
-  }
+    return { size: embedSize(embed), cut };
+  });
   const truncated = anyCut(cuts);
   let content = head;
   if (truncated) {
@@ -118,11 +110,4 @@ function formatDigest(d: RenderedDigest): Formatted {
   };
 }
 
-export function formatDiscord(msg: Message): Formatted {
-  switch (msg.kind) {
-    case "commit":
-      return formatCommit(msg.commit);
-    case "digest":
-      return formatDigest(msg.digest);
-  }
-}
+export const formatDiscord = platformFormatter({ commit: formatCommit, digest: formatDigest });

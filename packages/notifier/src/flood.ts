@@ -4,7 +4,7 @@
  * that collects every commit of the following minute and is sent once when that minute ends. While
  * the flood lasts, one digest per minute; when it ebbs, commits are sent alone again.
  */
-import type { Clock } from "./options.js";
+import type { Clock } from "@shiplog/core";
 
 export type FloodDecision =
   | { readonly action: "single" }
@@ -18,7 +18,7 @@ export class FloodControl {
   constructor(
     private readonly digestAfter: number,
     private readonly windowMs: number,
-    private readonly clock: Clock,
+    private readonly clock: Pick<Clock, "now">,
   ) {}
 
   admit(): FloodDecision {

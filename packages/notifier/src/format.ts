@@ -1,6 +1,7 @@
 /** Lay a message out for a sink's platform: the HTTP body and headers to send, and whether it was cut. */
+import type { SinkTarget } from "@shiplog/core";
+import { SinkTypes } from "@shiplog/core";
 import type { Message } from "./render.js";
-import type { ResolvedSink } from "./options.js";
 import { formatSlack } from "./slack.js";
 import { formatTeams } from "./teams.js";
 import { formatDiscord } from "./discord.js";
@@ -14,20 +15,20 @@ export interface Request {
 }
 
 export function formatFor(
-  sink: Pick<ResolvedSink, "name" | "type" | "secret">,
+  sink: Pick<SinkTarget, "name" | "type" | "secret">,
   msg: Message,
   ctx: { deliveryId: string; nowMs: number },
 ): Request {
   switch (sink.type) {
-    case "slack":
+    case SinkTypes.slack:
       return json(formatSlack(msg));
-    case "teams":
+    case SinkTypes.teams:
       return json(formatTeams(msg));
-    case "discord":
+    case SinkTypes.discord:
       return json(formatDiscord(msg));
-    case "mattermost":
+    case SinkTypes.mattermost:
       return json(formatMattermost(msg));
-    case "webhook": {
+    case SinkTypes.webhook: {
       const req = buildWebhookRequest(msg, { secret: sink.secret ?? "", sink: sink.name, ...ctx });
       return { ...req, truncated: false };
     }

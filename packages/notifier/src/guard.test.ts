@@ -1,9 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { SECRET_MODE_NAMES, SecretModeRegistry } from "@shiplog/core";
 import { guardCommit, guardSecretDiff, guardSecretSummary, WITHHELD } from "./guard.js";
 import { change, commit } from "./testkit/commits.test.helper.js";
-import { forms, secretRotationCommit } from "./testkit/core-commits.test.helper.js";
+import { forms, MARKER_MODES, secretRotationCommit } from "./testkit/core-commits.test.helper.js";
 
 const FP = "shiplog:hmac-sha256:0123456789abcdef0123456789abcdef";
 
@@ -95,7 +96,22 @@ describe("secret guard", () => {
     );
   });
 
-  for (const mode of ["redact", "omit"] as const) {
+  it("recognises the marker of every secret mode in core's registry, quoted or not", () => {
+    for (const mode of SECRET_MODE_NAMES) {
+      const marker = SecretModeRegistry[mode].marker;
+      if (marker === undefined) continue;
+      const value = marker.endsWith(":") ? `${marker}${"0123456789abcdef".repeat(2)}` : marker;
+      const { diff, withheld } = guardSecretDiff(`@@ -1 +1 @@\n data:\n+  a: ${value}\n+  b: '${value}'`);
+      assert.equal(withheld, 0, `${mode}: ${diff}`);
+    }
+    assert.equal(
+      guardSecretDiff("+  a: shiplog:hmac-sha256:not-hex").withheld,
+      1,
+      "a fingerprint needs its digest",
+    );
+  });
+
+  for (const mode of MARKER_MODES) {
     it(`keeps every fingerprint of real core output (${mode} mode) and leaks nothing`, () => {
       const { commit: c, values } = secretRotationCommit(mode);
       const out = guardCommit(c);

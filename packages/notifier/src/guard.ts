@@ -2,22 +2,34 @@
  * Defence in depth against Secret values in chat. Published commits are already redacted by core
  * (values are keyed fingerprints `shiplog:hmac-sha256:…`), but a bug upstream must not turn into a
  * leaked password in a Slack channel. For changes of kind Secret every diff or summary value that is
- * not a fingerprint (or plainly harmless metadata) is replaced by a marker, and the count is reported.
+ * not a secret mode's marker (or plainly harmless metadata) is replaced by a marker, and the count is
+ * reported.
  */
 import type { PublishedChange, PublishedCommit } from "@shiplog/core";
-import { FINGERPRINT_PREFIX, OMITTED_VALUE } from "@shiplog/core";
+import { SECRET_MODE_NAMES, SecretModeRegistry } from "@shiplog/core";
 
 export const WITHHELD = "‹withheld›";
-
-const FINGERPRINT = new RegExp(
-  `^["']?(${escapeRe(FINGERPRINT_PREFIX)}[0-9a-f]{16,64}|${escapeRe(OMITTED_VALUE)})["']?$`,
-);
-/** The short form core's summaries use for a fingerprint: `hmac:1a2b3c4d`. */
-const SHORT_FINGERPRINT = /^hmac:[0-9a-f]{4,64}$/;
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
+
+/**
+ * A whole value that a secret mode writes in place of a secret value, optionally quoted. The markers
+ * come from core's `SecretModeRegistry`, so a new mode's marker is recognised: a marker ending in `:`
+ * prefixes a hex digest (a fingerprint, `shiplog:hmac-sha256:<hex>`), any other marker is the whole
+ * value (`shiplog:omitted`).
+ */
+const MARKER_VALUE = new RegExp(
+  `^["']?(${SECRET_MODE_NAMES.flatMap((mode) => {
+    const marker = SecretModeRegistry[mode].marker;
+    if (marker === undefined) return [];
+    return [marker.endsWith(":") ? `${escapeRe(marker)}[0-9a-f]{16,64}` : escapeRe(marker)];
+  }).join("|")})["']?$`,
+);
+/** The short form core's summaries use for a fingerprint: `hmac:1a2b3c4d`. */
+const SHORT_FINGERPRINT = /^hmac:[0-9a-f]{4,64}$/;
+
 /** Values that cannot carry a secret. */
 const HARMLESS = /^(|\{\}|\[\]|null|~|true|false|["']{2})$/;
 /** Top-level fields of a Secret whose values are shown as they are. */
@@ -29,13 +41,14 @@ export function isSecretChange(ch: Pick<PublishedChange, "kind" | "type">): bool
   return ch.kind === "Secret" || ch.type === "secrets";
 }
 
-export function isFingerprint(value: string): boolean {
-  return FINGERPRINT.test(value.trim());
+/** A marker a secret mode wrote (see `MARKER_VALUE`), not a secret value. */
+export function isMarkerValue(value: string): boolean {
+  return MARKER_VALUE.test(value.trim());
 }
 
 function safeValue(value: string): boolean {
   const v = value.trim();
-  return HARMLESS.test(v) || isFingerprint(v);
+  return HARMLESS.test(v) || isMarkerValue(v);
 }
 
 interface DiffState {

@@ -1,12 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { parseRetryAfter, retryDelay } from "./http.js";
+import { parseRetryAfter } from "@shiplog/core";
+import { retryDelay } from "./http.js";
 import { DeliveryError } from "./errors/delivery-error.js";
 
 describe("Retry-After and backoff", () => {
   const now = Date.parse("2026-11-26T05:00:00Z");
 
-  it("reads delta-seconds and HTTP dates", () => {
+  it("reads delta-seconds and HTTP dates (core's parseRetryAfter, as the notifier relies on it)", () => {
     assert.equal(parseRetryAfter("3", now), 3000);
     assert.equal(parseRetryAfter(" 0 ", now), 0);
     assert.equal(parseRetryAfter("1.5", now), 1500);

@@ -3,18 +3,8 @@
  * failures are retryable (with the receiver's `Retry-After` when it gave one); any other status means
  * the request itself is wrong and will not get better by trying again.
  */
+import { Backoff, parseRetryAfter } from "@shiplog/core";
 import { DeliveryError } from "./errors/delivery-error.js";
-
-/** `Retry-After` as delta-seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null | undefined, nowMs: number): number | undefined {
-  if (value === null || value === undefined) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  if (/^\d+\.\d+$/.test(v)) return Math.ceil(Number(v) * 1000);
-  const date = Date.parse(v);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
-}
 
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 425 || status === 429 || status >= 500;
@@ -75,10 +65,17 @@ export async function postJson(args: PostArgs): Promise<{ status: number }> {
 }
 
 /**
- * Delay before retry number `attempt` (1 = first retry): the receiver's `Retry-After` when given,
- * else `base * 2^(attempt-1)`; always capped at `max`.
+ * Delay before retry number `attempt` (1 = first retry): the receiver's `Retry-After` when given, else
+ * core's `Backoff` doubling from `baseMs` without jitter; always capped at `maxMs`. BullMQ keeps the
+ * attempt count in the job, so the backoff is replayed for that many failures rather than kept per
+ * process.
  */
-export function retryDelay(attempt: number, err: unknown, base: number, max: number): number {
-  if (err instanceof DeliveryError && err.retryAfterMs !== undefined) return Math.min(err.retryAfterMs, max);
-  return Math.min(base * 2 ** Math.max(0, attempt - 1), max);
+export function retryDelay(attempt: number, err: unknown, baseMs: number, maxMs: number): number {
+  if (err instanceof DeliveryError && err.retryAfterMs !== undefined)
+    return Math.min(err.retryAfterMs, maxMs);
+  // A cap below the base caps the first delay too.
+  const backoff = new Backoff({ initialMs: Math.min(baseMs, maxMs), maxMs, jitter: 0 });
+  let delay = backoff.next(0);
+  for (let i = 1; i < attempt; i++) delay = backoff.next(0);
+  return delay;
 }

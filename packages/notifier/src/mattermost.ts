@@ -3,9 +3,11 @@
  * to 16,383 characters by default (MaxPostSize); attachments count towards the post, so the whole
  * message is kept under `MATTERMOST_LIMITS.total` characters, with at most 20 attachments.
  */
-import type { Message, RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
+import type { RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
 import { changeTitle, commitHeadline, countsLine, digestHeadline } from "./render.js";
 import type { Formatted } from "./platform.js";
+import { platformFormatter } from "./platform.js";
+import { diffLineCount, shareBudget } from "./layout.js";
 import { anyCut, chunkLines, clip, cutSentence, fenceSafe, noCuts, packDiff } from "./text.js";
 
 export const MATTERMOST_LIMITS = { total: 16_000, attachments: 20, title: 250 } as const;
@@ -49,7 +51,7 @@ function attachmentFor(
       cut = packed.cut;
     } else {
       a.text = head;
-      cut = ch.diffLines.length + ch.diffLinesCut;
+      cut = diffLineCount(ch);
     }
   } else {
     a.text = head;
@@ -62,22 +64,18 @@ function formatCommit(c: RenderedCommit): Formatted {
   const head = `#### ${escapeMattermost(commitHeadline(c))}\n${escapeMattermost(c.branch)} · ${ref} · ${countsLine(c)}`;
   const attachments: Attachment[] = [];
   const cuts = noCuts();
-  const reserve = 400;
-  let used = head.length;
-  for (const [i, ch] of c.changes.entries()) {
-    const room = MATTERMOST_LIMITS.total - reserve - used;
-    if (attachments.length >= MATTERMOST_LIMITS.attachments || room < 300) {
-      const rest = c.changes.slice(i);
-      cuts.changes += rest.length;
-      cuts.diffLines += rest.reduce((n, r) => n + r.diffLines.length + r.diffLinesCut, 0);
-      break;
-    }
-    const left = Math.min(c.changes.length - i, MATTERMOST_LIMITS.attachments - attachments.length);
-    const { a, cut } = attachmentFor(ch, c.url, Math.max(300, Math.floor(room / left)));
-    attachments.push(a);
-    used += size(a);
-    cuts.diffLines += cut;
-  }
+  const reserve = 400; // the closing "what was cut" line
+  const budget = MATTERMOST_LIMITS.total - reserve - head.length;
+  shareBudget(
+    c.changes,
+    cuts,
+    { budget, maxItems: MATTERMOST_LIMITS.attachments, minShare: 300 },
+    (ch, share) => {
+      const { a, cut } = attachmentFor(ch, c.url, share);
+      attachments.push(a);
+      return { size: size(a), cut };
+    },
+  );
   const truncated = anyCut(cuts);
   let text = head;
   if (truncated) {
@@ -99,11 +97,4 @@ function formatDigest(d: RenderedDigest): Formatted {
   return { body: { text }, truncated: cut > 0 };
 }
 
-export function formatMattermost(msg: Message): Formatted {
-  switch (msg.kind) {
-    case "commit":
-      return formatCommit(msg.commit);
-    case "digest":
-      return formatDigest(msg.digest);
-  }
-}
+export const formatMattermost = platformFormatter({ commit: formatCommit, digest: formatDigest });

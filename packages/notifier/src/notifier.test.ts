@@ -12,16 +12,23 @@ import type { PublishedCommit } from "@shiplog/core";
 import { Notifier } from "./notifier.js";
 import { DEAD_LETTER_QUEUE } from "./notifier.js";
 import type { DeadLetter } from "./notifier.js";
-import type { NotifierOptions, SinkConfig } from "./options.js";
+import type { NotifierOptions } from "./options.js";
 import { createNotifierMetrics } from "./metrics.js";
 import type { NotifierMetrics } from "./metrics.js";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from "./webhook.js";
 import { Receiver } from "./testkit/receiver.test.helper.js";
 import type { Recorded } from "./testkit/receiver.test.helper.js";
 import { change, commit, hugeCommit } from "./testkit/commits.test.helper.js";
-import { forms, randomSecretValue, secretRotationCommit } from "./testkit/core-commits.test.helper.js";
+import {
+  forms,
+  MARKER_MODES,
+  randomSecretValue,
+  secretRotationCommit,
+} from "./testkit/core-commits.test.helper.js";
+import { connection, deleteKeys, keysUnder } from "./testkit/redis.test.helper.js";
+import { sinkTarget } from "./testkit/sinks.test.helper.js";
+import type { SinkSpec } from "./testkit/sinks.test.helper.js";
 
-const connection = { host: "127.0.0.1", port: 6379, maxRetriesPerRequest: null };
 const SECRET = "webhook-secret-0123456789";
 
 interface Rig {
@@ -32,23 +39,16 @@ interface Rig {
   close(): Promise<void>;
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(connection);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
-}
-
-async function rig(label: string, sinks: SinkConfig[], extra: Partial<NotifierOptions> = {}): Promise<Rig> {
+async function rig(
+  label: string,
+  sinks: readonly SinkSpec[],
+  extra: Partial<NotifierOptions> = {},
+): Promise<Rig> {
   const prefix = `t-notifier-${label}-${randomUUID().slice(0, 8)}`;
   const metrics = createNotifierMetrics();
   const notifier = new Notifier({
     queue: { connection, prefix },
-    sinks,
+    sinks: sinks.map(sinkTarget),
     commitUrlTemplate: "https://git.example/acme/history/commit/{sha}",
     metrics,
     retryBaseDelayMs: 100,
@@ -409,20 +409,21 @@ describe("notifier (real Redis, loopback receivers)", () => {
   });
 
   it("scan: no Secret value reaches any payload or any Redis key the notifier writes", async () => {
-    const sinks: SinkConfig[] = [
+    const specs: SinkSpec[] = [
       { name: "slack", type: "slack", url: rx.url("/scan/slack") },
       { name: "teams", type: "teams", url: rx.url("/scan/teams") },
       { name: "discord", type: "discord", url: rx.url("/scan/discord") },
       { name: "mm", type: "mattermost", url: rx.url("/scan/mm") },
       { name: "hook", type: "webhook", url: rx.url("/scan/hook"), secret: SECRET },
       { name: "dead", type: "webhook", url: rx.url("/scan/dead"), secret: SECRET, maxAttempts: 1 },
-    ].map((s) => ({ ...s, rateLimit: { perMinute: 100, digestAfter: 3 } }) as SinkConfig);
+    ];
+    const sinks = specs.map((s) => ({ ...s, rateLimit: { perMinute: 100, digestAfter: 3 } }));
     rx.on("/scan/dead", () => ({ status: 500 }));
     const r = await rig("scan", sinks, { rateWindowMs: 1000 });
     try {
       const values: string[] = [];
       const commits: PublishedCommit[] = [];
-      for (const mode of ["redact", "omit", "redact", "omit"] as const) {
+      for (const mode of [...MARKER_MODES, ...MARKER_MODES]) {
         const made = secretRotationCommit(mode);
         values.push(...made.values);
         commits.push(made.commit);
@@ -466,30 +467,25 @@ describe("notifier (real Redis, loopback receivers)", () => {
         for (const n of needles) assert.ok(!p.includes(n), "a Secret value reached a chat payload");
       const redis = new Redis(connection);
       try {
-        let cursor = "0";
         let scanned = 0;
-        do {
-          const [next, keys] = await redis.scan(cursor, "MATCH", `${r.prefix}:*`, "COUNT", 1000);
-          cursor = next;
-          for (const key of keys) {
-            if (key.startsWith(`${r.prefix}:${QueueNames.commits}:`)) continue; // the committer's input, not ours
-            const type = await redis.type(key);
-            const dump =
-              type === "string"
-                ? await redis.get(key)
-                : type === "hash"
-                  ? JSON.stringify(await redis.hgetall(key))
-                  : type === "list"
-                    ? JSON.stringify(await redis.lrange(key, 0, -1))
-                    : "";
-            scanned++;
-            for (const n of needles)
-              assert.ok(
-                !key.includes(n) && !(dump ?? "").includes(n),
-                `a Secret value reached Redis key ${key}`,
-              );
-          }
-        } while (cursor !== "0");
+        for (const key of await keysUnder(redis, r.prefix)) {
+          if (key.startsWith(`${r.prefix}:${QueueNames.commits}:`)) continue; // the committer's input, not ours
+          const type = await redis.type(key);
+          const dump =
+            type === "string"
+              ? await redis.get(key)
+              : type === "hash"
+                ? JSON.stringify(await redis.hgetall(key))
+                : type === "list"
+                  ? JSON.stringify(await redis.lrange(key, 0, -1))
+                  : "";
+          scanned++;
+          for (const n of needles)
+            assert.ok(
+              !key.includes(n) && !(dump ?? "").includes(n),
+              `a Secret value reached Redis key ${key}`,
+            );
+        }
         assert.ok(scanned > 10, `scanned ${scanned} keys`);
       } finally {
         await redis.quit();

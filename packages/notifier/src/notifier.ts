@@ -5,10 +5,10 @@
  */
 import { Queue, Worker } from "bullmq";
 import type { Job, JobsOptions } from "bullmq";
-import { QueueNames } from "@shiplog/core";
-import type { PublishedCommit } from "@shiplog/core";
+import { QueueNames, silentLogger, systemClock } from "@shiplog/core";
+import type { Clock, Logger, PublishedCommit, SinkTarget } from "@shiplog/core";
 import { resolveOptions } from "./options.js";
-import type { Clock, Logger, NotifierOptions, ResolvedOptions, ResolvedSink } from "./options.js";
+import type { NotifierOptions, ResolvedOptions } from "./options.js";
 import { createNotifierMetrics } from "./metrics.js";
 import type { NotifierMetrics } from "./metrics.js";
 import { createRouter } from "./routing.js";
@@ -41,11 +41,10 @@ export interface DeadLetter {
   readonly commits: readonly PublishedCommit[];
 }
 
-const silent: Logger = { info() {}, warn() {}, error() {}, debug() {} };
 const BACKOFF_TYPE = "shiplog-retry";
 
 interface SinkRuntime {
-  readonly sink: ResolvedSink;
+  readonly sink: SinkTarget;
   readonly router: Router;
   readonly flood: FloodControl;
   readonly queue: Queue<SinkJobData>;
@@ -66,11 +65,11 @@ export class Notifier {
   private commitsWorker: Worker | undefined;
   private redis: Redis | undefined;
 
-  /** Validates every option at once; throws `NotifierConfigError` naming the bad field. */
+  /** Checks the notifier's own options at once; throws core's `ConfigError` naming the bad one. */
   constructor(options: NotifierOptions) {
     this.opts = resolveOptions(options);
-    this.logger = options.logger ?? silent;
-    this.clock = options.clock ?? Date;
+    this.logger = options.logger ?? silentLogger;
+    this.clock = options.clock ?? systemClock;
     this.fetchFn = options.fetch ?? globalThis.fetch;
     this.metrics = options.metrics ?? createNotifierMetrics();
     this.connection = options.queue.connection;
@@ -80,7 +79,7 @@ export class Notifier {
       maxDiffLines: this.opts.maxDiffLines,
     };
     const queueOpts = { connection: this.connection, prefix: this.prefix };
-    this.sinks = this.opts.sinks.map((sink) => ({
+    this.sinks = options.sinks.map((sink) => ({
       sink,
       router: createRouter(sink.routes),
       flood: new FloodControl(sink.rateLimit.digestAfter, this.opts.rateWindowMs, this.clock),
@@ -140,7 +139,7 @@ export class Notifier {
     return this.redis;
   }
 
-  private jobOptions(sink: ResolvedSink): JobsOptions {
+  private jobOptions(sink: SinkTarget): JobsOptions {
     return {
       attempts: sink.maxAttempts,
       backoff: { type: BACKOFF_TYPE },

@@ -1,77 +1,51 @@
+// The notifier's own options. Sink rules (names, types, URLs, secrets, routes, rate limits, the commit
+// URL template) belong to core's config schema and are tested there.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { ConfigError } from "@shiplog/core";
 import { resolveOptions } from "./options.js";
-import type { NotifierOptions, SinkConfig } from "./options.js";
-import { NotifierConfigError } from "./errors/config-error.js";
+import type { NotifierOptions } from "./options.js";
+import { Notifier } from "./notifier.js";
 
 const base: NotifierOptions = { queue: { connection: { host: "127.0.0.1" }, prefix: "p" }, sinks: [] };
-const slack: SinkConfig = { name: "ops", type: "slack", url: "https://hooks.slack.example/services/T/B/x" };
 
 function fails(opts: Partial<NotifierOptions>, field: string, message: RegExp): void {
   assert.throws(
     () => resolveOptions({ ...base, ...opts }),
-    (err: unknown) => err instanceof NotifierConfigError && err.field === field && message.test(err.message),
+    (err: unknown) => err instanceof ConfigError && err.field === field && message.test(err.message),
     `expected an error naming ${field}`,
   );
 }
 
 describe("options", () => {
   it("fills documented defaults", () => {
-    const o = resolveOptions({ ...base, sinks: [slack] });
-    assert.deepEqual(o.sinks[0]?.rateLimit, { perMinute: 20, digestAfter: 5 });
-    assert.equal(o.sinks[0]?.maxAttempts, 5);
+    const o = resolveOptions(base);
     assert.equal(o.rateWindowMs, 60_000);
     assert.equal(o.retryBaseDelayMs, 1000);
+    assert.equal(o.retryMaxDelayMs, 600_000);
     assert.equal(o.requestTimeoutMs, 10_000);
+    assert.equal(o.maxDiffLines, 40);
+    assert.equal(o.commitUrlTemplate, undefined);
   });
 
-  it("names the bad field", () => {
-    fails({ queue: { connection: {}, prefix: "" } }, "queue.prefix", /non-empty/);
-    fails({ sinks: [{ ...slack, name: "no spaces" }] }, "sinks[0].name", /letters, digits/);
-    fails({ sinks: [slack, { ...slack }] }, "sinks[1].name", /duplicate/);
+  it("names the bad option with core's ConfigError", () => {
+    fails({ queue: { connection: {}, prefix: "" } }, "notifier.queue.prefix", /non-empty/);
     fails(
-      { sinks: [{ ...slack, type: "irc" as "slack" }] },
-      "sinks[0].type",
-      /one of slack, teams, discord, mattermost, webhook/,
+      { queue: { connection: undefined as never, prefix: "p" } },
+      "notifier.queue.connection",
+      /connection options/,
     );
-    fails({ sinks: [{ ...slack, url: "not a url" }] }, "sinks[0].url", /absolute http\(s\) URL/);
-    fails({ sinks: [{ ...slack, url: "ftp://x/y" }] }, "sinks[0].url", /scheme ftp:/);
-    fails({ sinks: [{ ...slack, type: "webhook" }] }, "sinks[0].secret", /HMAC secret/);
-    fails({ sinks: [{ ...slack, secret: "0123456789abcdef" }] }, "sinks[0].secret", /only webhook sinks/);
-    fails(
-      { sinks: [{ ...slack, rateLimit: { perMinute: 0, digestAfter: 5 } }] },
-      "sinks[0].rateLimit.perMinute",
-      /integer >= 1/,
-    );
-    fails({ sinks: [{ ...slack, maxAttempts: 1.5 }] }, "sinks[0].maxAttempts", /integer/);
-    fails(
-      { sinks: [{ ...slack, routes: { ops: ["patch" as "update"] } }] },
-      "sinks[0].routes.ops[0]",
-      /create, update, delete/,
-    );
-    fails(
-      { sinks: [{ ...slack, routes: { labelSelector: "app in (a" } }] },
-      "sinks[0].routes.labelSelector",
-      /unbalanced/,
-    );
-    fails(
-      { sinks: [{ ...slack, routes: { namespace: ["x"] } as never }] },
-      "sinks[0].routes.namespace",
-      /unknown key/,
-    );
-    fails({ commitUrlTemplate: "https://x/{commit}" }, "commitUrlTemplate", /unknown placeholder \{commit\}/);
-    fails({ rateWindowMs: -1 }, "rateWindowMs", /integer >= 1/);
+    fails({ rateWindowMs: -1 }, "notifier.rateWindowMs", /integer >= 1/);
+    fails({ retryBaseDelayMs: 0 }, "notifier.retryBaseDelayMs", /integer >= 1/);
+    fails({ retryMaxDelayMs: 1.5 }, "notifier.retryMaxDelayMs", /integer/);
+    fails({ requestTimeoutMs: 0 }, "notifier.requestTimeoutMs", /integer >= 1/);
+    fails({ maxDiffLines: 0 }, "notifier.maxDiffLines", /integer >= 1/);
   });
 
-  it("never echoes a webhook URL in an error (it is a credential)", () => {
-    try {
-      resolveOptions({
-        ...base,
-        sinks: [{ ...slack, url: "hooks.slack.example/services/T/B/secret-token" }],
-      });
-      assert.fail("expected an error");
-    } catch (err) {
-      assert.ok(!(err as Error).message.includes("secret-token"));
-    }
+  it("checks at construction, before anything connects", () => {
+    assert.throws(
+      () => new Notifier({ ...base, rateWindowMs: 0 }),
+      (err: unknown) => err instanceof ConfigError && err.field === "notifier.rateWindowMs",
+    );
   });
 });

@@ -4,17 +4,13 @@
  * good commit is dropped and counted.
  */
 import type { PublishedChange, PublishedCommit } from "@shiplog/core";
-import { ChangeOps } from "@shiplog/core";
+import { ChangeOps, isRecord } from "@shiplog/core";
 
 export type ParseResult =
   | { readonly ok: true; readonly commit: PublishedCommit; readonly droppedChanges: number }
   | { readonly ok: false; readonly reason: string };
 
 const OPS: readonly string[] = Object.values(ChangeOps);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function str(v: unknown): v is string {
   return typeof v === "string";

@@ -1,18 +1,10 @@
 /**
- * The notifier's own Redis connection for digest buffers (BullMQ's clients are its business). Built
- * from the same connection the queues use: a client is duplicated, options are used as they are.
+ * The notifier's own Redis client for digest buffers (BullMQ's clients are its business), built the
+ * one way from the plain connection options the queues use.
  */
 import { Redis } from "ioredis";
-import type { RedisOptions } from "ioredis";
-import type { ConnectionOptions } from "bullmq";
+import type { RedisOptions } from "bullmq";
 
-export function createRedis(connection: ConnectionOptions): Redis {
-  const dup = (connection as { duplicate?: unknown }).duplicate;
-  if (typeof dup === "function") {
-    const client: unknown = dup.call(connection);
-    if (client instanceof Redis) return client;
-  }
-  const opts = connection as RedisOptions & { url?: string };
-  const base: RedisOptions = { ...opts, maxRetriesPerRequest: null, lazyConnect: false };
-  return typeof opts.url === "string" ? new Redis(opts.url, base) : new Redis(base);
+export function createRedis(connection: RedisOptions): Redis {
+  return new Redis({ ...connection, maxRetriesPerRequest: null });
 }

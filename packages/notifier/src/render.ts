@@ -3,6 +3,7 @@
  * several). Platforms (slack.ts, teams.ts, ...) only lay this model out within their limits.
  */
 import type { ChangeOp, PublishedChange, PublishedCommit } from "@shiplog/core";
+import { COMMIT_URL_PLACEHOLDERS } from "@shiplog/core";
 
 export interface RenderedChange {
   readonly op: ChangeOp;
@@ -57,19 +58,25 @@ export function shortSha(sha: string): string {
   return sha.slice(0, 7);
 }
 
-/** Fill `{sha}`, `{shortSha}`, `{branch}`, `{cluster}`; branch keeps its `/`, everything is URL-encoded. */
+type Placeholder = (typeof COMMIT_URL_PLACEHOLDERS)[number];
+const PLACEHOLDER = new RegExp(`\\{(${COMMIT_URL_PLACEHOLDERS.join("|")})\\}`, "g");
+
+/**
+ * Fill core's `COMMIT_URL_PLACEHOLDERS` (`{sha}`, `{shortSha}`, `{branch}`, `{cluster}`); branch keeps
+ * its `/`, everything is URL-encoded.
+ */
 export function commitUrl(
   template: string | undefined,
   c: Pick<PublishedCommit, "sha" | "branch" | "cluster">,
 ): string | undefined {
   if (template === undefined) return undefined;
-  const values: Record<string, string> = {
+  const values: Record<Placeholder, string> = {
     sha: encodeURIComponent(c.sha),
     shortSha: encodeURIComponent(shortSha(c.sha)),
     branch: c.branch.split("/").map(encodeURIComponent).join("/"),
     cluster: encodeURIComponent(c.cluster),
   };
-  return template.replace(/\{(sha|shortSha|branch|cluster)\}/g, (_m, name: string) => values[name] ?? "");
+  return template.replace(PLACEHOLDER, (_m, name: Placeholder) => values[name]);
 }
 
 export function changeRef(ch: Pick<PublishedChange, "namespace" | "type" | "name">): string {

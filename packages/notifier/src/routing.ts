@@ -2,10 +2,8 @@
  * Per-sink routing: which changes of a published commit a sink receives. Includes narrow, excludes
  * remove; a commit that keeps no change is not sent to that sink.
  */
-import type { PublishedChange, PublishedCommit } from "@shiplog/core";
-import type { RouteRules } from "./options.js";
-import { matchesSelector, parseLabelSelector } from "./selector.js";
-import type { Selector } from "./selector.js";
+import type { LabelSelector, PublishedChange, PublishedCommit, SinkRoutes } from "@shiplog/core";
+import { matchesSelector, parseLabelSelector } from "@shiplog/core";
 
 export interface Router {
   /** The commit with only the changes this sink wants, or undefined when none is left. */
@@ -24,7 +22,7 @@ function matcher(patterns: readonly string[] | undefined): ((v: string) => boole
   return (v) => exact.has(v) || globs.some((g) => g.test(v));
 }
 
-export function createRouter(rules: RouteRules): Router {
+export function createRouter(rules: SinkRoutes): Router {
   const ns = matcher(rules.namespaces);
   const exNs = matcher(rules.excludeNamespaces);
   const types = matcher(rules.types);
@@ -33,7 +31,7 @@ export function createRouter(rules: RouteRules): Router {
   const exOps = matcher(rules.excludeOps);
   const authors = matcher(rules.authors);
   const exAuthors = matcher(rules.excludeAuthors);
-  const selector: Selector = parseLabelSelector(rules.labelSelector ?? "");
+  const selector: LabelSelector = parseLabelSelector(rules.labelSelector ?? "");
 
   const authorMatches = (m: (v: string) => boolean, c: PublishedCommit): boolean =>
     m(c.author.name) || (c.author.email !== "" && m(c.author.email));

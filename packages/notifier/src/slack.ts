@@ -3,9 +3,11 @@
  * text, 150 per header. Whatever does not fit is counted and named in a closing context block that
  * links to the full commit.
  */
-import type { Message, RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
+import type { RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
 import { changeTitle, commitHeadline, countsLine, digestHeadline } from "./render.js";
 import type { Formatted } from "./platform.js";
+import { platformFormatter } from "./platform.js";
+import { diffLineCount, placeChanges } from "./layout.js";
 import { anyCut, chunkLines, clip, cutSentence, fenceSafe, noCuts, packDiff } from "./text.js";
 
 export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, fallbackText: 3000 } as const;
@@ -34,6 +36,21 @@ function section(text: string): Block {
   return { type: "section", text: { type: "mrkdwn", text: clip(text, SLACK_LIMITS.sectionText) } };
 }
 
+function context(text: string): Block {
+  return { type: "context", elements: [{ type: "mrkdwn", text }] };
+}
+
+/** The header block and the context line under it, each within Slack's limits. */
+function opening(headline: string, line: string): Block[] {
+  return [
+    {
+      type: "header",
+      text: { type: "plain_text", text: clip(headline, SLACK_LIMITS.headerText), emoji: false },
+    },
+    context(clip(line, SLACK_LIMITS.sectionText)),
+  ];
+}
+
 function changeSection(ch: RenderedChange): Block {
   const summary = ch.summary === "" ? "" : `\n${escapeSlack(ch.summary)}`;
   return section(`*${escapeSlack(changeTitle(ch))}*${summary}`);
@@ -51,75 +68,39 @@ function diffSection(ch: RenderedChange): { block: Block; cut: number } {
 }
 
 function formatCommit(c: RenderedCommit): Formatted {
-  const blocks: Block[] = [
-    {
-      type: "header",
-      text: { type: "plain_text", text: clip(commitHeadline(c), SLACK_LIMITS.headerText), emoji: false },
-    },
-    {
-      type: "context",
-      elements: [
-        {
-          type: "mrkdwn",
-          text: clip(
-            `*${escapeSlack(c.author)}* · ${escapeSlack(c.cluster)} · ${escapeSlack(c.branch)} · ${commitRef(c)} · ${countsLine(c)}`,
-            SLACK_LIMITS.sectionText,
-          ),
-        },
-      ],
-    },
-  ];
+  const blocks = opening(
+    commitHeadline(c),
+    `*${escapeSlack(c.author)}* · ${escapeSlack(c.cluster)} · ${escapeSlack(c.branch)} · ${commitRef(c)} · ${countsLine(c)}`,
+  );
   const cuts = noCuts();
   const reserve = 1; // the closing "what was cut" block
-  for (const [i, ch] of c.changes.entries()) {
+  placeChanges(c.changes, cuts, (ch) => {
     const room = SLACK_LIMITS.blocks - reserve - blocks.length;
-    if (room < 1) {
-      const rest = c.changes.slice(i);
-      cuts.changes += rest.length;
-      cuts.diffLines += rest.reduce((n, r) => n + r.diffLines.length + r.diffLinesCut, 0);
-      break;
-    }
+    if (room < 1) return undefined;
     blocks.push(changeSection(ch));
-    if (ch.diffLines.length === 0 && ch.diffLinesCut === 0) continue;
-    if (room < 2) {
-      cuts.diffLines += ch.diffLines.length + ch.diffLinesCut;
-      continue;
-    }
+    if (diffLineCount(ch) === 0) return 0;
+    if (room < 2) return diffLineCount(ch);
     const d = diffSection(ch);
-    cuts.diffLines += d.cut;
     blocks.push(d.block);
-  }
+    return d.cut;
+  });
   const truncated = anyCut(cuts);
   if (truncated) {
     const full =
       c.url === undefined
         ? `full commit \`${c.shortSha}\` on ${escapeSlack(c.branch)}`
         : link(c.url, `Full commit ${c.shortSha}`);
-    blocks.push({
-      type: "context",
-      elements: [{ type: "mrkdwn", text: `✂ ${cutSentence("Slack", cuts)} ${full}` }],
-    });
+    blocks.push(context(`✂ ${cutSentence("Slack", cuts)} ${full}`));
   }
   const text = clip(`${commitHeadline(c)}: ${c.subject}`, SLACK_LIMITS.fallbackText);
   return { body: { text, blocks }, truncated };
 }
 
 function formatDigest(d: RenderedDigest): Formatted {
-  const blocks: Block[] = [
-    {
-      type: "header",
-      text: { type: "plain_text", text: clip(digestHeadline(d), SLACK_LIMITS.headerText), emoji: false },
-    },
-    {
-      type: "context",
-      elements: [
-        {
-          type: "mrkdwn",
-          text: `More commits than the flood limit between ${d.from} and ${d.to}; one line each.`,
-        },
-      ],
-    },
-  ];
+  const blocks = opening(
+    digestHeadline(d),
+    `More commits than the flood limit between ${d.from} and ${d.to}; one line each.`,
+  );
   const lines = d.commits.map(
     (c) => `• ${commitRef(c)} *${escapeSlack(c.author)}* — ${escapeSlack(c.subject)} (${countsLine(c)})`,
   );
@@ -132,19 +113,9 @@ function formatDigest(d: RenderedDigest): Formatted {
   for (const chunk of chunks) blocks.push(section(chunk));
   if (cut > 0) {
     const cuts = { ...noCuts(), commits: cut };
-    blocks.push({
-      type: "context",
-      elements: [{ type: "mrkdwn", text: `✂ ${cutSentence("Slack", cuts)} See the repository history.` }],
-    });
+    blocks.push(context(`✂ ${cutSentence("Slack", cuts)} See the repository history.`));
   }
   return { body: { text: clip(digestHeadline(d), SLACK_LIMITS.fallbackText), blocks }, truncated: cut > 0 };
 }
 
-export function formatSlack(msg: Message): Formatted {
-  switch (msg.kind) {
-    case "commit":
-      return formatCommit(msg.commit);
-    case "digest":
-      return formatDigest(msg.digest);
-  }
-}
+export const formatSlack = platformFormatter({ commit: formatCommit, digest: formatDigest });

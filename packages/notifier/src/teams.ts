@@ -3,9 +3,11 @@
  * (contentType application/vnd.microsoft.card.adaptive). Teams refuses messages over about 28 KB, so
  * the card is kept under `TEAMS_LIMITS.bytes` of JSON; changes that do not fit are counted and named.
  */
-import type { Message, RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
+import type { RenderedChange, RenderedCommit, RenderedDigest } from "./render.js";
 import { changeTitle, commitHeadline, countsLine, digestHeadline } from "./render.js";
 import type { Formatted } from "./platform.js";
+import { platformFormatter } from "./platform.js";
+import { placeChanges } from "./layout.js";
 import { anyCut, chunkLines, clip, cutSentence, noCuts, packDiff } from "./text.js";
 
 export const TEAMS_LIMITS = { bytes: 24_000, textBlock: 4000 } as const;
@@ -117,21 +119,16 @@ function formatCommit(c: RenderedCommit): Formatted {
   );
   const cuts = noCuts();
   const reserve = 600; // the closing "what was cut" block
-  for (const [i, ch] of c.changes.entries()) {
+  placeChanges(c.changes, cuts, (ch, i) => {
     const room = TEAMS_LIMITS.bytes - reserve - bytes(envelope(card));
     const left = c.changes.length - i;
     // The diff appears twice (CodeBlock and its fallback) and JSON escaping can double it; budget characters conservatively.
     let { elements, cut } = changeElements(ch, Math.floor(room / left / 4));
     if (bytes(elements) > room) ({ elements, cut } = changeElements(ch, 0));
-    if (bytes(elements) > room || room < 200) {
-      const rest = c.changes.slice(i);
-      cuts.changes += rest.length;
-      cuts.diffLines += rest.reduce((n, r) => n + r.diffLines.length + r.diffLinesCut, 0);
-      break;
-    }
+    if (bytes(elements) > room || room < 200) return undefined;
     card.body.push(...elements);
-    cuts.diffLines += cut;
-  }
+    return cut;
+  });
   const truncated = anyCut(cuts);
   if (truncated) {
     const where = c.url === undefined ? `the full commit ${c.shortSha}` : "the full commit (View commit)";
@@ -172,11 +169,4 @@ function formatDigest(d: RenderedDigest): Formatted {
   return { body: envelope(card), truncated: cut > 0 };
 }
 
-export function formatTeams(msg: Message): Formatted {
-  switch (msg.kind) {
-    case "commit":
-      return formatCommit(msg.commit);
-    case "digest":
-      return formatDigest(msg.digest);
-  }
-}
+export const formatTeams = platformFormatter({ commit: formatCommit, digest: formatDigest });

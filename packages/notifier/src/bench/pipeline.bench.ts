@@ -8,25 +8,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { Queue, Worker } from "bullmq";
-import { Redis } from "ioredis";
 import { QueueNames } from "@shiplog/core";
 import { Notifier } from "../notifier.js";
 import { Receiver } from "../testkit/receiver.test.helper.js";
 import { change, commit } from "../testkit/commits.test.helper.js";
+import { connection, deleteKeys } from "../testkit/redis.test.helper.js";
+import { sinkTarget } from "../testkit/sinks.test.helper.js";
 
-const connection = { host: "127.0.0.1", port: 6379, maxRetriesPerRequest: null };
 const N = Number(process.argv[2] ?? 300);
-
-async function cleanup(prefix: string): Promise<void> {
-  const redis = new Redis(connection);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
-  await redis.quit();
-}
 
 function commits(): ReturnType<typeof commit>[] {
   return Array.from({ length: N }, (_, i) =>
@@ -62,9 +51,11 @@ async function baseline(rx: Receiver): Promise<number> {
   const secs = (performance.now() - start) / 1000;
   await w.close();
   await q.close();
-  await cleanup(prefix);
+  await deleteKeys(prefix);
   return N / secs;
 }
+
+const unlimited = { perMinute: 100_000, digestAfter: 100_000 };
 
 async function notifier(rx: Receiver): Promise<number> {
   const prefix = `bench-notifier-${randomUUID().slice(0, 8)}`;
@@ -72,25 +63,15 @@ async function notifier(rx: Receiver): Promise<number> {
     queue: { connection, prefix },
     commitUrlTemplate: "https://git.example/h/commit/{sha}",
     sinks: [
-      {
-        name: "slack",
-        type: "slack",
-        url: rx.url("/n/slack"),
-        rateLimit: { perMinute: 100_000, digestAfter: 100_000 },
-      },
-      {
-        name: "discord",
-        type: "discord",
-        url: rx.url("/n/discord"),
-        rateLimit: { perMinute: 100_000, digestAfter: 100_000 },
-      },
-      {
+      sinkTarget({ name: "slack", type: "slack", url: rx.url("/n/slack"), rateLimit: unlimited }),
+      sinkTarget({ name: "discord", type: "discord", url: rx.url("/n/discord"), rateLimit: unlimited }),
+      sinkTarget({
         name: "hook",
         type: "webhook",
         url: rx.url("/n/hook"),
         secret: "bench-secret-0123456789",
-        rateLimit: { perMinute: 100_000, digestAfter: 100_000 },
-      },
+        rateLimit: unlimited,
+      }),
     ],
   });
   await n.start();
@@ -101,7 +82,7 @@ async function notifier(rx: Receiver): Promise<number> {
   const secs = (performance.now() - start) / 1000;
   await n.stop();
   await q.close();
-  await cleanup(prefix);
+  await deleteKeys(prefix);
   return N / secs;
 }
 

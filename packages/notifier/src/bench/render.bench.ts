@@ -5,11 +5,10 @@
  *
  *   npm run bench -w packages/notifier     (after `npx tsc -p packages/notifier`)
  */
-import type { PublishedCommit } from "@shiplog/core";
+import type { PublishedCommit, SinkType } from "@shiplog/core";
 import { guardCommit } from "../guard.js";
 import { renderCommit } from "../render.js";
 import { formatFor } from "../format.js";
-import type { SinkType } from "../options.js";
 import { bigDiff, change, commit, hugeCommit } from "../testkit/commits.test.helper.js";
 
 const FP = (n: number): string => `shiplog:hmac-sha256:${n.toString(16).padStart(32, "0")}`;

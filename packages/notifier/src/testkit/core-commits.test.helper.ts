@@ -3,7 +3,14 @@
  * way the committer builds them, for Secrets with random values.
  */
 import { randomBytes } from "node:crypto";
-import { createCanonicalizer, defaultConfig, summarizeChange, unifiedDiff } from "@shiplog/core";
+import {
+  createCanonicalizer,
+  defaultConfig,
+  SECRET_MODE_NAMES,
+  SecretModeRegistry,
+  summarizeChange,
+  unifiedDiff,
+} from "@shiplog/core";
 import type { KubeObject, PublishedChange, PublishedCommit, ResourceType, SecretMode } from "@shiplog/core";
 import { fakeSha } from "./commits.test.helper.js";
 
@@ -81,6 +88,11 @@ function publishedChange(
     diff: unifiedDiff(prev ?? "", next ?? "", meta.path),
   };
 }
+
+/** The modes that replace Secret values one by one with a marker (the others encrypt the document). */
+export const MARKER_MODES: readonly SecretMode[] = SECRET_MODE_NAMES.filter(
+  (m) => SecretModeRegistry[m].marker !== undefined,
+);
 
 /**
  * A commit rotating Secret values (update), creating a new Secret and deleting one, plus a ConfigMap
