@@ -3,6 +3,14 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/** Names only @shiplog/core may declare (see docs/adr/0003-where-things-live.md). */
+const CORE_OWNED =
+  "/^(SinkTypes|SinkType|SinkConfig|SinkTarget|SinkRoutes|RouteRules|RateLimit|SecretModes|SecretMode|" +
+  "Clock|Timer|systemClock|FakeClock|Logger|silentLogger|Backoff|BackoffOptions|parseRetryAfter|isRecord|" +
+  "MASK|maskUrlCredentials|maskWebhookUrl|FINGERPRINTS_ANNOTATION|FINGERPRINT_PREFIX|OMITTED_VALUE|" +
+  "isFingerprint|RESTORE_FIELD_MANAGER|CanonicalizeError|Canonicalizer|CanonicalResult|ConfigError|" +
+  "Defaults|redisConnectionOptions|syncMessage|parseLabelSelector|matchesSelector|LabelSelector|QueueNames)$/";
+
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**", "deploy/**", "scripts/**"] },
   js.configs.recommended,
@@ -92,6 +100,39 @@ export default tseslint.config(
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // One owner per contract (issue 11, docs/adr/0003-where-things-live.md): these names are declared
+    // in core only. Everything else imports them from "@shiplog/core".
+    files: ["packages/{watcher,committer,notifier,cli}/src/**/*.ts", "test/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "TSEnumDeclaration", message: "Use an `as const` object instead of an enum." },
+        {
+          selector: `:matches(ClassDeclaration, FunctionDeclaration, TSInterfaceDeclaration, TSTypeAliasDeclaration) > Identifier.id[name=${CORE_OWNED}]`,
+          message: "declared in @shiplog/core: import it from there (one owner per contract).",
+        },
+        {
+          selector: `VariableDeclarator > Identifier.id[name=${CORE_OWNED}]`,
+          message: "declared in @shiplog/core: import it from there (one owner per contract).",
+        },
+        {
+          selector: "ClassDeclaration > Identifier.id[name=/(Config|Options)Error$/]",
+          message: "configuration and option errors are core's ConfigError (one owner per contract).",
+        },
+      ],
+    },
+  },
+  {
+    // No per-package shims of core's primitives.
+    files: ["packages/{watcher,committer,notifier,cli}/src/**/{clock,logger,backoff,guards,mask,is-record}.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        { selector: "Program", message: "this primitive lives in @shiplog/core; delete the shim." },
       ],
     },
   },
