@@ -82,8 +82,13 @@ setInterval(() => {
 const t0 = performance.now();
 await w.start();
 await w.initialSyncDone();
+/** Messages enqueued so far (of one op, or all), read from the watcher's prom-client counter. */
+async function enqueued(op) {
+  const { values } = await w.metrics.enqueued.get();
+  return values.filter((v) => op === undefined || v.labels.op === op).reduce((s, v) => s + v.value, 0);
+}
 const objects = w.status().types.reduce((s, t) => s + t.objects, 0);
-const enq = w.metrics.enqueued.sum();
+const enq = await enqueued();
 const afterSync = process.memoryUsage();
 out({
   phase: "synced", objects, messages: enq, ms: performance.now() - t0, hwmMB: hwmMB(), startRssMB, peak: { ...peak },
@@ -99,7 +104,7 @@ if (!(expect > 0)) {
 }
 let first;
 for (;;) {
-  const mods = w.metrics.enqueued.sum({ op: "modified" });
+  const mods = await enqueued("modified");
   if (mods > 0 && first === undefined) first = performance.now();
   if (mods >= expect && w.status().buffered === 0) break;
   await sleep(20);

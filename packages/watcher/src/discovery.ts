@@ -5,11 +5,10 @@
  * group/resource: the first in the server's preference order that serves it.
  */
 import type { ResourceType } from "@shiplog/core";
-import { typeId } from "@shiplog/core";
+import { isRecord, typeId } from "@shiplog/core";
+import type { ApiClientLike } from "./api-client.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
 import { DiscoveryError } from "./errors/discovery-error.js";
-import type { ApiClient } from "./list-watch.js";
-import { isRecord } from "./list-watch.js";
 
 export const AGGREGATED_DISCOVERY_ACCEPT =
   "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
@@ -22,7 +21,7 @@ export interface DiscoveryResult {
 }
 
 /** Only the `get` the discovery needs, so a captured document can stand in for the server in unit tests. */
-export type DiscoveryClient = Pick<ApiClient, "getJson">;
+export type DiscoveryClient = Pick<ApiClientLike, "getJson">;
 
 export async function discover(client: DiscoveryClient, signal: AbortSignal): Promise<DiscoveryResult> {
   try {

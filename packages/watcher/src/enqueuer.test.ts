@@ -8,11 +8,11 @@ import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import type { ChangeMessage, WatchMessage } from "@shiplog/core";
-import { QueueNames } from "@shiplog/core";
-import { systemClock } from "./clock.js";
+import { QueueNames, silentLogger, systemClock } from "@shiplog/core";
+import { Registry } from "prom-client";
 import { Enqueuer } from "./enqueuer.js";
-import { silentLogger } from "./logger.js";
 import { createWatcherMetrics } from "./metrics.js";
+import { metricValue } from "./testing/metric-value.js";
 
 function msg(i: number): ChangeMessage {
   return {
@@ -59,7 +59,7 @@ after(() => {
 describe("Enqueuer", () => {
   it("adds messages to one BullMQ queue in FIFO order and resolves acks", async () => {
     const queue = new Queue(QueueNames.events, { connection: { host: "127.0.0.1", port: 6379 }, prefix });
-    const metrics = createWatcherMetrics();
+    const metrics = createWatcherMetrics(new Registry());
     const e = new Enqueuer({
       queue, maxBuffered: 10_000, batchSize: 64, jobOptions: { removeOnComplete: true },
       logger: silentLogger, metrics, clock: systemClock,
@@ -74,7 +74,7 @@ describe("Enqueuer", () => {
       got.map((m) => (m.kind === "change" ? m.key.name : "")),
       Array.from({ length: 500 }, (_, i) => `cm-${i}`),
     );
-    assert.equal(metrics.queueAddLatency.series()[0]?.count, 500);
+    assert.equal(await metricValue(metrics.queueAddLatency, { type: "configmaps" }), 500);
     await e.close(1000);
     await reader.obliterate({ force: true });
     await reader.close();
@@ -87,7 +87,7 @@ describe("Enqueuer", () => {
       prefix,
     });
     queue.on("error", () => undefined); // connection refused while the server is down: expected here
-    const metrics = createWatcherMetrics();
+    const metrics = createWatcherMetrics(new Registry());
     const e = new Enqueuer({
       queue, maxBuffered: 100, batchSize: 20, jobOptions: { removeOnComplete: true },
       logger: silentLogger, metrics, clock: systemClock,
@@ -115,7 +115,7 @@ describe("Enqueuer", () => {
     await w;
     await e.whenAcked(seq);
     assert.equal(e.buffered, 0);
-    assert.equal(metrics.dropped.sum(), 0);
+    assert.equal(await metricValue(metrics.dropped), 0);
     const reader = new Queue(QueueNames.events, { connection: { host: "127.0.0.1", port }, prefix });
     const got = await readAll(reader);
     assert.equal(got.length, 150);
@@ -135,7 +135,7 @@ describe("Enqueuer", () => {
       prefix,
     });
     queue.on("error", () => undefined);
-    const metrics = createWatcherMetrics();
+    const metrics = createWatcherMetrics(new Registry());
     const logged: string[] = [];
     const logger = { ...silentLogger, error: (_o: object, m?: string) => void logged.push(m ?? "") };
     const e = new Enqueuer({
@@ -144,7 +144,7 @@ describe("Enqueuer", () => {
     e.start();
     e.push([msg(1), msg(2), msg(3)]);
     await e.close(300);
-    assert.equal(metrics.dropped.get({ type: "configmaps", reason: "shutdown" }), 3);
+    assert.equal(await metricValue(metrics.dropped, { type: "configmaps", reason: "shutdown" }), 3);
     assert.equal(logged.length, 1);
   });
 });

@@ -5,11 +5,9 @@
  * resolves. Messages are never dropped silently: only `close()` with Redis unreachable loses some,
  * with a log line and the `dropped` metric.
  */
-import type { WatchMessage } from "@shiplog/core";
-import { Backoff } from "./backoff.js";
-import type { Clock } from "./clock.js";
+import type { Clock, Logger, WatchMessage } from "@shiplog/core";
+import { Backoff } from "@shiplog/core";
 import { QueueAddError } from "./errors/queue-add-error.js";
-import type { Logger } from "./logger.js";
 import type { WatcherMetrics } from "./metrics.js";
 
 /** The part of a BullMQ `Queue` the enqueuer uses. */
@@ -79,12 +77,18 @@ export class Enqueuer {
   /** Buffer messages in order; returns the sequence number of the last one (see `whenAcked`). */
   push(msgs: readonly WatchMessage[]): number {
     const at = this.#o.clock.now();
+    // Counted once per type and op of this push (a list page is one), not once per message.
+    const counts = new Map<string, { type: string; op: string; n: number }>();
     for (const msg of msgs) {
       this.#buf.push({ msg, seq: ++this.#seq, at });
-      if (msg.kind === "change") this.#o.metrics.enqueued.inc({ type: msg.type, op: msg.op });
-      else this.#o.metrics.enqueued.inc({ type: msg.type, op: "sync" });
+      const op = msg.kind === "change" ? msg.op : "sync";
+      const k = `${msg.type}\u0000${op}`;
+      const c = counts.get(k);
+      if (c) c.n++;
+      else counts.set(k, { type: msg.type, op, n: 1 });
     }
-    this.#o.metrics.buffered.set({}, this.buffered);
+    for (const { type, op, n } of counts.values()) this.#o.metrics.enqueued.inc({ type, op }, n);
+    this.#o.metrics.buffered.set(this.buffered);
     this.#wake?.();
     return this.#seq;
   }
@@ -203,7 +207,7 @@ export class Enqueuer {
         this.#head = 0;
       }
       this.#acked = batch[batch.length - 1]?.seq ?? this.#acked;
-      this.#o.metrics.buffered.set({}, this.buffered);
+      this.#o.metrics.buffered.set(this.buffered);
       if (this.#ackWaiters.length > 0) {
         const ready = this.#ackWaiters.filter((w) => w.seq <= this.#acked);
         this.#ackWaiters = this.#ackWaiters.filter((w) => w.seq > this.#acked);

@@ -1,23 +1,13 @@
-// Public API of @shiplog/watcher. Hand-picked: what the CLI needs.
+// Public API of @shiplog/watcher. Hand-picked: what the CLI, the e2e tests and the benchmarks use.
+// Clock, Logger and Canonicalizer are core's: import them from @shiplog/core.
 export { Watcher } from "./watcher.js";
 export type { WatcherStatus } from "./watcher.js";
 export type { WatcherOptions } from "./options.js";
 export type { Selection } from "./type-filter.js";
-export type { Canonicalizer, CanonicalResult } from "./canonicalizer.js";
-export type { Logger } from "./logger.js";
-export type { Clock } from "./clock.js";
 export type { ReflectorStatus, ReflectorState } from "./reflector.js";
-export { ReflectorStates } from "./reflector.js";
-export { createWatcherMetrics, LabeledCounter, LabeledGauge, LabeledHistogram } from "./metrics.js";
-export type { WatcherMetrics, HistogramSeries, Labels } from "./metrics.js";
-export { discover, AGGREGATED_DISCOVERY_ACCEPT } from "./discovery.js";
-export type { DiscoveryResult } from "./discovery.js";
-export { ApiClient } from "./list-watch.js";
+export { createWatcherMetrics } from "./metrics.js";
+export type { WatcherMetrics } from "./metrics.js";
+export { ApiClient } from "./api-client.js";
+export type { ApiClientLike, ApiClientOptions } from "./api-client.js";
 export { listAll } from "./list-all.js";
 export type { ListAllOptions, ListAllProgress, ListAllSummary } from "./list-all.js";
-export { WatcherOptionsError } from "./errors/watcher-options-error.js";
-export { ApiStatusError } from "./errors/api-status-error.js";
-export { TransportError } from "./errors/transport-error.js";
-export { DiscoveryError } from "./errors/discovery-error.js";
-export { QueueAddError } from "./errors/queue-add-error.js";
-export { CanonicalizeError } from "./errors/canonicalize-error.js";

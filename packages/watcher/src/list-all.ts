@@ -4,11 +4,10 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ResourceType } from "@shiplog/core";
-import { typeId } from "@shiplog/core";
+import { Defaults, optionChecks, typeId } from "@shiplog/core";
+import { ApiClient } from "./api-client.js";
 import { discover } from "./discovery.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
-import { WatcherOptionsError } from "./errors/watcher-options-error.js";
-import { ApiClient } from "./list-watch.js";
 import type { Selection } from "./type-filter.js";
 import { TypeFilter } from "./type-filter.js";
 
@@ -17,7 +16,7 @@ export interface ListAllOptions {
   include?: Selection;
   exclude?: Selection;
   labelSelector?: string;
-  /** @defaultValue 500 */
+  /** Objects per list page. @defaultValue `Defaults.pageSize` (500) */
   pageSize?: number;
   signal?: AbortSignal;
   /** Called after every page and when a type is done. */
@@ -42,9 +41,7 @@ export async function listAll(
   opts: ListAllOptions,
   onPage: (type: ResourceType, objects: KubeObject[]) => void | Promise<void>,
 ): Promise<ListAllSummary> {
-  const pageSize = opts.pageSize ?? 500;
-  if (!Number.isInteger(pageSize) || pageSize < 1)
-    throw new WatcherOptionsError("pageSize", "must be a positive integer");
+  const pageSize = optionChecks("listAll").int("pageSize", opts.pageSize, Defaults.pageSize, 1);
   const signal = opts.signal ?? new AbortController().signal;
   const client = new ApiClient(opts.kubeConfig);
   const filter = new TypeFilter(opts.include, opts.exclude);

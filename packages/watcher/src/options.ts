@@ -1,9 +1,8 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { Canonicalizer, Clock, Logger } from "@shiplog/core";
+import { Defaults, optionChecks } from "@shiplog/core";
 import type { ConnectionOptions } from "bullmq";
-import type { Canonicalizer } from "./canonicalizer.js";
-import type { Clock } from "./clock.js";
-import { WatcherOptionsError } from "./errors/watcher-options-error.js";
-import type { Logger } from "./logger.js";
+import type { ApiClientLike } from "./api-client.js";
 import type { WatcherMetrics } from "./metrics.js";
 import type { Selection } from "./type-filter.js";
 
@@ -20,9 +19,9 @@ export interface WatcherOptions {
   exclude?: Selection;
   /** Kubernetes label selector applied to every list and watch. */
   labelSelector?: string;
-  /** Objects per list page. @defaultValue 500 */
+  /** Objects per list page. @defaultValue `Defaults.pageSize` (500) */
   pageSize?: number;
-  /** Periodic rediscovery besides CRD/APIService changes. @defaultValue 300000 */
+  /** Periodic rediscovery besides CRD/APIService changes. @defaultValue `Defaults.rediscoverIntervalMs` (300000) */
   rediscoverIntervalMs?: number;
   /** Messages buffered while Redis is down or slow before reflectors stop reading. @defaultValue 10000 */
   maxBuffered?: number;
@@ -36,9 +35,17 @@ export interface WatcherOptions {
   stopFlushTimeoutMs?: number;
   /** BullMQ job options of every message. @defaultValue `{ removeOnComplete: true, removeOnFail: 1000 }` */
   jobOptions?: Record<string, unknown>;
+  /** @defaultValue core's `silentLogger` */
   logger?: Logger;
+  /** @defaultValue core's `systemClock` */
   clock?: Clock;
+  /** @defaultValue `createWatcherMetrics(new Registry())`, a private registry */
   metrics?: WatcherMetrics;
+  /**
+   * The apiserver client (discovery, list, watch); tests pass a fake.
+   * @defaultValue `new ApiClient(kubeConfig, { inactivityTimeoutMs: watchInactivityTimeoutMs })`
+   */
+  apiClient?: ApiClientLike;
   /** @defaultValue Math.random */
   random?: () => number;
 }
@@ -53,58 +60,64 @@ export interface ResolvedOptions {
   stopFlushTimeoutMs: number;
 }
 
-/** Check every option at construction; a bad value throws a `WatcherOptionsError` naming it. */
+const check = optionChecks("watcher");
+
+/** Check every option at construction; a bad value throws core's `ConfigError` naming `watcher.<option>`. */
 export function resolveOptions(o: WatcherOptions): ResolvedOptions {
-  if (typeof o !== "object" || o === null) throw new WatcherOptionsError("options", "must be an object");
-  if (!o.kubeConfig || typeof o.kubeConfig.getCurrentCluster !== "function") {
-    throw new WatcherOptionsError("kubeConfig", "must be a KubeConfig");
-  }
-  if (!o.kubeConfig.getCurrentCluster())
-    throw new WatcherOptionsError("kubeConfig", "has no current cluster");
-  if (!o.queue || typeof o.queue !== "object" || !o.queue.connection) {
-    throw new WatcherOptionsError("queue.connection", "is required");
-  }
-  if (typeof o.queue.prefix !== "string" || o.queue.prefix === "") {
-    throw new WatcherOptionsError("queue.prefix", "must be a non-empty string");
-  }
-  if (!o.canonicalizer || typeof o.canonicalizer.canonicalize !== "function") {
-    throw new WatcherOptionsError("canonicalizer", "must have a canonicalize(type, obj) method");
-  }
+  check.require(typeof o === "object" && o !== null, "options", "must be an object");
+  check.require(
+    !!o.kubeConfig && typeof o.kubeConfig.getCurrentCluster === "function",
+    "kubeConfig",
+    "must be a KubeConfig",
+  );
+  check.require(!!o.kubeConfig.getCurrentCluster(), "kubeConfig", "has no current cluster");
+  check.require(
+    !!o.queue && typeof o.queue === "object" && !!o.queue.connection,
+    "queue.connection",
+    "is required",
+  );
+  check.nonEmpty("queue.prefix", o.queue.prefix);
+  check.require(
+    !!o.canonicalizer && typeof o.canonicalizer.canonicalizeAsync === "function",
+    "canonicalizer",
+    "must have a canonicalizeAsync(type, obj) method",
+  );
   for (const side of ["include", "exclude"] as const) {
     const sel = o[side];
     if (sel === undefined) continue;
     for (const f of ["groups", "resources", "namespaces"] as const) {
       const v = sel[f];
-      if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== "string"))) {
-        throw new WatcherOptionsError(`${side}.${f}`, "must be an array of strings");
-      }
+      check.require(
+        v === undefined || (Array.isArray(v) && v.every((x) => typeof x === "string")),
+        `${side}.${f}`,
+        "must be an array of strings",
+      );
     }
   }
-  if (o.labelSelector !== undefined && typeof o.labelSelector !== "string") {
-    throw new WatcherOptionsError("labelSelector", "must be a string");
-  }
-  const r: ResolvedOptions = {
-    pageSize: int("pageSize", o.pageSize, 500, 1, 100_000),
-    rediscoverIntervalMs: int("rediscoverIntervalMs", o.rediscoverIntervalMs, 300_000, 1000, 86_400_000),
-    maxBuffered: int("maxBuffered", o.maxBuffered, 10_000, 1, 10_000_000),
-    batchSize: int("batchSize", o.batchSize, 200, 1, 10_000),
-    minWatchTimeoutSeconds: int("minWatchTimeoutSeconds", o.minWatchTimeoutSeconds, 300, 1, 3600),
-    watchInactivityTimeoutMs: int(
+  check.require(
+    o.labelSelector === undefined || typeof o.labelSelector === "string",
+    "labelSelector",
+    "must be a string",
+  );
+  return {
+    pageSize: check.int("pageSize", o.pageSize, Defaults.pageSize, 1, 100_000),
+    rediscoverIntervalMs: check.int(
+      "rediscoverIntervalMs",
+      o.rediscoverIntervalMs,
+      Defaults.rediscoverIntervalMs,
+      1000,
+      86_400_000,
+    ),
+    maxBuffered: check.int("maxBuffered", o.maxBuffered, 10_000, 1, 10_000_000),
+    batchSize: check.int("batchSize", o.batchSize, 200, 1, 10_000),
+    minWatchTimeoutSeconds: check.int("minWatchTimeoutSeconds", o.minWatchTimeoutSeconds, 300, 1, 3600),
+    watchInactivityTimeoutMs: check.int(
       "watchInactivityTimeoutMs",
       o.watchInactivityTimeoutMs,
       150_000,
       1000,
       3_600_000,
     ),
-    stopFlushTimeoutMs: int("stopFlushTimeoutMs", o.stopFlushTimeoutMs, 5000, 0, 600_000),
+    stopFlushTimeoutMs: check.int("stopFlushTimeoutMs", o.stopFlushTimeoutMs, 5000, 0, 600_000),
   };
-  return r;
-}
-
-function int(field: string, v: number | undefined, def: number, min: number, max: number): number {
-  if (v === undefined) return def;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-    throw new WatcherOptionsError(field, `must be an integer in [${min}, ${max}], got ${String(v)}`);
-  }
-  return v;
 }

@@ -3,13 +3,11 @@
  * (watched here with a minimal list+watch, content ignored), and periodically. CRDs that are
  * Established but not yet in discovery are reported so the watcher can retry quickly until they are.
  */
-import type { KubeObject, ResourceType } from "@shiplog/core";
-import { Backoff } from "./backoff.js";
-import type { Clock } from "./clock.js";
+import type { Clock, KubeObject, Logger, ResourceType } from "@shiplog/core";
+import { Backoff, isRecord } from "@shiplog/core";
+import type { ApiClientLike } from "./api-client.js";
+import { statusErrorFromEvent, WatchEventTypes } from "./api-client.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
-import type { ApiClient } from "./list-watch.js";
-import { isRecord, statusErrorFromEvent, WatchEventTypes } from "./list-watch.js";
-import type { Logger } from "./logger.js";
 
 export const CRD_TYPE: ResourceType = {
   group: "apiextensions.k8s.io",
@@ -28,7 +26,7 @@ export const APISERVICE_TYPE: ResourceType = {
 };
 
 export interface RediscoveryTriggerOptions {
-  readonly client: Pick<ApiClient, "list" | "watch">;
+  readonly client: Pick<ApiClientLike, "list" | "watch">;
   readonly logger: Logger;
   readonly clock: Clock;
   readonly random: () => number;

@@ -5,25 +5,26 @@
  * and a race-free stop: one loop per reflector, and no request starts after `stop()`.
  */
 import type {
+  Canonicalizer,
   ChangeMessage,
+  Clock,
   KubeObject,
+  Logger,
   ResourceKey,
   ResourceType,
   WatchMessage,
   WatchOp,
 } from "@shiplog/core";
-import { pathForKey, typeId, WatchOps } from "@shiplog/core";
-import { Backoff } from "./backoff.js";
-import type { Canonicalizer } from "./canonicalizer.js";
-import type { Clock } from "./clock.js";
+import { Backoff, CanonicalizeError, pathForKey, syncMessage, typeId, WatchOps } from "@shiplog/core";
+import type { ApiClientLike } from "./api-client.js";
+import { statusErrorFromEvent, WatchEventTypes } from "./api-client.js";
+import type { RelistReason, Verdict } from "./classify-error.js";
+import { classifyError, RelistReasons, RetryActions } from "./classify-error.js";
 import type { Enqueuer } from "./enqueuer.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
-import { CanonicalizeError } from "./errors/canonicalize-error.js";
+import { QueueFull } from "./errors/queue-full.js";
 import { TransportError } from "./errors/transport-error.js";
 import { KeyStore } from "./key-store.js";
-import type { ApiClient } from "./list-watch.js";
-import { statusErrorFromEvent, WatchEventTypes } from "./list-watch.js";
-import type { Logger } from "./logger.js";
 import type { WatcherMetrics } from "./metrics.js";
 import type { TypeFilter } from "./type-filter.js";
 
@@ -39,7 +40,7 @@ export const ReflectorStates = {
 export type ReflectorState = (typeof ReflectorStates)[keyof typeof ReflectorStates];
 
 export interface ReflectorDeps {
-  readonly client: Pick<ApiClient, "list" | "watch">;
+  readonly client: Pick<ApiClientLike, "list" | "watch">;
   readonly canonicalizer: Canonicalizer;
   readonly enqueuer: Pick<Enqueuer, "push" | "full" | "whenWritable" | "whenBelow" | "whenAcked">;
   readonly filter: TypeFilter;
@@ -65,11 +66,6 @@ export interface ReflectorStatus {
   readonly synced: boolean;
   readonly lastSyncAt?: string;
   readonly lastError?: string;
-}
-
-/** Thrown inside the loop when the enqueue buffer is full: stop reading, relist when it drains. */
-class QueueFull extends Error {
-  override readonly name = "QueueFull";
 }
 
 export class Reflector {
@@ -139,7 +135,7 @@ export class Reflector {
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     let needList = true;
-    let relistReason = "initial";
+    let relistReason: RelistReason = RelistReasons.initial;
     while (!signal.aborted) {
       try {
         if (needList) {
@@ -150,69 +146,67 @@ export class Reflector {
         await this.#watchOnce(signal);
       } catch (err) {
         if (signal.aborted) break;
-        const wasListing = needList;
-        if (err instanceof QueueFull) {
-          this.#state = ReflectorStates.waitingForQueue;
+        const v = classifyError(err, needList, relistReason);
+        relistReason = v.reason;
+        needList = await this.#recover(err, v, needList, signal);
+      }
+    }
+  }
+
+  /**
+   * Counts, logs and waits as the classifier decided; returns whether the next attempt lists (else it
+   * resumes the watch from the last resourceVersion).
+   */
+  async #recover(err: unknown, v: Verdict, listing: boolean, signal: AbortSignal): Promise<boolean> {
+    if (v.kind !== undefined) this.#d.metrics.errors.inc({ type: this.id, kind: v.kind });
+    let relist = listing;
+    switch (v.action) {
+      case RetryActions.waitForQueue:
+        this.#state = ReflectorStates.waitingForQueue;
+        this.#d.logger.warn(
+          { type: this.id },
+          "enqueue buffer full: stopped reading, will relist when it drains",
+        );
+        await this.#d.enqueuer.whenWritable(signal);
+        return true;
+      case RetryActions.relist:
+        // Our resourceVersion is older than etcd's compaction: relist at once, no backoff.
+        this.#d.logger.info(
+          { type: this.id, rv: this.#rv, err: errorMessage(err) },
+          "resourceVersion expired: relisting",
+        );
+        this.#rv = "";
+        return true;
+      case RetryActions.forbidden:
+        this.#lastError = errorMessage(err);
+        if (!this.#forbiddenLogged) {
+          this.#forbiddenLogged = true;
           this.#d.logger.warn(
-            { type: this.id },
-            "enqueue buffer full: stopped reading, will relist when it drains",
+            { type: this.id, err: errorMessage(err) },
+            "forbidden: not recording this type, retrying later",
           );
-          await this.#d.enqueuer.whenWritable(signal);
-          needList = true;
-          relistReason = "queue-full";
-          continue;
         }
-        if (err instanceof ApiStatusError && err.expired) {
-          // Our resourceVersion is older than etcd's compaction: relist at once, no backoff.
-          this.#d.metrics.errors.inc({ type: this.id, kind: "expired" });
-          this.#d.logger.info(
-            { type: this.id, rv: this.#rv, err: err.message },
-            "resourceVersion expired: relisting",
-          );
-          this.#rv = "";
-          needList = true;
-          relistReason = "expired";
-          continue;
-        }
-        this.#lastError = err instanceof Error ? err.message : String(err);
-        let retryAfterMs: number | undefined;
-        if (err instanceof ApiStatusError && err.forbidden) {
-          this.#d.metrics.errors.inc({ type: this.id, kind: "forbidden" });
-          if (!this.#forbiddenLogged) {
-            this.#forbiddenLogged = true;
-            this.#d.logger.warn(
-              { type: this.id, err: err.message },
-              "forbidden: not recording this type, retrying later",
-            );
-          }
-          this.#state = ReflectorStates.forbidden;
-          this.#resolveFirst();
-          needList = true;
-          relistReason = "forbidden";
-        } else if (err instanceof ApiStatusError) {
-          this.#d.metrics.errors.inc({ type: this.id, kind: err.tooManyRequests ? "throttled" : "status" });
+        this.#state = ReflectorStates.forbidden;
+        this.#resolveFirst();
+        relist = true;
+        break;
+      case RetryActions.backoff:
+        // A failed list lists again; a broken watch resumes from the last resourceVersion (a 410 then
+        // relists).
+        this.#lastError = errorMessage(err);
+        if (err instanceof ApiStatusError) {
           this.#d.logger.warn(
             { type: this.id, code: err.code, reason: err.reason, err: err.message },
             "apiserver error",
           );
-          retryAfterMs = err.retryAfterMs;
-          this.#state = ReflectorStates.backoff;
         } else {
-          this.#d.metrics.errors.inc({
-            type: this.id,
-            kind: err instanceof TransportError ? "transport" : "internal",
-          });
-          this.#d.logger.warn({ type: this.id, err }, wasListing ? "list failed" : "watch failed");
-          this.#state = ReflectorStates.backoff;
+          this.#d.logger.warn({ type: this.id, err }, listing ? "list failed" : "watch failed");
         }
-        // After a broken watch we resume from the last resourceVersion (a 410 then relists); after a
-        // failed list we list again.
-        if (wasListing && relistReason === "initial" && !(err instanceof ApiStatusError && err.forbidden)) {
-          relistReason = "error";
-        }
-        await this.#d.clock.sleep(this.#backoff.next(this.#d.clock.now(), retryAfterMs), signal);
-      }
+        this.#state = ReflectorStates.backoff;
+        break;
     }
+    await this.#d.clock.sleep(this.#backoff.next(this.#d.clock.now(), v.retryAfterMs), signal);
+    return relist;
   }
 
   async #list(signal: AbortSignal): Promise<void> {
@@ -220,7 +214,7 @@ export class Reflector {
     const seen = new Set<string>();
     let continueToken: string | undefined;
     let listRv = "";
-    do {
+    for (;;) {
       // A list only pauses between pages: until about two pages' messages wait for Redis (so a fast
       // list does not pile up messages; it also covers a full buffer while Redis is down).
       await this.#d.enqueuer.whenWritable(signal);
@@ -255,7 +249,8 @@ export class Reflector {
       }
       if (out.length > 0) this.#d.enqueuer.push(out);
       continueToken = page.continueToken;
-    } while (continueToken !== undefined && !signal.aborted);
+      if (continueToken === undefined || signal.aborted) break;
+    }
     if (signal.aborted) return;
 
     // Objects we knew that the list no longer has vanished while we did not watch.
@@ -265,19 +260,18 @@ export class Reflector {
       this.#deletedMessage(key, e.uid, e.path, listRv, now),
     );
     for (const m of msgs) if (m.kind === "change") this.#d.metrics.events.inc({ type: this.id, op: m.op });
-    msgs.push({
-      kind: "sync",
-      type: this.id,
-      group: this.type.group,
-      resource: this.type.resource,
-      namespaced: this.type.namespaced,
-      ...(this.type.namespaced && this.#d.filter.includedNamespaces()
-        ? { namespaces: this.#d.filter.includedNamespaces() }
-        : {}),
-      paths: this.#store.paths(),
-      resourceVersion: listRv,
-      observedAt: now,
-    });
+    msgs.push(
+      syncMessage({
+        type: this.id,
+        group: this.type.group,
+        resource: this.type.resource,
+        namespaced: this.type.namespaced,
+        namespaces: this.#d.filter.includedNamespaces(),
+        paths: this.#store.paths(),
+        resourceVersion: listRv,
+        observedAt: now,
+      }),
+    );
     const seq = this.#d.enqueuer.push(msgs);
     this.#rv = listRv;
     this.#d.metrics.objects.set({ type: this.id }, this.#store.size);
@@ -364,12 +358,10 @@ export class Reflector {
     }
     let res;
     try {
-      const c = this.#d.canonicalizer;
-      res = await (c.canonicalizeAsync
-        ? c.canonicalizeAsync(this.type, obj)
-        : c.canonicalize(this.type, obj));
+      // core's async form works in every secret mode (encrypt included)
+      res = await this.#d.canonicalizer.canonicalizeAsync(this.type, obj);
     } catch (err) {
-      const e = new CanonicalizeError(this.id, key, { cause: err });
+      const e = new CanonicalizeError(`canonicalize failed for ${this.id} ${key}`, { cause: err });
       this.#d.metrics.errors.inc({ type: this.id, kind: "canonicalize" });
       this.#d.logger.error({ type: this.id, key, err: e }, "canonicalize failed: object skipped");
       // keep what we had, so the sync message does not delete its file over a bug
@@ -456,4 +448,8 @@ export class Reflector {
     this.#d.metrics.skipped.inc({ type: this.id, reason });
     this.#d.logger.warn({ type: this.id, reason }, msg);
   }
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -2,18 +2,15 @@
  * The watcher: discovery, one reflector per wanted type, rediscovery on CRD/APIService changes and
  * periodically, and the enqueuer in front of BullMQ.
  */
-import type { ResourceType } from "@shiplog/core";
-import { QueueNames, typeId } from "@shiplog/core";
+import type { Clock, Logger, ResourceType, Timer } from "@shiplog/core";
+import { Backoff, QueueNames, silentLogger, systemClock, typeId } from "@shiplog/core";
 import { Queue } from "bullmq";
-import { Backoff } from "./backoff.js";
-import type { Clock } from "./clock.js";
-import { systemClock } from "./clock.js";
+import { Registry } from "prom-client";
+import type { ApiClientLike } from "./api-client.js";
+import { ApiClient } from "./api-client.js";
 import { discover } from "./discovery.js";
 import { Enqueuer } from "./enqueuer.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
-import { ApiClient } from "./list-watch.js";
-import type { Logger } from "./logger.js";
-import { silentLogger } from "./logger.js";
 import type { WatcherMetrics } from "./metrics.js";
 import { createWatcherMetrics } from "./metrics.js";
 import type { ResolvedOptions, WatcherOptions } from "./options.js";
@@ -40,14 +37,14 @@ export class Watcher {
   readonly #random: () => number;
   readonly #metrics: WatcherMetrics;
   readonly #filter: TypeFilter;
-  readonly #client: ApiClient;
+  readonly #client: ApiClientLike;
   readonly #abort = new AbortController();
   readonly #reflectors = new Map<string, Reflector>();
   #enqueuer: Enqueuer | undefined;
   #trigger: RediscoveryTrigger | undefined;
   #started: Promise<void> | undefined;
   #reconcileChain: Promise<void> = Promise.resolve();
-  #debounce: NodeJS.Timeout | undefined;
+  #debounce: Timer | undefined;
   #followUps = 0;
   #lastDiscoveryAt: string | undefined;
   #failedGroupVersions: { groupVersion: string; reason: string }[] = [];
@@ -60,9 +57,11 @@ export class Watcher {
     this.#logger = opts.logger ?? silentLogger;
     this.#clock = opts.clock ?? systemClock;
     this.#random = opts.random ?? Math.random;
-    this.#metrics = opts.metrics ?? createWatcherMetrics();
+    this.#metrics = opts.metrics ?? createWatcherMetrics(new Registry());
     this.#filter = new TypeFilter(opts.include, opts.exclude);
-    this.#client = new ApiClient(opts.kubeConfig, { inactivityTimeoutMs: this.#r.watchInactivityTimeoutMs });
+    this.#client =
+      opts.apiClient ??
+      new ApiClient(opts.kubeConfig, { inactivityTimeoutMs: this.#r.watchInactivityTimeoutMs });
     this.#initialSync = new Promise<void>((resolve) => {
       this.#resolveInitialSync = resolve;
     });
@@ -141,7 +140,7 @@ export class Watcher {
 
   async stop(): Promise<void> {
     this.#abort.abort();
-    clearTimeout(this.#debounce);
+    this.#debounce?.cancel();
     await this.#started?.catch(() => undefined);
     await this.#trigger?.stop();
     await this.#reconcileChain;
@@ -174,8 +173,8 @@ export class Watcher {
 
   #scheduleRediscovery(reason: string, delayMs: number): void {
     if (this.#abort.signal.aborted) return;
-    clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => {
+    this.#debounce?.cancel();
+    this.#debounce = this.#clock.setTimeout(() => {
       this.#reconcileChain = this.#reconcileChain.then(() => this.#rediscover(reason));
     }, delayMs);
   }

@@ -1,6 +1,6 @@
 /**
  * The apiserver answered with a non-success status, either as an HTTP status or as a watch ERROR
- * event carrying a `Status` object. One place translates both into this error (see list-watch.ts).
+ * event carrying a `Status` object. One place translates both into this error (see api-client.ts).
  */
 export class ApiStatusError extends Error {
   override readonly name = "ApiStatusError";

@@ -1,5 +1,5 @@
 /**
- * HTTP list and watch against the apiserver. client-node is used only for the kubeconfig and its
+ * The watcher's apiserver client (`ApiClient`): discovery GETs, paginated lists and watch streams. client-node is used only for the kubeconfig and its
  * authentication (`applyToHTTPSOptions`); requests, streaming and aborts are ours, so that every
  * failure becomes an `ApiStatusError` or a `TransportError` in this one place.
  */
@@ -7,6 +7,7 @@ import * as http from "node:http";
 import * as https from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ResourceType } from "@shiplog/core";
+import { isRecord, parseRetryAfter } from "@shiplog/core";
 import { ApiStatusError } from "./errors/api-status-error.js";
 import { TransportError } from "./errors/transport-error.js";
 
@@ -66,6 +67,13 @@ const MAX_ERROR_BODY = 64 * 1024;
 export function collectionPath(t: Pick<ResourceType, "group" | "version" | "resource">): string {
   return t.group === "" ? `/api/${t.version}/${t.resource}` : `/apis/${t.group}/${t.version}/${t.resource}`;
 }
+
+/**
+ * What the watcher needs of the apiserver: discovery documents, list pages and watch streams. The
+ * watcher, its reflectors and the rediscovery trigger take this, so unit tests can hand them a fake
+ * (src/testing/fake-api-client.ts) and a fake clock.
+ */
+export type ApiClientLike = Pick<ApiClient, "getJson" | "list" | "watch">;
 
 export class ApiClient {
   readonly #kc: KubeConfig;
@@ -242,7 +250,7 @@ function statusErrorFromHttp(
     message = `${message} (${err instanceof Error ? "non-JSON body" : "unreadable body"})`;
   }
   const header = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-  const headerMs = header !== undefined && /^\d+$/.test(header.trim()) ? Number(header) * 1000 : undefined;
+  const headerMs = parseRetryAfter(header, Date.now());
   return new ApiStatusError(
     status,
     reason,
@@ -323,8 +331,4 @@ function toTransportError(err: unknown, what: string): TransportError | ApiStatu
   const code = isRecord(err) && typeof err["code"] === "string" ? err["code"] : "UNKNOWN";
   const msg = err instanceof Error ? err.message : String(err);
   return new TransportError(`${what}: ${msg}`, code, { cause: err });
-}
-
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

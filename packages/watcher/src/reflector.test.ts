@@ -1,0 +1,292 @@
+// The reflector's loop with a scripted API client and a fake clock (as client-go's reflector_test.go):
+// list then watch, relist on 410 (HTTP status and watch ERROR event), Retry-After, a watch that ends
+// at once, bookmarks, forbidden types, a full buffer, and a race-free stop().
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import type { ChangeMessage, KubeObject, ResourceType, SyncMessage, WatchMessage } from "@shiplog/core";
+import { createCanonicalizer, defaultConfig, silentLogger } from "@shiplog/core";
+import { FakeClock } from "@shiplog/core/testing";
+import { Registry } from "prom-client";
+import { ApiStatusError } from "./errors/api-status-error.js";
+import { createWatcherMetrics } from "./metrics.js";
+import { Reflector, ReflectorStates } from "./reflector.js";
+import { FakeApiClient, FakeWatch, hangingList } from "./testing/fake-api-client.js";
+import { FakeEnqueuer } from "./testing/fake-enqueuer.js";
+import { metricValue } from "./testing/metric-value.js";
+import { TypeFilter } from "./type-filter.js";
+
+const CM: ResourceType = {
+  group: "",
+  version: "v1",
+  resource: "configmaps",
+  kind: "ConfigMap",
+  namespaced: true,
+};
+
+function cm(name: string, rv: string, data: Record<string, string> = { k: name }): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, namespace: "ns", uid: `uid-${name}`, resourceVersion: rv },
+    data,
+  };
+}
+
+const page = (rv: string, ...items: KubeObject[]): { items: KubeObject[]; resourceVersion: string } => ({
+  items,
+  resourceVersion: rv,
+});
+
+function setup() {
+  const clock = new FakeClock();
+  const client = new FakeApiClient(clock);
+  const enqueuer = new FakeEnqueuer();
+  const metrics = createWatcherMetrics(new Registry());
+  const cfg = defaultConfig();
+  const canonicalizer = createCanonicalizer({
+    normalize: cfg.normalize,
+    secrets: cfg.secrets,
+    hmacKey: "reflector-test-fingerprint-key-0123",
+    watch: cfg.watch,
+  });
+  const reflector = new Reflector(CM, {
+    client,
+    canonicalizer,
+    enqueuer,
+    filter: new TypeFilter(),
+    logger: silentLogger,
+    metrics,
+    clock,
+    random: () => 0,
+    pageSize: 500,
+    minWatchTimeoutSeconds: 300,
+  });
+  return { clock, client, enqueuer, metrics, reflector };
+}
+
+const isSync = (m: WatchMessage): m is SyncMessage => m.kind === "sync";
+const isChange = (m: WatchMessage): m is ChangeMessage => m.kind === "change";
+const changes = (ms: readonly WatchMessage[]): string[] =>
+  ms.filter(isChange).map((m) => `${m.op} ${m.key.name}`);
+
+describe("Reflector", () => {
+  it("lists, sends one sync message, then watches from the list's resourceVersion", async () => {
+    const { clock, client, enqueuer, reflector } = setup();
+    client.onList(CM, page("10", cm("a", "8"), cm("b", "9")));
+    reflector.start();
+    await clock.tick();
+    await reflector.firstSync;
+    assert.deepEqual(changes(enqueuer.messages), ["listed a", "listed b"]);
+    const sync = enqueuer.messages.filter(isSync);
+    assert.equal(sync.length, 1);
+    assert.deepEqual(sync[0]?.paths, ["ns/configmaps/a.yaml", "ns/configmaps/b.yaml"]);
+    assert.equal(sync[0]?.resourceVersion, "10");
+    assert.deepEqual(client.callsOf("watch", CM)[0]?.params, {
+      resourceVersion: "10",
+      timeoutSeconds: 300,
+      allowWatchBookmarks: true,
+    });
+    assert.equal(reflector.status().state, ReflectorStates.watching);
+    assert.equal(reflector.status().synced, true);
+    await reflector.stop();
+  });
+
+  it("relists at once when the watch request answers 410 Gone, reporting what vanished", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup();
+    client
+      .onList(CM, page("10", cm("a", "8"), cm("b", "9")), page("20", cm("a", "8")))
+      .onWatch(CM, new ApiStatusError(410, "Expired", "watch configmaps: 410 Expired: too old"));
+    reflector.start();
+    await clock.tick();
+    const lists = client.callsOf("list", CM);
+    assert.equal(lists.length, 2, "relisted");
+    assert.equal(lists[1]?.at, lists[0]?.at, "without backoff");
+    assert.deepEqual(changes(enqueuer.messages), ["listed a", "listed b", "deleted b"]);
+    assert.deepEqual(enqueuer.messages.filter(isSync).at(-1)?.paths, ["ns/configmaps/a.yaml"]);
+    assert.equal(client.callsOf("watch", CM).at(-1)?.params?.resourceVersion, "20");
+    assert.equal(await metricValue(metrics.relists, { type: "configmaps", reason: "expired" }), 1);
+    assert.equal(await metricValue(metrics.errors, { type: "configmaps", kind: "expired" }), 1);
+    await reflector.stop();
+  });
+
+  it("relists at once on a watch ERROR event carrying a 410 Status", async () => {
+    const { clock, client, metrics, reflector } = setup();
+    client.onList(CM, page("10", cm("a", "8")), page("30", cm("a", "8"))).onWatch(CM, [
+      {
+        type: "ERROR",
+        object: { kind: "Status", apiVersion: "v1", code: 410, reason: "Expired", message: "too old" },
+      },
+    ]);
+    reflector.start();
+    await clock.tick();
+    assert.equal(client.callsOf("list", CM).length, 2);
+    assert.equal(client.callsOf("watch", CM).at(-1)?.params?.resourceVersion, "30");
+    assert.equal(await metricValue(metrics.relists, { reason: "expired" }), 1);
+    await reflector.stop();
+  });
+
+  it("waits at least Retry-After after a 429 before it tries again", async () => {
+    const { clock, client, metrics, reflector } = setup();
+    client.onList(CM, page("10")).onWatch(CM, new ApiStatusError(429, "TooManyRequests", "slow down", 5000));
+    reflector.start();
+    await clock.tick();
+    assert.equal(client.callsOf("watch", CM).length, 1);
+    assert.equal(reflector.status().state, ReflectorStates.backoff);
+    await clock.advance(4999); // the backoff alone would be 800 ms
+    assert.equal(client.callsOf("watch", CM).length, 1, "not before Retry-After");
+    await clock.advance(1);
+    const watches = client.callsOf("watch", CM);
+    assert.equal(watches.length, 2);
+    assert.equal(watches[1]?.params?.resourceVersion, "10", "resumes the watch, no relist");
+    assert.equal(client.callsOf("list", CM).length, 1);
+    assert.equal(await metricValue(metrics.errors, { kind: "throttled" }), 1);
+    await reflector.stop();
+  });
+
+  it("backs off, growing, when the server closes each watch at once with nothing in it", async () => {
+    const { clock, client, metrics, reflector } = setup();
+    client.onList(CM, page("10")).onWatch(CM, [], [], []);
+    reflector.start();
+    await clock.tick();
+    const watches = (): number => client.callsOf("watch", CM).length;
+    assert.equal(watches(), 1, "no hot loop");
+    await clock.advance(799);
+    assert.equal(watches(), 1);
+    await clock.advance(1);
+    assert.equal(watches(), 2, "after 800 ms");
+    await clock.advance(1599);
+    assert.equal(watches(), 2);
+    await clock.advance(1);
+    assert.equal(watches(), 3, "after 1600 ms more");
+    assert.equal(await metricValue(metrics.errors, { kind: "transport" }), 3, "each short watch counted");
+    assert.equal(client.callsOf("list", CM).length, 1, "a closed watch resumes, it does not relist");
+    await reflector.stop();
+  });
+
+  it("advances the resourceVersion on bookmarks without sending anything", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup();
+    const w = new FakeWatch();
+    client.onList(CM, page("10", cm("a", "8"))).onWatch(CM, w);
+    reflector.start();
+    await clock.tick();
+    const before = enqueuer.messages.length;
+    w.emit("BOOKMARK", { kind: "ConfigMap", apiVersion: "v1", metadata: { resourceVersion: "42" } });
+    await clock.tick();
+    assert.equal(reflector.status().resourceVersion, "42");
+    w.end();
+    await clock.tick();
+    assert.equal(enqueuer.messages.length, before, "a bookmark is not a change");
+    assert.equal(client.callsOf("watch", CM).at(-1)?.params?.resourceVersion, "42");
+    assert.equal(await metricValue(metrics.events, { op: "bookmark" }), 1);
+    await reflector.stop();
+  });
+
+  it("sends watch changes and skips unchanged content", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup();
+    const w = new FakeWatch();
+    client.onList(CM, page("10", cm("a", "8"))).onWatch(CM, w);
+    reflector.start();
+    await clock.tick();
+    w.emit("MODIFIED", cm("a", "11")); // same content, new resourceVersion
+    w.emit("MODIFIED", cm("a", "12", { k: "changed" }));
+    w.emit("ADDED", cm("c", "13"));
+    w.emit("DELETED", cm("a", "14"));
+    await clock.tick();
+    assert.deepEqual(changes(enqueuer.messages), ["listed a", "modified a", "added c", "deleted a"]);
+    assert.equal(await metricValue(metrics.unchanged), 1);
+    assert.equal(reflector.status().resourceVersion, "14");
+    assert.equal(await metricValue(metrics.objects, { type: "configmaps" }), 1);
+    await reflector.stop();
+  });
+
+  it("treats a forbidden type as synced, backs off and relists", async () => {
+    const { clock, client, metrics, reflector } = setup();
+    client.onList(CM, new ApiStatusError(403, "Forbidden", "configmaps is forbidden"), page("10"));
+    reflector.start();
+    await reflector.firstSync;
+    assert.equal(reflector.status().state, ReflectorStates.forbidden);
+    assert.equal(reflector.status().synced, false);
+    await clock.advance(800);
+    assert.equal(client.callsOf("list", CM).length, 2);
+    assert.equal(await metricValue(metrics.relists, { reason: "forbidden" }), 1);
+    assert.equal(reflector.status().synced, true);
+    await reflector.stop();
+  });
+
+  it("stops reading when the buffer is full and relists once it drains", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup();
+    const w = new FakeWatch();
+    client.onList(CM, page("10"), page("20")).onWatch(CM, w);
+    reflector.start();
+    await clock.tick();
+    enqueuer.fill();
+    w.emit("ADDED", cm("a", "11"));
+    await clock.tick();
+    assert.equal(reflector.status().state, ReflectorStates.waitingForQueue);
+    assert.equal(client.callsOf("list", CM).length, 1);
+    enqueuer.drain();
+    await clock.tick();
+    assert.equal(client.callsOf("list", CM).length, 2);
+    assert.equal(await metricValue(metrics.relists, { reason: "queue-full" }), 1);
+    assert.equal(await metricValue(metrics.errors), 0, "a full buffer is not an error");
+    await reflector.stop();
+  });
+
+  it("relists from scratch when a list continue token expires", async () => {
+    const { clock, client, enqueuer, reflector } = setup();
+    client.onList(
+      CM,
+      { items: [cm("a", "8")], resourceVersion: "10", continueToken: "t1" },
+      new ApiStatusError(410, "Expired", "continue token expired"),
+      page("15", cm("a", "8"), cm("b", "9")),
+    );
+    reflector.start();
+    await clock.tick();
+    const lists = client.callsOf("list", CM);
+    assert.equal(lists.length, 3);
+    assert.equal((lists[1]?.params as { continueToken?: string }).continueToken, "t1");
+    assert.equal((lists[2]?.params as { continueToken?: string }).continueToken, undefined);
+    assert.deepEqual(enqueuer.messages.filter(isSync).at(-1)?.paths, [
+      "ns/configmaps/a.yaml",
+      "ns/configmaps/b.yaml",
+    ]);
+    await reflector.stop();
+  });
+
+  for (const phase of ["listing", "watching", "backing off"] as const) {
+    it(`stop() while ${phase} ends the loop: nothing afterwards, nothing unhandled`, async () => {
+      const { clock, client, enqueuer, metrics, reflector } = setup();
+      if (phase === "listing") client.onList(CM, hangingList);
+      else client.onList(CM, page("10", cm("a", "8")));
+      if (phase === "backing off") client.onWatch(CM, new ApiStatusError(500, "InternalError", "boom"));
+      const unhandled: unknown[] = [];
+      const onUnhandled = (err: unknown): void => void unhandled.push(err);
+      process.on("unhandledRejection", onUnhandled);
+      try {
+        reflector.start();
+        await clock.tick();
+        const expected = {
+          listing: ReflectorStates.listing,
+          watching: ReflectorStates.watching,
+          "backing off": ReflectorStates.backoff,
+        }[phase];
+        assert.equal(reflector.status().state, expected);
+        const calls = client.calls.length;
+        await reflector.stop(); // no clock advance needed: the sleep ends on abort
+        let late = 0;
+        enqueuer.onPush = () => void late++;
+        await reflector.firstSync;
+        reflector.start(); // a stopped reflector does not start again
+        await clock.advance(60_000);
+        assert.equal(late, 0, "no message after stop() resolved");
+        assert.equal(client.calls.length, calls, "no request after stop()");
+        assert.equal(reflector.status().state, ReflectorStates.stopped);
+        assert.equal(await metricValue(metrics.objects, { type: "configmaps" }), 0);
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual(unhandled, []);
+      } finally {
+        process.off("unhandledRejection", onUnhandled);
+      }
+    });
+  }
+});

@@ -1,0 +1,132 @@
+// The watcher with a scripted API client, a fake clock and a real Redis (unique queue prefix): it
+// starts one reflector per discovered type, and rediscovery (on a CRD change, or periodically) starts
+// reflectors for types that appear and stops those whose type disappears.
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { setImmediate as yieldToIo } from "node:timers/promises";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeObject, ResourceType } from "@shiplog/core";
+import { createCanonicalizer, defaultConfig, QueueNames, silentLogger } from "@shiplog/core";
+import { FakeClock } from "@shiplog/core/testing";
+import { Queue } from "bullmq";
+import { Registry } from "prom-client";
+import { createWatcherMetrics } from "./metrics.js";
+import { CRD_TYPE } from "./rediscovery.js";
+import { FakeApiClient } from "./testing/fake-api-client.js";
+import { metricValue } from "./testing/metric-value.js";
+import { Watcher } from "./watcher.js";
+
+const connection = { host: "127.0.0.1", port: 6379 };
+const prefix = `t-watcher-${randomBytes(4).toString("hex")}`;
+after(async () => {
+  const q = new Queue(QueueNames.events, { connection, prefix });
+  await q.obliterate({ force: true });
+  await q.close();
+});
+
+const CM: ResourceType = {
+  group: "",
+  version: "v1",
+  resource: "configmaps",
+  kind: "ConfigMap",
+  namespaced: true,
+};
+const widgets: ResourceType = {
+  group: "example.com",
+  version: "v1",
+  resource: "widgets",
+  kind: "Widget",
+  namespaced: true,
+};
+const gadgets: ResourceType = { ...widgets, resource: "gadgets", kind: "Gadget" };
+
+function crd(t: ResourceType): KubeObject {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${t.resource}.${t.group}`, resourceVersion: "100" },
+    spec: { group: t.group, names: { plural: t.resource, kind: t.kind } },
+    status: { conditions: [{ type: "Established", status: "True" }] },
+  };
+}
+
+function kubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: "c", server: "https://127.0.0.1:1" }],
+    users: [{ name: "u" }],
+    contexts: [{ name: "x", cluster: "c", user: "u" }],
+    currentContext: "x",
+  });
+  return kc;
+}
+
+/** Lets the pipeline (fake clock, real Redis round trips) settle until `cond` holds. */
+async function until(clock: FakeClock, cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) {
+    await clock.tick();
+    await yieldToIo();
+  }
+  assert.ok(cond(), `timed out waiting for ${what}`);
+}
+
+describe("Watcher", () => {
+  it("starts, adds and removes reflectors as types appear and disappear", async () => {
+    const clock = new FakeClock();
+    const client = new FakeApiClient(clock);
+    client.served = [CM, widgets];
+    const cfg = defaultConfig();
+    const metrics = createWatcherMetrics(new Registry());
+    const w = new Watcher({
+      kubeConfig: kubeConfig(),
+      apiClient: client,
+      queue: { connection, prefix },
+      canonicalizer: createCanonicalizer({
+        normalize: cfg.normalize,
+        secrets: cfg.secrets,
+        hmacKey: "watcher-test-fingerprint-key-0123",
+        watch: cfg.watch,
+      }),
+      logger: silentLogger,
+      clock,
+      metrics,
+      random: () => 0,
+      rediscoverIntervalMs: 60_000,
+    });
+    const types = (): string[] => w.status().types.map((t) => t.type);
+    try {
+      await w.start();
+      await w.initialSyncDone();
+      assert.deepEqual(types(), ["configmaps", "widgets.example.com"]);
+
+      // A CRD appears: its watch event triggers a rediscovery (debounced by 100 ms).
+      client.served = [CM, widgets, gadgets];
+      await until(clock, () => client.lastWatch(CRD_TYPE) !== undefined, "the CRD watch");
+      client.lastWatch(CRD_TYPE)?.emit("ADDED", crd(gadgets));
+      await clock.advance(100);
+      await until(clock, () => types().includes("gadgets.example.com"), "the gadgets reflector");
+      assert.deepEqual(types(), ["configmaps", "gadgets.example.com", "widgets.example.com"]);
+      await until(clock, () => w.status().types.every((t) => t.synced), "gadgets listed");
+
+      // A type goes away without a CRD event: the periodic rediscovery notices it.
+      client.served = [CM, gadgets];
+      await clock.advance(60_000 + 100);
+      await until(clock, () => !types().includes("widgets.example.com"), "widgets stopped");
+      assert.deepEqual(types(), ["configmaps", "gadgets.example.com"]);
+      assert.equal(await metricValue(metrics.objects, { type: "widgets.example.com" }), 0);
+      const widgetWatches = client.callsOf("watch", widgets).length;
+      await clock.advance(10_000);
+      assert.equal(client.callsOf("watch", widgets).length, widgetWatches, "its loop ended");
+    } finally {
+      const stopped = w.stop();
+      let done = false;
+      const settled = (): void => {
+        done = true;
+      };
+      stopped.then(settled, settled);
+      await until(clock, () => done, "stop()");
+      await stopped;
+    }
+  });
+});
