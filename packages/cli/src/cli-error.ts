@@ -1,8 +1,12 @@
 /**
- * The one error type the CLI shows to users. `main.ts` prints `shiplog: <message>` on one line and exits
- * with `exitCode`; no stack trace. Anything else that reaches `main.ts` is a bug and is shown the same
- * way, but with its class name, so that a user can still report it.
+ * The one error type the CLI shows to users, and the one place that turns any error into an exit code
+ * and a line (`reportOf`). `main.ts` prints `shiplog: <line>` and exits with the code; no stack trace.
+ * Anything that is neither a `CliError` nor core's `ConfigError` is a bug and is shown the same way,
+ * but with its class name, so that a user can still report it.
  */
+import { CommanderError } from "commander";
+import type { ConfigError } from "@shiplog/core";
+
 export const ExitCodes = {
   /** Something went wrong while running (a component failed, a check did not pass). */
   failure: 1,
@@ -36,4 +40,45 @@ export function oneLine(err: unknown): string {
     cur = cur instanceof Error ? cur.cause : undefined;
   }
   return parts.join(": ") || "unknown error";
+}
+
+/** How a command ended: its exit code and the line for stderr. */
+export interface Report {
+  readonly exitCode: number;
+  /** `undefined` when commander already printed the message (or the help/version text). */
+  readonly line: string | undefined;
+}
+
+/**
+ * The one mapping from an error to an exit code and a line. Core's `ConfigError` anywhere in the cause
+ * chain (from loading the config, or from a package's constructor during `shiplog run`) is bad
+ * configuration: exit 2, naming the full key and, when known, where its value came from.
+ */
+export async function reportOf(err: unknown): Promise<Report> {
+  if (err instanceof CommanderError) {
+    return { exitCode: err.exitCode === 0 ? 0 : ExitCodes.config, line: undefined };
+  }
+  // Core is imported on this path only: commands that succeed do not pay for it (ADR 0042).
+  const core = await import("@shiplog/core");
+  const config = causeChain(err).find((e): e is ConfigError => e instanceof core.ConfigError);
+  if (config !== undefined)
+    return { exitCode: ExitCodes.config, line: `invalid config: ${firstLine(config)}` };
+  if (err instanceof CliError) return { exitCode: err.exitCode, line: firstLine(err) };
+  return {
+    exitCode: ExitCodes.failure,
+    line: `${err instanceof Error ? err.name : "error"}: ${oneLine(err)}`,
+  };
+}
+
+function causeChain(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let cur = err; cur !== undefined && cur !== null && chain.length < 8;) {
+    chain.push(cur);
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return chain;
+}
+
+function firstLine(err: Error): string {
+  return err.message.split("\n")[0] ?? err.message;
 }

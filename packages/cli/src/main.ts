@@ -1,12 +1,11 @@
 #!/usr/bin/env node
 /**
  * The `shiplog` executable: the only module that reads `process` (argv, env, signals, streams). Every
- * failure ends as ONE line on stderr (`shiplog: ...`) and a non-zero exit code; no stack trace unless
- * SHIPLOG_DEBUG=1.
+ * failure ends as ONE line on stderr (`shiplog: ...`) and a non-zero exit code (`reportOf` in
+ * cli-error.ts); no stack trace unless SHIPLOG_DEBUG=1.
  */
 import { homedir } from "node:os";
-import { CommanderError } from "commander";
-import { CliError, ExitCodes, oneLine } from "./cli-error.js";
+import { reportOf } from "./cli-error.js";
 import type { CliIo, SignalName } from "./cli-io.js";
 import { buildProgram } from "./program.js";
 
@@ -33,19 +32,13 @@ async function main(): Promise<void> {
     await program.parseAsync(process.argv);
     exit(typeof process.exitCode === "number" ? process.exitCode : 0);
   } catch (err) {
-    if (err instanceof CommanderError) {
-      // commander already printed its message (or the help/version text).
-      exit(err.exitCode === 0 ? 0 : ExitCodes.config);
-      return;
+    const { exitCode, line } = await reportOf(err);
+    if (line !== undefined) {
+      process.stderr.write(`shiplog: ${line}\n`);
+      if (process.env["SHIPLOG_DEBUG"] === "1" && err instanceof Error)
+        process.stderr.write(`${err.stack ?? ""}\n`);
     }
-    const line =
-      err instanceof CliError
-        ? (err.message.split("\n")[0] ?? err.message)
-        : `${err instanceof Error ? err.name : "error"}: ${oneLine(err)}`;
-    process.stderr.write(`shiplog: ${line}\n`);
-    if (process.env["SHIPLOG_DEBUG"] === "1" && err instanceof Error)
-      process.stderr.write(`${err.stack ?? ""}\n`);
-    exit(err instanceof CliError ? err.exitCode : ExitCodes.failure);
+    exit(exitCode);
   }
 }
 

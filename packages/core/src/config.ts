@@ -7,6 +7,7 @@ import { ConfigError } from "./config-error.js";
 import { COMMIT_URL_PLACEHOLDERS, Defaults } from "./defaults.js";
 import { formatDuration } from "./duration.js";
 import { parseLabelSelector } from "./label-selector.js";
+import { MIN_HMAC_KEY_BYTES } from "./protect.js";
 import { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
 import { ChangeOps, type ChangeOp } from "./messages.js";
 import { SECRET_MODE_NAMES, SecretModeRegistry, SecretModes, type SecretMode } from "./secret-modes.js";
@@ -584,7 +585,9 @@ function templateCheck(v: string): string | undefined {
 }
 
 function hmacCheck(v: string): string | undefined {
-  return Buffer.byteLength(v, "utf8") >= 16 ? undefined : "must be at least 16 bytes";
+  return Buffer.byteLength(v, "utf8") >= MIN_HMAC_KEY_BYTES
+    ? undefined
+    : `must be at least ${MIN_HMAC_KEY_BYTES} bytes`;
 }
 
 /** Parses and checks raw configuration (e.g. parsed YAML). Throws `ConfigError` naming the field. */

@@ -24,6 +24,7 @@ export { isTypeExcluded, isNamespaceExcluded, isControllerOwned, SkipReasons } f
 export type { SkipReason } from "./normalize.js";
 export { isFingerprint, FINGERPRINT_PREFIX, OMITTED_VALUE } from "./fingerprint.js";
 export { FINGERPRINTS_ANNOTATION } from "./sops-format.js";
+export { MIN_HMAC_KEY_BYTES } from "./protect.js";
 export { SecretModeRegistry, SECRET_MODE_NAMES, secretModeInfo, isProtectedMarker } from "./secret-modes.js";
 export type { SecretModeInfo } from "./secret-modes.js";
 export { parseLabelSelector, matchesSelector } from "./label-selector.js";

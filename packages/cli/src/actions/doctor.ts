@@ -1,9 +1,9 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { ShiplogConfig } from "@shiplog/core";
+import { maskUrlCredentials, SecretModeRegistry, type ShiplogConfig } from "@shiplog/core";
 import { identityToRecipient } from "age-encryption";
-import { CliError, ExitCodes, oneLine } from "../cli-error.js";
+import { CliError, ExitCodes, oneLine, reportOf } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import { SOPS_AGE_KEY_FILE_ENV } from "../config/env-vars.js";
 import { defaultHmacKeyFile, resolveHmacKey } from "../config/hmac-key.js";
@@ -12,7 +12,7 @@ import { git, hasCommits } from "../git/git-cli.js";
 import { readAgeIdentities } from "../restore/age-identity.js";
 import { loadKubeConfig, serverOf } from "../runtime/kube.js";
 import { checkAccess, RBAC_HINT } from "../runtime/preflight.js";
-import { checkRedis, maskUrl } from "../runtime/redis-check.js";
+import { checkRedis } from "../runtime/redis-check.js";
 import { remoteGitEnv } from "../runtime/remote-env.js";
 import { globalsOf } from "../commands/global-options.js";
 
@@ -43,7 +43,7 @@ export async function doctorAction(io: CliIo, opts: { output: string }, cmd: Com
     add({
       check: "config",
       status: "fail",
-      message: oneLine(err),
+      message: (await reportOf(err)).line ?? oneLine(err),
       fix: "correct the named key (shiplog config print --show-sources)",
     });
     return finish(io, opts.output, findings);
@@ -128,7 +128,7 @@ async function checkRedisFinding(cfg: ShiplogConfig, add: (f: Finding) => void):
     add({
       check: "redis",
       status: "ok",
-      message: `${maskUrl(cfg.redis.url)} answers PING (prefix "${cfg.redis.prefix}")`,
+      message: `${maskUrlCredentials(cfg.redis.url)} answers PING (prefix "${cfg.redis.prefix}")`,
     });
   } catch (err) {
     add({
@@ -196,13 +196,13 @@ async function checkRemote(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => v
     add({
       check: "remote",
       status: "ok",
-      message: `${maskUrl(remote.url)} is reachable with the configured credentials`,
+      message: `${maskUrlCredentials(remote.url)} is reachable with the configured credentials`,
     });
   } catch (err) {
     add({
       check: "remote",
       status: "fail",
-      message: `${maskUrl(remote.url)}: ${oneLine(err)}`,
+      message: `${maskUrlCredentials(remote.url)}: ${oneLine(err)}`,
       fix: "check repo.remote.url and its sshKeyFile/sshKnownHostsFile or tokenFile",
     });
   }
@@ -210,38 +210,12 @@ async function checkRemote(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => v
 
 async function checkKeys(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
   const mode = cfg.secrets.mode;
-  if (mode === "redact") {
-    try {
-      const k = resolveHmacKey(cfg, { cwd: io.cwd, env: io.env, homeDir: io.homeDir, create: false });
-      if (k === undefined) {
-        add({
-          check: "keys",
-          status: "ok",
-          message: `redact mode; no fingerprint key yet: one is generated at ${defaultHmacKeyFile(io.env, io.homeDir)} on the first run`,
-        });
-      } else {
-        add({
-          check: "keys",
-          status: k.warnings.length > 0 ? "warn" : "ok",
-          message: `redact mode, fingerprint key from ${k.source}${k.warnings.length > 0 ? `; ${k.warnings.join("; ")}` : ""}`,
-          fix: "chmod 600 the key file",
-        });
-      }
-    } catch (err) {
-      add({
-        check: "keys",
-        status: "fail",
-        message: oneLine(err),
-        fix: "set secrets.hmacKeyFile to a readable file with at least 16 bytes, outside the repo",
-      });
-    }
-    return;
-  }
-  if (mode === "encrypt") {
+  const needs = SecretModeRegistry[mode];
+  if (needs.needsAgeRecipients) {
     add({
       check: "keys",
       status: "ok",
-      message: `encrypt mode, ${cfg.secrets.ageRecipients.length} age recipient(s)`,
+      message: `${mode} mode, ${cfg.secrets.ageRecipients.length} age recipient(s)`,
     });
     const idFile = io.env[SOPS_AGE_KEY_FILE_ENV];
     if (idFile !== undefined && idFile !== "") {
@@ -259,7 +233,38 @@ async function checkKeys(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => voi
     }
     return;
   }
-  add({ check: "keys", status: "ok", message: "omit mode: Secret values are never recorded, no key needed" });
+  if (needs.needsHmacKey) {
+    try {
+      const k = resolveHmacKey(cfg, { cwd: io.cwd, env: io.env, homeDir: io.homeDir, create: false });
+      if (k === undefined) {
+        add({
+          check: "keys",
+          status: "ok",
+          message: `${mode} mode; no fingerprint key yet: one is generated at ${defaultHmacKeyFile(io.env, io.homeDir)} on the first run`,
+        });
+      } else {
+        add({
+          check: "keys",
+          status: k.warnings.length > 0 ? "warn" : "ok",
+          message: `${mode} mode, fingerprint key from ${k.source}${k.warnings.length > 0 ? `; ${k.warnings.join("; ")}` : ""}`,
+          fix: "chmod 600 the key file",
+        });
+      }
+    } catch (err) {
+      add({
+        check: "keys",
+        status: "fail",
+        message: oneLine(err),
+        fix: "set secrets.hmacKeyFile to a readable file with at least 16 bytes, outside the repo",
+      });
+    }
+    return;
+  }
+  add({
+    check: "keys",
+    status: "ok",
+    message: `${mode} mode: Secret values are never recorded, no key needed`,
+  });
 }
 
 async function checkIdentity(

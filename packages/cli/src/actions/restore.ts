@@ -1,19 +1,16 @@
 import { resolve } from "node:path";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import type { Command } from "commander";
 import { parse as parseYaml, stringify } from "yaml";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
-import type { CliIo } from "../cli-io.js";
+import type { ObjectAction } from "../commands/object-action.js";
 import { SOPS_AGE_KEY_FILE_ENV } from "../config/env-vars.js";
-import { loadConfig } from "../config/load-config.js";
-import { hasCommits, showFile } from "../git/git-cli.js";
-import { parseTarget, resolveObjectPath } from "../git/resolve-path.js";
+import { showFile } from "../git/git-cli.js";
 import { readAgeIdentities } from "../restore/age-identity.js";
 import { serverSideApply } from "../restore/apply.js";
-import { protectionOf, Protections, stripShiplogMetadata } from "../restore/protection.js";
+import { protectionOf, stripShiplogMetadata, unrestorableReason } from "../restore/protection.js";
 import { decryptSopsDocument } from "../restore/sops-decrypt.js";
 import { loadKubeConfig } from "../runtime/kube.js";
-import { globalsOf } from "../commands/global-options.js";
+import { locateRecordedObject } from "./recorded-object.js";
 
 export interface RestoreFlags {
   from: string;
@@ -23,20 +20,8 @@ export interface RestoreFlags {
   ageIdentity?: string;
 }
 
-export async function restoreAction(
-  io: CliIo,
-  arg: string,
-  flags: RestoreFlags,
-  cmd: Command,
-): Promise<void> {
-  const g = globalsOf(cmd);
-  const { config } = loadConfig(g, io);
-  const repo = resolve(io.cwd, config.repo.path);
-  if (!(await hasCommits(repo, flags.from))) {
-    throw new CliError(`revision "${flags.from}" does not exist in ${repo}`, ExitCodes.config);
-  }
-  const target = parseTarget(arg);
-  const path = await resolveObjectPath(repo, flags.from, target, g.namespace);
+export const restoreAction: ObjectAction<RestoreFlags> = async (io, arg, flags, cmd) => {
+  const { config, repo, target, path } = await locateRecordedObject(io, cmd, arg, flags.from);
   const text = await showFile(repo, flags.from, path);
   if (text === undefined) {
     throw new CliError(
@@ -52,38 +37,23 @@ export async function restoreAction(
       cause: err,
     });
   }
-  const protection = protectionOf(doc);
-  switch (protection) {
-    case Protections.redacted:
+  const mode = protectionOf(doc);
+  if (mode !== undefined) {
+    const refused = unrestorableReason(arg, mode);
+    if (refused !== undefined) throw new CliError(refused, ExitCodes.failure);
+    const idFile = flags.ageIdentity ?? io.env[SOPS_AGE_KEY_FILE_ENV];
+    if (idFile === undefined || idFile === "") {
       throw new CliError(
-        `${arg} was recorded redacted (values are fingerprints only) and cannot be restored; restore its values from their source, or record Secrets with secrets.mode=encrypt`,
-        ExitCodes.failure,
+        `${arg} is encrypted (sops/age); pass --age-identity FILE or set ${SOPS_AGE_KEY_FILE_ENV} to decrypt it`,
+        ExitCodes.config,
       );
-    case Protections.omitted:
-      throw new CliError(
-        `${arg} was recorded without its values (omitted) and cannot be restored; restore it from its source`,
-        ExitCodes.failure,
-      );
-    case Protections.encrypted: {
-      const idFile = flags.ageIdentity ?? io.env[SOPS_AGE_KEY_FILE_ENV];
-      if (idFile === undefined || idFile === "") {
-        throw new CliError(
-          `${arg} is encrypted (sops/age); pass --age-identity FILE or set ${SOPS_AGE_KEY_FILE_ENV} to decrypt it`,
-          ExitCodes.config,
-        );
-      }
-      try {
-        doc = stripShiplogMetadata(
-          await decryptSopsDocument(doc, readAgeIdentities(resolve(io.cwd, idFile))),
-        );
-      } catch (err) {
-        if (err instanceof CliError) throw err;
-        throw new CliError(`cannot decrypt ${arg}: ${oneLine(err)}`, ExitCodes.failure, { cause: err });
-      }
-      break;
     }
-    case Protections.none:
-      break;
+    try {
+      doc = stripShiplogMetadata(await decryptSopsDocument(doc, readAgeIdentities(resolve(io.cwd, idFile))));
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError(`cannot decrypt ${arg}: ${oneLine(err)}`, ExitCodes.failure, { cause: err });
+    }
   }
   const manifest = doc as KubernetesObject;
   if (flags.apply !== true) {
@@ -99,4 +69,4 @@ export async function restoreAction(
   io.stdout.write(
     `${(manifest.kind ?? "object").toLowerCase()}/${applied.metadata?.name ?? target.name}${ns ? ` in ${ns}` : ""} restored from ${flags.from}${flags.dryRun === true ? " (dry run)" : ""}\n`,
   );
-}
+};

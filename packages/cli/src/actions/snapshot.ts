@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { typeId, type ChangeMessage, type SyncMessage, type WatchMessage } from "@shiplog/core";
+import { syncMessage, typeId, type ChangeMessage, type SyncMessage, type WatchMessage } from "@shiplog/core";
 import { listAll } from "@shiplog/watcher";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
@@ -49,7 +49,7 @@ export async function snapshotAction(io: CliIo, _opts: unknown, cmd: Command): P
         types.set(id, entry);
       }
       for (const obj of objects) {
-        const r = await canonicalizer.canonicalize(type, obj);
+        const r = await canonicalizer.canonicalizeAsync(type, obj);
         if (r.skipped) {
           skipped++;
           logger.debug({ type: id, reason: r.reason }, "object skipped");
@@ -78,19 +78,7 @@ export async function snapshotAction(io: CliIo, _opts: unknown, cmd: Command): P
   const syncs: SyncMessage[] = summary.types.flatMap((t) => {
     const e = types.get(t.type);
     if (e === undefined) return [];
-    return [
-      {
-        kind: "sync",
-        type: t.type,
-        group: e.group,
-        resource: e.resource,
-        namespaced: e.namespaced,
-        ...(namespaces.length > 0 ? { namespaces } : {}),
-        paths: e.paths,
-        resourceVersion: t.resourceVersion,
-        observedAt,
-      } satisfies SyncMessage,
-    ];
+    return [syncMessage({ type: t.type, ...e, namespaces, resourceVersion: t.resourceVersion, observedAt })];
   });
   const messages: WatchMessage[] = [...changes, ...syncs];
   const repoPath = resolve(io.cwd, config.repo.path);

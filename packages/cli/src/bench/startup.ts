@@ -5,7 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { createCanonicalizer, defaultConfig } from "@shiplog/core";
+import { createCanonicalizer, defaultConfig, SecretModes } from "@shiplog/core";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { parse } from "yaml";
 import { decryptSopsDocument } from "../restore/sops-decrypt.js";
@@ -48,7 +48,7 @@ const id = await generateIdentity();
 const cfg = defaultConfig();
 const canon = createCanonicalizer({
   normalize: cfg.normalize,
-  secrets: { ...cfg.secrets, mode: "encrypt", ageRecipients: [await identityToRecipient(id)] },
+  secrets: { ...cfg.secrets, mode: SecretModes.encrypt, ageRecipients: [await identityToRecipient(id)] },
   hmacKey: "bench-fingerprint-key-0123456789",
 });
 const data: Record<string, string> = {};

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { HistoryFlags } from "../actions/history.js";
 import type { CliIo } from "../cli-io.js";
+import { objectAction } from "./object-action.js";
 
 export function historyCommand(io: CliIo): Command {
   return new Command("history")
@@ -14,8 +15,7 @@ export function historyCommand(io: CliIo): Command {
       "after",
       "\nThe namespace is -n, else `default`; cluster-scoped types need no -n. Works offline: only the\nrepository is read, so deleted objects and other clusters' repos can be inspected too.",
     )
-    .action(async (arg: string, flags: HistoryFlags, cmd: Command) => {
-      const { historyAction } = await import("../actions/history.js");
-      await historyAction(io, arg, flags, cmd);
-    });
+    .action(
+      objectAction<HistoryFlags>(io, async () => (await import("../actions/history.js")).historyAction),
+    );
 }

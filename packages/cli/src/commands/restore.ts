@@ -1,10 +1,25 @@
-import { Command } from "commander";
+import { createRequire } from "node:module";
+import type * as Core from "@shiplog/core";
+import { Command, Option } from "commander";
 import type { RestoreFlags } from "../actions/restore.js";
 import type { CliIo } from "../cli-io.js";
 import { SOPS_AGE_KEY_FILE_ENV } from "../config/env-vars.js";
+import { objectAction } from "./object-action.js";
 
-/** Field manager of `restore --apply` (duplicated from restore/apply.ts to keep --help light). */
-const RESTORE_FIELD_MANAGER = "shiplog-restore";
+/**
+ * `--apply` names core's field manager. Core is read when the help is rendered, not when the command
+ * tree is built: a static import would add core's load time to every command's start (ADR 0042).
+ */
+function applyOption(): Option {
+  const option = new Option("--apply");
+  Object.defineProperty(option, "description", {
+    get: () => {
+      const { RESTORE_FIELD_MANAGER } = createRequire(import.meta.url)("@shiplog/core") as typeof Core;
+      return `server-side apply it to the cluster with field manager ${RESTORE_FIELD_MANAGER}`;
+    },
+  });
+  return option;
+}
 
 export function restoreCommand(io: CliIo): Command {
   return new Command("restore")
@@ -13,7 +28,7 @@ export function restoreCommand(io: CliIo): Command {
     )
     .argument("<type/name>", "e.g. deployment/web, configmap/settings, secret/db")
     .requiredOption("--from <rev>", "commit, tag, branch or expression (HEAD~3, main@{1 hour ago})")
-    .option("--apply", `server-side apply it to the cluster with field manager ${RESTORE_FIELD_MANAGER}`)
+    .addOption(applyOption())
     .option("--force-conflicts", "with --apply: take over fields other managers own")
     .option("--dry-run", "with --apply: server-side dry run, change nothing")
     .option(
@@ -24,8 +39,7 @@ export function restoreCommand(io: CliIo): Command {
       "after",
       "\nRedacted or omitted Secrets cannot be restored: their values were never recorded. Encrypted\n(sops/age) Secrets are decrypted in-process with the age identity; no sops binary is needed.",
     )
-    .action(async (arg: string, flags: RestoreFlags, cmd: Command) => {
-      const { restoreAction } = await import("../actions/restore.js");
-      await restoreAction(io, arg, flags, cmd);
-    });
+    .action(
+      objectAction<RestoreFlags>(io, async () => (await import("../actions/restore.js")).restoreAction),
+    );
 }

@@ -43,7 +43,7 @@ export function serveCommand(
     if (stages.watcher) {
       const { applyV8Flags, v8FlagsFromEnv } = await import("../runtime/v8-flags.js");
       try {
-        v8Flags = applyV8Flags(v8FlagsFromEnv());
+        v8Flags = applyV8Flags(v8FlagsFromEnv(io.env));
       } catch (err) {
         throw new CliError(err instanceof Error ? err.message : String(err), ExitCodes.config, {
           cause: err,
@@ -58,16 +58,8 @@ export function serveCommand(
       import("@shiplog/core"),
       import("../runtime/context.js"),
     ]);
-    let shutdownTimeoutMs: number;
-    try {
-      shutdownTimeoutMs = parseDuration(flags.shutdownTimeout, "--shutdown-timeout");
-    } catch (err) {
-      throw new CliError(
-        `--shutdown-timeout: ${err instanceof Error ? err.message : String(err)}`,
-        ExitCodes.config,
-        { cause: err },
-      );
-    }
+    // A bad value is core's ConfigError naming the flag: exit 2 (cli-error.ts).
+    const shutdownTimeoutMs = parseDuration(flags.shutdownTimeout, "--shutdown-timeout");
     const ctx = await prepare(
       globalsOf(c),
       io,

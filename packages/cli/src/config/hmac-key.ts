@@ -7,10 +7,8 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
-import type { ShiplogConfig } from "@shiplog/core";
+import { MIN_HMAC_KEY_BYTES as MIN_KEY_BYTES, type ShiplogConfig } from "@shiplog/core";
 import { CliError, ExitCodes } from "../cli-error.js";
-
-export const MIN_KEY_BYTES = 16;
 
 export interface HmacKey {
   /** The key bytes; never logged. */

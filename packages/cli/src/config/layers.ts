@@ -4,8 +4,8 @@
  * key by key (arrays are replaced, not merged). Every key set records where it came from, so that a
  * validation error can say which file, variable or flag to fix.
  */
+import { ConfigError } from "@shiplog/core";
 import { parse as parseYaml } from "yaml";
-import { CliConfigError } from "./config-error.js";
 import { EnvVars } from "./env-vars.js";
 
 export type RawConfig = Record<string, unknown>;
@@ -30,13 +30,11 @@ export function fileLayer(path: string, text: string): Layer {
     doc = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
   } catch (err) {
     const msg = err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err);
-    throw new CliConfigError(`config file ${path} is not valid YAML: ${msg}`, undefined, path, {
-      cause: err,
-    });
+    throw new ConfigError("", `config file ${path} is not valid YAML: ${msg}`, { cause: err });
   }
   if (doc === null || doc === undefined) return { source: path, values: [] };
   if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw new CliConfigError(`config file ${path} must be a YAML mapping at the top level`, undefined, path);
+    throw new ConfigError("", `config file ${path} must be a YAML mapping at the top level`);
   }
   return { source: path, values: flatten(doc as RawConfig, "").map(([k, v]) => [k, v, path] as const) };
 }
@@ -99,11 +97,7 @@ function setPath(obj: RawConfig, dotted: string, value: unknown, source: string)
     } else if (typeof next === "object" && !Array.isArray(next)) {
       cur = next as RawConfig;
     } else {
-      throw new CliConfigError(
-        `${parts.slice(0, i + 1).join(".")}: expected a mapping`,
-        parts.slice(0, i + 1).join("."),
-        source,
-      );
+      throw new ConfigError(parts.slice(0, i + 1).join("."), "expected a mapping", { source });
     }
   }
   cur[parts[parts.length - 1] as string] = value;

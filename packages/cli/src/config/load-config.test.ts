@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { defaultConfig, parseConfig } from "@shiplog/core";
-import { CliError, ExitCodes } from "../cli-error.js";
+import { ExitCodes, reportOf } from "../cli-error.js";
 import { defaultHmacKeyFile, resolveHmacKey } from "./hmac-key.js";
 import { envLayer, mergeLayers, sourceOf } from "./layers.js";
+import { BAD_SINK_CONFIGS } from "../testkit/bad-configs.test.helper.js";
 import { loadConfig } from "./load-config.js";
 
 function files(map: Record<string, string>): (p: string) => string {
@@ -17,15 +18,21 @@ function files(map: Record<string, string>): (p: string) => string {
   };
 }
 
-function oneLineError(fn: () => unknown): CliError {
+/** How the CLI reports what `fn` throws: its exit code and its one line (`reportOf`, as main.ts does). */
+async function failure(fn: () => unknown): Promise<{ exitCode: number; message: string }> {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof CliError, `expected a CliError, got ${String(err)}`);
-    assert.equal(err.message.includes("\n"), false, "one line");
-    return err;
+    const { exitCode, line } = await reportOf(err);
+    assert.ok(line !== undefined && !line.includes("\n"), `one line, got ${String(line)}`);
+    assert.ok(!line.startsWith("Error:") && !line.startsWith("TypeError:"), `not a bug report: ${line}`);
+    return { exitCode, message: line };
   }
   assert.fail("expected an error");
+}
+
+async function failureLine(fn: () => unknown): Promise<string> {
+  return (await failure(fn)).message;
 }
 
 describe("loadConfig", () => {
@@ -95,8 +102,8 @@ describe("loadConfig", () => {
     assert.equal(config.log.level, "debug");
   });
 
-  it("rejects an unknown key in the file, naming the key and the file", () => {
-    const err = oneLineError(() =>
+  it("rejects an unknown key in the file, naming the key and the file", async () => {
+    const err = await failure(() =>
       loadConfig({ config: "c.yaml" }, io, { readFile: files({ "/work/c.yaml": "watch:\n  includ: {}\n" }) }),
     );
     assert.equal(err.exitCode, ExitCodes.config);
@@ -104,42 +111,43 @@ describe("loadConfig", () => {
     assert.match(err.message, /\/work\/c\.yaml/);
   });
 
-  it("names the env variable that carries a bad value", () => {
-    const err = oneLineError(() => loadConfig({}, { cwd: "/", env: { SHIPLOG_SECRETS_MODE: "plaintext" } }));
+  it("names the env variable that carries a bad value", async () => {
+    const err = await failure(() => loadConfig({}, { cwd: "/", env: { SHIPLOG_SECRETS_MODE: "plaintext" } }));
     assert.match(err.message, /secrets\.mode/);
     assert.match(err.message, /SHIPLOG_SECRETS_MODE/);
   });
 
-  it("names the flag that carries a bad value", () => {
-    const err = oneLineError(() => loadConfig({ redisUrl: "http://nope" }, io));
+  it("names the flag that carries a bad value", async () => {
+    const err = await failure(() => loadConfig({ redisUrl: "http://nope" }, io));
     assert.match(err.message, /redis\.url.*--redis-url/);
   });
 
-  it("says which default is inconsistent with an override", () => {
-    const err = oneLineError(() => loadConfig({}, { cwd: "/", env: { SHIPLOG_QUIET_PERIOD: "10m" } }));
+  it("says which default is inconsistent with an override", async () => {
+    const err = await failure(() => loadConfig({}, { cwd: "/", env: { SHIPLOG_QUIET_PERIOD: "10m" } }));
     assert.match(err.message, /committer\.maxWindow/);
   });
 
-  it("reports a missing file, a non-mapping and invalid YAML in one line", () => {
+  it("reports a missing file, a non-mapping and invalid YAML in one line", async () => {
     assert.match(
-      oneLineError(() => loadConfig({ config: "/none.yaml" }, io, { readFile: files({}) })).message,
+      await failureLine(() => loadConfig({ config: "/none.yaml" }, io, { readFile: files({}) })),
       /does not exist/,
     );
     assert.match(
-      oneLineError(() =>
+      await failureLine(() =>
         loadConfig({ config: "/l.yaml" }, io, { readFile: files({ "/l.yaml": "- a\n- b\n" }) }),
-      ).message,
+      ),
       /mapping/,
     );
     assert.match(
-      oneLineError(() => loadConfig({ config: "/b.yaml" }, io, { readFile: files({ "/b.yaml": "a: [\n" }) }))
-        .message,
+      await failureLine(() =>
+        loadConfig({ config: "/b.yaml" }, io, { readFile: files({ "/b.yaml": "a: [\n" }) }),
+      ),
       /not valid YAML/,
     );
     assert.match(
-      oneLineError(() =>
+      await failureLine(() =>
         loadConfig({ config: "/d.yaml" }, io, { readFile: files({ "/d.yaml": "a: 1\na: 2\n" }) }),
-      ).message,
+      ),
       /not valid YAML/,
     );
   });
@@ -149,6 +157,34 @@ describe("loadConfig", () => {
     assert.equal(sourceOf(provenance, "repo.remote.url"), "SHIPLOG_REPO_REMOTE_URL");
     assert.equal(sourceOf(provenance, "repo.remote"), "SHIPLOG_REPO_REMOTE_URL");
     assert.equal(sourceOf(provenance, "redis.url"), undefined);
+  });
+});
+
+describe("a bad sink fails when the config is loaded (config print, doctor and run alike)", () => {
+  for (const c of BAD_SINK_CONFIGS) {
+    it(`${c.what}: exit 2 naming ${c.key} and the file`, async () => {
+      const err = await failure(() =>
+        loadConfig(
+          { config: "c.yaml" },
+          { env: {}, cwd: "/work" },
+          { readFile: files({ "/work/c.yaml": c.yaml }) },
+        ),
+      );
+      assert.equal(err.exitCode, ExitCodes.config);
+      assert.ok(err.message.startsWith(`invalid config: ${c.key}: `), err.message);
+      assert.ok(err.message.endsWith("(from /work/c.yaml)"), err.message);
+    });
+  }
+
+  it("names the variable when the bad value came from the environment", async () => {
+    const err = await failure(() =>
+      loadConfig({}, { cwd: "/", env: { SHIPLOG_COMMIT_URL_TEMPLATE: "https://git.example/{nope}" } }),
+    );
+    assert.equal(err.exitCode, ExitCodes.config);
+    assert.match(
+      err.message,
+      /^invalid config: notifier\.commitUrlTemplate: .*\(from SHIPLOG_COMMIT_URL_TEMPLATE\)$/,
+    );
   });
 });
 
@@ -179,7 +215,7 @@ describe("resolveHmacKey", () => {
     assert.equal(resolveHmacKey(defaultConfig(), { cwd, env: {}, homeDir: home, create: false }), undefined);
   });
 
-  it("reads a configured key file and refuses short keys, missing files and files inside the repo", () => {
+  it("reads a configured key file and refuses short keys, missing files and files inside the repo", async () => {
     const { home, cwd } = base();
     writeFileSync(join(cwd, "good.key"), "0123456789abcdef-long-enough\n", { mode: 0o600 });
     writeFileSync(join(cwd, "short.key"), "short\n", { mode: 0o600 });
@@ -188,15 +224,15 @@ describe("resolveHmacKey", () => {
     const k = resolveHmacKey(withFile("good.key"), { cwd, env: {}, homeDir: home });
     assert.equal(k?.key.toString(), "0123456789abcdef-long-enough");
     assert.match(
-      oneLineError(() => resolveHmacKey(withFile("short.key"), { cwd, env: {}, homeDir: home })).message,
+      await failureLine(() => resolveHmacKey(withFile("short.key"), { cwd, env: {}, homeDir: home })),
       /at least 16/,
     );
     assert.match(
-      oneLineError(() => resolveHmacKey(withFile("none.key"), { cwd, env: {}, homeDir: home })).message,
+      await failureLine(() => resolveHmacKey(withFile("none.key"), { cwd, env: {}, homeDir: home })),
       /does not exist/,
     );
     assert.match(
-      oneLineError(() => resolveHmacKey(withFile("repo/k.key"), { cwd, env: {}, homeDir: home })).message,
+      await failureLine(() => resolveHmacKey(withFile("repo/k.key"), { cwd, env: {}, homeDir: home })),
       /inside the repository/,
     );
     assert.equal(readFileSync(join(cwd, "good.key"), "utf8").length > 0, true);

@@ -1,7 +1,8 @@
 /**
  * Loads the effective configuration ONCE per process: defaults < YAML file < `SHIPLOG_*` env < flags,
- * validated by core's schema (`parseConfig`). Unknown keys are errors. A validation failure becomes a
- * one-line `CliError` that names the key and where its value came from.
+ * validated by core's schema (`parseConfig`). Unknown keys are errors. A validation failure is core's
+ * `ConfigError` naming the full key and where its value came from (`source`: the file, the SHIPLOG_*
+ * variable, the flag or `default`); `reportOf` (cli-error.ts) turns it into exit 2.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -10,7 +11,6 @@ import { CliError, ExitCodes } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import type { GlobalOptions } from "../commands/global-options.js";
 import { SHIPLOG_CONFIG_ENV } from "./env-vars.js";
-import { CliConfigError } from "./config-error.js";
 import { envLayer, fileLayer, mergeLayers, sourceOf, type Layer, type RawConfig } from "./layers.js";
 
 export interface LoadedConfig {
@@ -71,32 +71,18 @@ export function loadConfig(
         code === "ENOENT" ? "does not exist" : code === "EACCES" ? "is not readable" : String(code ?? err);
       throw new CliError(`config file ${file} ${why}`, ExitCodes.config, { cause: err });
     }
-    layers.push(wrap(() => fileLayer(file as string, text)));
+    layers.push(fileLayer(file, text));
   }
   layers.push(envLayer(io.env));
   layers.push(flagLayer(g, opts.namespaceFilter === true, opts.extra));
-  const { raw, provenance } = wrap(() => mergeLayers(layers));
+  const { raw, provenance } = mergeLayers(layers);
   let config: ShiplogConfig;
   try {
     config = parseConfig(raw);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      const src = sourceOf(provenance, err.field) ?? "default";
-      const msg = err.message.startsWith(err.field) ? err.message : `${err.field}: ${err.message}`;
-      throw new CliError(`invalid config: ${msg} (from ${src})`, ExitCodes.config, { cause: err });
-    }
+    // Say which file, variable or flag set the bad key.
+    if (err instanceof ConfigError) throw err.withSource(sourceOf(provenance, err.field) ?? "default");
     throw err;
   }
   return { config, raw, provenance, file };
-}
-
-function wrap<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof CliConfigError) {
-      throw new CliError(`invalid config: ${err.message}`, ExitCodes.config, { cause: err });
-    }
-    throw err;
-  }
 }

@@ -1,4 +1,4 @@
-/** Server-side apply of a restored manifest with field manager `shiplog-restore`. */
+/** Server-side apply of a restored manifest with core's field manager (`RESTORE_FIELD_MANAGER`). */
 import {
   ApiException,
   KubernetesObjectApi,
@@ -6,10 +6,9 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from "@kubernetes/client-node";
+import { RESTORE_FIELD_MANAGER } from "@shiplog/core";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import { describeNetError, serverOf } from "../runtime/kube.js";
-
-export const RESTORE_FIELD_MANAGER = "shiplog-restore";
 
 export interface ApplyOptions {
   /** Take over fields owned by other managers (kubectl --force-conflicts). @defaultValue false */

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createCanonicalizer, defaultConfig, type ResourceType } from "@shiplog/core";
+import { createCanonicalizer, defaultConfig, SecretModes, type ResourceType } from "@shiplog/core";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { parse } from "yaml";
 import { decryptSopsDocument, isSopsDocument } from "./sops-decrypt.js";
 import { SopsDecryptError } from "./sops-error.js";
-import { protectionOf, Protections, stripShiplogMetadata } from "./protection.js";
+import { protectionOf, stripShiplogMetadata, unrestorableReason } from "./protection.js";
 
 const SECRETS: ResourceType = {
   group: "",
@@ -19,7 +19,7 @@ async function encrypted(data: Record<string, string>, recipients: string[]): Pr
   const cfg = defaultConfig();
   const c = createCanonicalizer({
     normalize: cfg.normalize,
-    secrets: { ...cfg.secrets, mode: "encrypt", ageRecipients: recipients },
+    secrets: { ...cfg.secrets, mode: SecretModes.encrypt, ageRecipients: recipients },
     hmacKey: "0123456789abcdef0123456789abcdef",
   });
   const r = await c.canonicalizeAsync(SECRETS, {
@@ -43,7 +43,7 @@ describe("decryptSopsDocument (documents written by core's encrypt mode)", () =>
     };
     const doc = await encrypted(data, [await identityToRecipient(id)]);
     assert.ok(isSopsDocument(doc));
-    assert.equal(protectionOf(doc), Protections.encrypted);
+    assert.equal(protectionOf(doc), SecretModes.encrypt);
     assert.doesNotMatch(JSON.stringify(doc), /aHVudGVyMg|hunter2/);
     const plain = stripShiplogMetadata(await decryptSopsDocument(doc, [id]));
     assert.deepEqual(plain["data"], data);
@@ -125,15 +125,27 @@ describe("protectionOf", () => {
     });
     const r = await redact.canonicalizeAsync(SECRETS, obj);
     if (r.skipped) throw new Error("skipped");
-    assert.equal(protectionOf(parse(r.content)), Protections.redacted);
-    const omit = createCanonicalizer({ normalize: cfg.normalize, secrets: { ...cfg.secrets, mode: "omit" } });
+    assert.equal(protectionOf(parse(r.content)), SecretModes.redact);
+    const omit = createCanonicalizer({
+      normalize: cfg.normalize,
+      secrets: { ...cfg.secrets, mode: SecretModes.omit },
+    });
     const o = await omit.canonicalizeAsync(SECRETS, obj);
     if (o.skipped) throw new Error("skipped");
-    assert.equal(protectionOf(parse(o.content)), Protections.omitted);
+    assert.equal(protectionOf(parse(o.content)), SecretModes.omit);
+  });
+
+  it("refuses the modes the registry calls unrestorable, and suggests a restorable one", () => {
+    assert.match(
+      unrestorableReason("secret/db", SecretModes.redact) ?? "",
+      /^secret\/db was recorded redacted .*cannot be restored.*secrets\.mode=encrypt$/,
+    );
+    assert.match(unrestorableReason("secret/db", SecretModes.omit) ?? "", /omitted.*cannot be restored/);
+    assert.equal(unrestorableReason("secret/db", SecretModes.encrypt), undefined);
   });
 
   it("calls ordinary objects unprotected", () => {
-    assert.equal(protectionOf({ kind: "ConfigMap", data: { a: "b" } }), Protections.none);
-    assert.equal(protectionOf({ kind: "Secret", data: { a: "YQ==" } }), Protections.none);
+    assert.equal(protectionOf({ kind: "ConfigMap", data: { a: "b" } }), undefined);
+    assert.equal(protectionOf({ kind: "Secret", data: { a: "YQ==" } }), undefined);
   });
 });

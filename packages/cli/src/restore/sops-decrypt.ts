@@ -11,6 +11,7 @@
  *   as additional data. We verify it, so a tampered file is refused.
  */
 import { createDecipheriv, createHash } from "node:crypto";
+import { isRecord } from "@shiplog/core";
 import { Decrypter, armor } from "age-encryption";
 import { SopsDecryptError } from "./sops-error.js";
 
@@ -168,8 +169,4 @@ function leafBytes(v: unknown): string {
   if (typeof v === "boolean") return v ? "True" : "False";
   if (typeof v === "number") return String(v);
   return JSON.stringify(v);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -3,19 +3,23 @@
  * problem: config (once), logger, kubeconfig, apiserver + RBAC pre-flight, Redis, the fingerprint key.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { createCanonicalizer, type ShiplogConfig } from "@shiplog/core";
-import type { Canonicalizer } from "@shiplog/watcher";
-import { CliError, ExitCodes } from "../cli-error.js";
+import {
+  createCanonicalizer,
+  maskUrlCredentials,
+  redisConnectionOptions,
+  SecretModeRegistry,
+  type Canonicalizer,
+  type RedisConnectionOptions,
+  type ShiplogConfig,
+} from "@shiplog/core";
 import type { CliIo } from "../cli-io.js";
 import type { GlobalOptions } from "../commands/global-options.js";
 import { resolveHmacKey } from "../config/hmac-key.js";
 import { loadConfig, type LoadConfigOptions, type LoadedConfig } from "../config/load-config.js";
 import { loadKubeConfig } from "./kube.js";
-import { createLogger, type Logger } from "./logger.js";
 import { checkAccess, type AccessReport } from "./preflight.js";
-import { checkRedis, maskUrl } from "./redis-check.js";
-import { redisConnectionOptions } from "./redis-connection.js";
-import type { RedisOptions } from "bullmq";
+import { createLogger, type ProcessLogger } from "./process-logger.js";
+import { checkRedis } from "./redis-check.js";
 
 export interface Needs {
   kube?: boolean;
@@ -26,12 +30,12 @@ export interface Needs {
 export interface RuntimeContext {
   loaded: LoadedConfig;
   config: ShiplogConfig;
-  logger: Logger;
+  logger: ProcessLogger;
   /** Cluster name: `cluster.name`, else the kube context's name. */
   cluster: string;
   kc?: KubeConfig;
   access?: AccessReport;
-  connection: RedisOptions;
+  connection: RedisConnectionOptions;
   canonicalizer?: Canonicalizer;
 }
 
@@ -43,16 +47,7 @@ export async function prepare(
 ): Promise<RuntimeContext> {
   const loaded = loadConfig(g, io, configOpts);
   const config = loaded.config;
-  let logger: Logger;
-  try {
-    logger = createLogger({ level: config.log.level });
-  } catch (err) {
-    throw new CliError(
-      `invalid config: ${err instanceof Error ? err.message : String(err)}`,
-      ExitCodes.config,
-      { cause: err },
-    );
-  }
+  const logger = createLogger({ level: config.log.level });
   let kc: KubeConfig | undefined;
   let access: AccessReport | undefined;
   if (needs.kube === true) {
@@ -67,7 +62,10 @@ export async function prepare(
   }
   if (needs.redis === true) {
     await checkRedis(config.redis.url);
-    logger.debug({ redis: maskUrl(config.redis.url), prefix: config.redis.prefix }, "redis reachable");
+    logger.debug(
+      { redis: maskUrlCredentials(config.redis.url), prefix: config.redis.prefix },
+      "redis reachable",
+    );
   }
   const cluster = config.cluster.name !== "" ? config.cluster.name : (kc?.getCurrentContext() ?? "default");
   const ctx: RuntimeContext = {
@@ -80,25 +78,24 @@ export async function prepare(
     ...(access !== undefined ? { access } : {}),
   };
   if (needs.canonicalizer === true) {
-    const key =
-      config.secrets.mode === "omit"
-        ? undefined
-        : resolveHmacKey(config, { cwd: io.cwd, env: io.env, homeDir: io.homeDir });
+    const mode = config.secrets.mode;
+    const key = SecretModeRegistry[mode].needsHmacKey
+      ? resolveHmacKey(config, { cwd: io.cwd, env: io.env, homeDir: io.homeDir })
+      : undefined;
     if (key?.generated === true) {
       logger.warn(
         { file: key.source },
-        "generated a new fingerprint key for redact mode; back it up (losing it changes every fingerprint)",
+        `generated a new fingerprint key for ${mode} mode; back it up (losing it changes every fingerprint)`,
       );
     }
     for (const w of key?.warnings ?? []) logger.warn({ file: key?.source }, w);
-    const c = createCanonicalizer({
+    ctx.canonicalizer = createCanonicalizer({
       normalize: config.normalize,
       secrets: config.secrets,
       ...(key !== undefined ? { hmacKey: key.key } : {}),
       watch: { include: config.watch.include, exclude: config.watch.exclude },
       cluster,
     });
-    ctx.canonicalizer = { canonicalize: (type, obj) => c.canonicalizeAsync(type, obj) };
   }
   return ctx;
 }

@@ -2,6 +2,7 @@
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { request as httpRequest } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { isRecord } from "@shiplog/core";
 
 export class KubeHttpError extends Error {
   override readonly name = "KubeHttpError";
@@ -53,10 +54,6 @@ export interface DiscoveredType {
   kind: string;
   namespaced: boolean;
   verbs: string[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function resourcesOf(group: string, version: string, doc: unknown): DiscoveredType[] {

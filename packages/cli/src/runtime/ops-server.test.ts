@@ -1,20 +1,19 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createWatcherMetrics } from "@shiplog/watcher";
-import { createRegistry, registerMetricGroup } from "./metrics-bridge.js";
 import { parseListen, startOpsServer } from "./ops-server.js";
+import { createLogger } from "./process-logger.js";
 import { ReadinessGate } from "./readiness.js";
-import { createLogger } from "./logger.js";
+import { createRegistry } from "./registry.js";
 
 const logger = createLogger({ level: "silent" });
 
 describe("ops server", () => {
-  it("serves /healthz, /readyz by the gate, and the bridged watcher metrics on /metrics", async () => {
+  it("serves /healthz, /readyz by the gate, and the watcher's metrics on /metrics", async () => {
     const registry = createRegistry();
-    const metrics = createWatcherMetrics();
-    assert.ok(registerMetricGroup(registry, metrics) >= 10);
+    const metrics = createWatcherMetrics(registry);
     metrics.events.inc({ type: "configmaps", op: "added" }, 3);
-    metrics.buffered.set({}, 7);
+    metrics.buffered.set(7);
     metrics.queueAddLatency.observe({ type: "configmaps" }, 0.02);
     const gate = new ReadinessGate();
     gate.require("watcher", "first list not done");
@@ -34,11 +33,11 @@ describe("ops server", () => {
       assert.match(text, /^shiplog_watcher_buffered_messages 7$/m);
       assert.match(
         text,
-        /^shiplog_watcher_queue_add_latency_seconds_bucket\{type="configmaps",le="0.05"\} 1$/m,
+        /^shiplog_watcher_queue_add_latency_seconds_bucket\{le="0.05",type="configmaps"\} 1$/m,
       );
       assert.match(
         text,
-        /^shiplog_watcher_queue_add_latency_seconds_bucket\{type="configmaps",le="0.01"\} 0$/m,
+        /^shiplog_watcher_queue_add_latency_seconds_bucket\{le="0.01",type="configmaps"\} 0$/m,
       );
       assert.match(text, /^shiplog_watcher_queue_add_latency_seconds_count\{type="configmaps"\} 1$/m);
       assert.match(text, /^shiplog_process_cpu_user_seconds_total /m);

@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
-import type { Logger } from "./logger.js";
+import type { Logger } from "@shiplog/core";
 
 export interface Readiness {
   /** `undefined` when ready, else a short reason shown in the 503 body. */

@@ -4,9 +4,9 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { QueueNames } from "@shiplog/core";
+import { ConfigError, parseConfig, QueueNames, type SinkConfig, type SinkTarget } from "@shiplog/core";
 import type { Committer } from "@shiplog/committer";
-import { createNotifierMetrics, Notifier, type SinkConfig } from "@shiplog/notifier";
+import { createNotifierMetrics, Notifier } from "@shiplog/notifier";
 import { createWatcherMetrics, Watcher } from "@shiplog/watcher";
 import { Queue } from "bullmq";
 import type { Registry } from "prom-client";
@@ -15,7 +15,6 @@ import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
 import { watchSelection } from "./context.js";
 import { loadNative } from "./lazy.js";
-import { registerMetricGroup } from "./metrics-bridge.js";
 
 function readSecretFile(field: string, path: string, cwd: string): string {
   try {
@@ -28,8 +27,6 @@ function readSecretFile(field: string, path: string, cwd: string): string {
 export function buildWatcher(ctx: RuntimeContext, registry: Registry): Watcher {
   if (ctx.kc === undefined || ctx.canonicalizer === undefined)
     throw new Error("buildWatcher: context lacks kube/canonicalizer");
-  const metrics = createWatcherMetrics();
-  registerMetricGroup(registry, metrics);
   const sel = watchSelection(ctx);
   return new Watcher({
     kubeConfig: ctx.kc,
@@ -41,7 +38,7 @@ export function buildWatcher(ctx: RuntimeContext, registry: Registry): Watcher {
     pageSize: ctx.config.watch.pageSize,
     rediscoverIntervalMs: ctx.config.watch.rediscoverInterval,
     logger: ctx.logger.child({ component: "watcher" }),
-    metrics,
+    metrics: createWatcherMetrics(registry),
   });
 }
 
@@ -87,28 +84,45 @@ export async function buildCommitter(
   });
 }
 
+/** A sink as the notifier takes it: the config's sink with its URL and secret files read. */
+function sinkTarget(s: SinkConfig, i: number, cwd: string): SinkTarget {
+  const { url, urlFile, secret, secretFile, ...rest } = s;
+  const secretValue =
+    secret ??
+    (secretFile !== undefined
+      ? readSecretFile(`notifier.sinks[${i}].secretFile`, secretFile, cwd)
+      : undefined);
+  return {
+    ...rest,
+    url: url ?? readSecretFile(`notifier.sinks[${i}].urlFile`, urlFile ?? "", cwd),
+    ...(secretValue !== undefined ? { secret: secretValue } : {}),
+  };
+}
+
+/**
+ * The sinks with their files read. What was read gets core's sink rules too (an http(s) URL, a signing
+ * secret of at least 16 bytes): the targets are checked by the schema with the values inline, and an
+ * error names the file the bad value came from.
+ */
+export function sinkTargets(sinks: readonly SinkConfig[], cwd: string): SinkTarget[] {
+  const targets = sinks.map((s, i) => sinkTarget(s, i, cwd));
+  try {
+    parseConfig({ notifier: { sinks: targets } });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const m = /^notifier\.sinks\[(\d+)\]\.(url|secret)$/.exec(err.field);
+    const sink = m === null ? undefined : sinks[Number(m[1])];
+    const file = m?.[2] === "url" ? sink?.urlFile : sink?.secretFile;
+    throw file !== undefined ? err.withSource(file) : err;
+  }
+  return targets;
+}
+
 export function buildNotifier(ctx: RuntimeContext, registry: Registry, io: CliIo): Notifier {
   const cfg = ctx.config;
-  const sinks: SinkConfig[] = cfg.notifier.sinks.map((s, i) => {
-    const url = s.url ?? readSecretFile(`notifier.sinks[${i}].urlFile`, s.urlFile ?? "", io.cwd);
-    const secret =
-      s.secret ??
-      (s.secretFile !== undefined
-        ? readSecretFile(`notifier.sinks[${i}].secretFile`, s.secretFile, io.cwd)
-        : undefined);
-    return {
-      name: s.name,
-      type: s.type,
-      url,
-      ...(secret !== undefined ? { secret } : {}),
-      routes: s.routes,
-      rateLimit: s.rateLimit,
-      maxAttempts: s.maxAttempts,
-    };
-  });
   return new Notifier({
     queue: { connection: ctx.connection, prefix: cfg.redis.prefix },
-    sinks,
+    sinks: sinkTargets(cfg.notifier.sinks, io.cwd),
     ...(cfg.notifier.commitUrlTemplate !== undefined
       ? { commitUrlTemplate: cfg.notifier.commitUrlTemplate }
       : {}),

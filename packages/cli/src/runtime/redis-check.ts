@@ -1,21 +1,12 @@
 /** Redis pre-flight: one PING with a deadline and no retries, so a wrong URL fails in seconds. */
+import { maskUrlCredentials, redisConnectionOptions } from "@shiplog/core";
 import { Redis } from "ioredis";
 import { CliError, ExitCodes } from "../cli-error.js";
 import { describeNetError, withTimeout } from "./kube.js";
 
-/** Redis URL with any password replaced by `***` (for messages and logs). */
-export function maskUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== "") u.password = "***";
-    return u.toString().replace(/\/$/, "");
-  } catch {
-    return "(unparsable URL)";
-  }
-}
-
 export async function checkRedis(url: string, timeoutMs = 5_000): Promise<void> {
-  const client = new Redis(url, {
+  const client = new Redis({
+    ...redisConnectionOptions(url),
     lazyConnect: true,
     connectTimeout: timeoutMs,
     maxRetriesPerRequest: 0,
@@ -33,7 +24,7 @@ export async function checkRedis(url: string, timeoutMs = 5_000): Promise<void> 
     await withTimeout(client.ping(), timeoutMs, "timed out");
   } catch (err) {
     throw new CliError(
-      `cannot reach Redis at ${maskUrl(url)}: ${describeNetError(lastError ?? err)}`,
+      `cannot reach Redis at ${maskUrlCredentials(url)}: ${describeNetError(lastError ?? err)}`,
       ExitCodes.unavailable,
       { cause: err },
     );

@@ -7,10 +7,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
-import { createRegistry } from "./metrics-bridge.js";
 import { startOpsServer } from "./ops-server.js";
 import { buildCommitter, buildNotifier, buildWatcher, eventsQueueCounter } from "./pipeline.js";
 import { ReadinessGate } from "./readiness.js";
+import { createRegistry } from "./registry.js";
 import { boundedShutdown, waitForSignal } from "./shutdown.js";
 
 export interface Stages {

@@ -5,7 +5,7 @@
  */
 import { CliError, ExitCodes } from "../cli-error.js";
 import type { CliIo, SignalName } from "../cli-io.js";
-import type { Logger } from "./logger.js";
+import type { Logger } from "@shiplog/core";
 
 export interface ShutdownOptions {
   io: Pick<CliIo, "onSignal">;

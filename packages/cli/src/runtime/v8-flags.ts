@@ -14,7 +14,7 @@ import { setFlagsFromString } from "node:v8";
 export const DEFAULT_V8_FLAGS = "--optimize-for-size";
 
 /** The flags to apply: `SHIPLOG_V8_FLAGS` if set (may be empty), else the default. */
-export function v8FlagsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+export function v8FlagsFromEnv(env: Readonly<Record<string, string | undefined>>): string[] {
   return (env["SHIPLOG_V8_FLAGS"] ?? DEFAULT_V8_FLAGS).split(/\s+/).filter((f) => f !== "");
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { describe, it } from "node:test";
-import { createLogger } from "./logger.js";
+import { createLogger } from "./process-logger.js";
 
 describe("createLogger", () => {
   it("writes JSON lines with levels and censors secret-bearing fields", () => {

@@ -1,12 +1,13 @@
 /**
  * The process logger: pino JSON lines on stderr (stdout stays free for command output such as
- * `restore` manifests). Libraries get it injected as `{info,warn,error,debug}(obj, msg)`.
+ * `restore` manifests). Libraries get it injected as core's `Logger` (`{info,warn,error,debug}(obj, msg)`).
  *
  * Secret values must never reach a log line. The libraries only log keys and counts, never object
  * contents; as a second fence, pino's `redact` censors every field that could carry secret material
  * if it ever were logged (object bodies, data/stringData, keys, tokens, URLs with credentials).
  */
-import { pino, type Logger } from "pino";
+import { ConfigError, LogLevels } from "@shiplog/core";
+import { pino, type Logger as PinoLogger } from "pino";
 
 export const LOG_REDACT_PATHS = [
   "content",
@@ -30,8 +31,6 @@ export const LOG_REDACT_PATHS = [
   "*.manifest",
 ] as const;
 
-export const LogLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
-
 export interface LoggerOptions {
   /** @defaultValue "info" */
   level?: string;
@@ -41,10 +40,14 @@ export interface LoggerOptions {
   base?: Record<string, unknown>;
 }
 
-export function createLogger(opts: LoggerOptions = {}): Logger {
+/** The pino logger of the process; it has `child()` for each stage's component field. */
+export type ProcessLogger = PinoLogger;
+
+export function createLogger(opts: LoggerOptions = {}): ProcessLogger {
   const level = opts.level ?? "info";
-  if (!(LogLevels as readonly string[]).includes(level)) {
-    throw new TypeError(`log.level: must be one of ${LogLevels.join(", ")} (got "${level}")`);
+  const levels: readonly string[] = Object.values(LogLevels);
+  if (!levels.includes(level)) {
+    throw new ConfigError("log.level", `must be one of ${levels.join(", ")} (got "${level}")`);
   }
   const dest = opts.destination ?? 2;
   return pino(
@@ -58,5 +61,3 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     typeof dest === "number" ? pino.destination({ fd: dest, sync: true }) : dest,
   );
 }
-
-export type { Logger };
