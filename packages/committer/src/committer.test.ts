@@ -1,136 +1,98 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Queue } from "bullmq";
 import type { PublishedCommit } from "@shiplog/core";
 import { QueueNames } from "@shiplog/core";
-import {
-  configMap,
-  configMapSync,
-  dropPrefix,
-  EventProducer,
-  git,
-  gitFiles,
-  gitLog,
-  redisConnection,
-  tempDir,
-  uniquePrefix,
-  waitFor,
-} from "./testing/fixtures.js";
-import { testCommitter } from "./testing/start.js";
+import { git, gitFiles, gitLog, redisConnection, tempDir, waitFor } from "./testing/fixtures.js";
+import { configMap, configMapSync } from "./testing/messages.js";
+import { prefixesDroppedAfter, startTestCommitter } from "./testing/start.js";
 
-const prefixes: string[] = [];
-function prefix(name: string): string {
-  const p = uniquePrefix(name);
-  prefixes.push(p);
-  return p;
-}
-after(async () => {
-  for (const p of prefixes) await dropPrefix(p);
-});
+const prefix = prefixesDroppedAfter();
 
 describe("Committer (real Redis, real nodegit, verified with the git CLI)", () => {
   it("collapses a burst into one commit and starts a new window after the quiet period", async () => {
     using dir = tempDir("windows");
-    const p = prefix("windows");
-    const producer = new EventProducer(p);
-    const { committer } = testCommitter(dir.path, p, { quietPeriodMs: 300, maxWindowMs: 5000 });
-    await committer.start();
-    try {
-      await producer.send(
-        configMap("default", "web", { v: "1" }, { op: "added", manager: "kubectl-client-side-apply" }),
-        configMap("default", "web", { v: "2" }, { manager: "kubectl-client-side-apply" }),
-        configMap("default", "web", { v: "3" }, { manager: "kubectl-client-side-apply" }),
-      );
-      await waitFor("first commit", () => gitLog(dir.path).length === 1);
-      const [first] = gitLog(dir.path);
-      assert.match(first?.body ?? "", /^create configmaps default\/web \(3 updates\)\n/);
-      assert.match(first?.body ?? "", /Shiplog-Cluster: test-cluster/);
-      assert.match(first?.body ?? "", /Shiplog-Window-Start: \d{4}-\d\d-\d\dT/);
-      await new Promise((r) => setTimeout(r, 600));
-      await producer.send(configMap("default", "web", { v: "4" }, { manager: "kubectl-edit" }));
-      await waitFor("second commit", () => gitLog(dir.path).length === 2);
-      const files = gitFiles(dir.path);
-      assert.match(files.get("default/configmaps/web.yaml") ?? "", /v: "4"|v: '4'|v: 4/);
-      assert.match(
-        gitLog(dir.path)[0]?.body ?? "",
-        /^update configmaps default\/web\n\n- update configmaps default\/web: data\.v 3→4/,
-      );
-      git(dir.path, "fsck", "--strict");
-      await waitFor("jobs completed", async () => (await producer.counts())["active"] === 0);
-    } finally {
-      await committer.stop();
-      await producer.close();
-    }
+    await using t = await startTestCommitter(dir.path, prefix("windows"), {
+      quietPeriodMs: 300,
+      maxWindowMs: 5000,
+    });
+    await t.producer.send(
+      configMap("default", "web", { v: "1" }, { op: "added", manager: "kubectl-client-side-apply" }),
+      configMap("default", "web", { v: "2" }, { manager: "kubectl-client-side-apply" }),
+      configMap("default", "web", { v: "3" }, { manager: "kubectl-client-side-apply" }),
+    );
+    await waitFor("first commit", () => gitLog(dir.path).length === 1);
+    const [first] = gitLog(dir.path);
+    assert.match(first?.body ?? "", /^create configmaps default\/web \(3 updates\)\n/);
+    assert.match(first?.body ?? "", /Shiplog-Cluster: test-cluster/);
+    assert.match(first?.body ?? "", /Shiplog-Window-Start: \d{4}-\d\d-\d\dT/);
+    await new Promise((r) => setTimeout(r, 600));
+    await t.producer.send(configMap("default", "web", { v: "4" }, { manager: "kubectl-edit" }));
+    await waitFor("second commit", () => gitLog(dir.path).length === 2);
+    const files = gitFiles(dir.path);
+    assert.match(files.get("default/configmaps/web.yaml") ?? "", /v: "4"|v: '4'|v: 4/);
+    assert.match(
+      gitLog(dir.path)[0]?.body ?? "",
+      /^update configmaps default\/web\n\n- update configmaps default\/web: data\.v 3→4/,
+    );
+    git(dir.path, "fsck", "--strict");
+    await waitFor("jobs completed", async () => (await t.producer.counts())["active"] === 0);
   });
 
   it("closes a window at its maximum length while events keep coming", async () => {
     using dir = tempDir("maxwindow");
-    const p = prefix("maxwindow");
-    const producer = new EventProducer(p);
-    const { committer } = testCommitter(dir.path, p, { quietPeriodMs: 600, maxWindowMs: 800 });
-    await committer.start();
-    try {
-      const started = Date.now();
-      let i = 0;
-      while (Date.now() - started < 3500) {
-        await producer.send(configMap("default", "busy", { n: String(i++) }, { manager: "helm" }));
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await waitFor("last event committed", () =>
-        (gitFiles(dir.path).get("default/configmaps/busy.yaml") ?? "").includes(`"${i - 1}"`),
-      );
-      // Events never paused for the 600 ms quiet period, so only the 800 ms maximum closed windows.
-      const commits = gitLog(dir.path).length;
-      assert.ok(commits >= 3, `expected at least 3 commits in 3.5 s of continuous events, saw ${commits}`);
-      assert.ok(gitLog(dir.path).some((c) => /\(\d+ updates\)/.test(c.body)));
-    } finally {
-      await committer.stop();
-      await producer.close();
+    await using t = await startTestCommitter(dir.path, prefix("maxwindow"), {
+      quietPeriodMs: 600,
+      maxWindowMs: 800,
+    });
+    const started = Date.now();
+    let i = 0;
+    while (Date.now() - started < 3500) {
+      await t.producer.send(configMap("default", "busy", { n: String(i++) }, { manager: "helm" }));
+      await new Promise((r) => setTimeout(r, 100));
     }
+    await waitFor("last event committed", () =>
+      (gitFiles(dir.path).get("default/configmaps/busy.yaml") ?? "").includes(`"${i - 1}"`),
+    );
+    // Events never paused for the 600 ms quiet period, so only the 800 ms maximum closed windows.
+    const commits = gitLog(dir.path).length;
+    assert.ok(commits >= 3, `expected at least 3 commits in 3.5 s of continuous events, saw ${commits}`);
+    assert.ok(gitLog(dir.path).some((c) => /\(\d+ updates\)/.test(c.body)));
   });
 
   it("makes one commit per author, ordered by first event, with field managers as authors", async () => {
     using dir = tempDir("authors");
-    const p = prefix("authors");
-    const producer = new EventProducer(p);
-    const { committer } = testCommitter(dir.path, p, { quietPeriodMs: 400 });
-    await committer.start();
-    try {
-      await producer.send(
-        configMap("team-a", "cfg", { a: "1" }, { op: "added", manager: "kubectl-edit" }),
-        configMap("team-b", "chart", { b: "1" }, { op: "added", manager: "helm" }),
-        configMap("team-a", "cfg2", { a: "2" }, { op: "added", manager: "kubectl-edit" }),
-        configMap("team-c", "app", { c: "1" }, { op: "added", manager: "argocd-controller" }),
-      );
-      await waitFor("three commits", () => gitLog(dir.path).length === 3);
-      const log = gitLog(dir.path).reverse();
-      assert.deepEqual(
-        log.map((c) => [c.an, c.ae, c.cn]),
-        [
-          ["kubectl-edit", "kubectl-edit@example.test", "shiplog"],
-          ["helm", "helm@example.test", "shiplog"],
-          ["argocd-controller", "argocd-controller@example.test", "shiplog"],
-        ],
-      );
-      assert.match(log[0]?.body ?? "", /^create configmaps team-a\/cfg \(\+1 more\)/);
-      const blame = git(dir.path, "blame", "--porcelain", "main", "--", "team-b/configmaps/chart.yaml");
-      assert.match(blame, /\nauthor helm\n/);
-    } finally {
-      await committer.stop();
-      await producer.close();
-    }
+    await using t = await startTestCommitter(dir.path, prefix("authors"), { quietPeriodMs: 400 });
+    await t.producer.send(
+      configMap("team-a", "cfg", { a: "1" }, { op: "added", manager: "kubectl-edit" }),
+      configMap("team-b", "chart", { b: "1" }, { op: "added", manager: "helm" }),
+      configMap("team-a", "cfg2", { a: "2" }, { op: "added", manager: "kubectl-edit" }),
+      configMap("team-c", "app", { c: "1" }, { op: "added", manager: "argocd-controller" }),
+    );
+    await waitFor("three commits", () => gitLog(dir.path).length === 3);
+    const log = gitLog(dir.path).reverse();
+    assert.deepEqual(
+      log.map((c) => [c.an, c.ae, c.cn]),
+      [
+        ["kubectl-edit", "kubectl-edit@example.test", "shiplog"],
+        ["helm", "helm@example.test", "shiplog"],
+        ["argocd-controller", "argocd-controller@example.test", "shiplog"],
+      ],
+    );
+    assert.match(log[0]?.body ?? "", /^create configmaps team-a\/cfg \(\+1 more\)/);
+    const blame = git(dir.path, "blame", "--porcelain", "main", "--", "team-b/configmaps/chart.yaml");
+    assert.match(blame, /\nauthor helm\n/);
   });
 
   it("deletes files, reconciles vanished objects on sync, and replays without duplicate commits", async () => {
     using dir = tempDir("deletes");
     const p = prefix("deletes");
-    const producer = new EventProducer(p);
+    await using t = await startTestCommitter(dir.path, p);
+    const { metrics, producer } = t;
     const commitsQueue = new Queue<PublishedCommit>(QueueNames.commits, {
       connection: redisConnection,
       prefix: p,
     });
-    const { committer, metrics } = testCommitter(dir.path, p);
-    await committer.start();
     try {
       const a = configMap("ns", "a", { k: "a" }, { op: "added", manager: "kubectl-create" });
       const b = configMap("ns", "b", { k: "b" }, { op: "added", manager: "kubectl-create" });
@@ -177,8 +139,6 @@ describe("Committer (real Redis, real nodegit, verified with the git CLI)", () =
       const shas = new Set(gitLog(dir.path).map((cm) => cm.sha));
       for (const j of published) assert.ok(shas.has(j.data.sha), "published sha is on the branch");
     } finally {
-      await committer.stop();
-      await producer.close();
       await commitsQueue.close();
     }
   });
@@ -186,73 +146,50 @@ describe("Committer (real Redis, real nodegit, verified with the git CLI)", () =
   it("continues an existing repository after a restart instead of overwriting it", async () => {
     using dir = tempDir("reopen");
     const p = prefix("reopen");
-    const producer = new EventProducer(p);
-    const first = testCommitter(dir.path, p).committer;
-    await first.start();
-    await producer.send(configMap("ns", "one", { x: "1" }, { op: "added", manager: "m" }));
-    await waitFor("first commit", () => gitLog(dir.path).length === 1);
-    await first.stop();
-    const second = testCommitter(dir.path, p).committer;
-    await second.start();
-    try {
-      await producer.send(configMap("ns", "two", { x: "2" }, { op: "added", manager: "m" }));
-      await waitFor("second commit", () => gitLog(dir.path).length === 2);
-      assert.deepEqual([...gitFiles(dir.path).keys()].sort(), [
-        "ns/configmaps/one.yaml",
-        "ns/configmaps/two.yaml",
-      ]);
-    } finally {
-      await second.stop();
-      await producer.close();
+    {
+      await using first = await startTestCommitter(dir.path, p);
+      await first.producer.send(configMap("ns", "one", { x: "1" }, { op: "added", manager: "m" }));
+      await waitFor("first commit", () => gitLog(dir.path).length === 1);
     }
+    await using second = await startTestCommitter(dir.path, p);
+    await second.producer.send(configMap("ns", "two", { x: "2" }, { op: "added", manager: "m" }));
+    await waitFor("second commit", () => gitLog(dir.path).length === 2);
+    assert.deepEqual([...gitFiles(dir.path).keys()].sort(), [
+      "ns/configmaps/one.yaml",
+      "ns/configmaps/two.yaml",
+    ]);
   });
 
   it("a second instance waits for the lock and takes over when the first stops", async () => {
     using dir = tempDir("second");
     const p = prefix("second");
-    const producer = new EventProducer(p);
-    const one = testCommitter(dir.path, p);
-    const two = testCommitter(dir.path, p);
-    await one.committer.start();
+    await using one = await startTestCommitter(dir.path, p);
     await waitFor("first running", () => one.committer.status().state === "running");
-    await two.committer.start();
-    try {
-      await waitFor("second waiting", () => two.logger.has(/another committer holds the repo lock; waiting/));
-      assert.equal(two.committer.status().state, "waiting-for-lock");
-      await producer.send(configMap("ns", "x", { v: "1" }, { op: "added", manager: "m" }));
-      await waitFor("commit by the first", () => gitLog(dir.path).length === 1);
-      assert.equal(two.committer.status().commits, 0);
-      await one.committer.stop();
-      await waitFor("second takes over", () => two.committer.status().state === "running");
-      await producer.send(configMap("ns", "x", { v: "2" }, { manager: "m" }));
-      await waitFor("commit by the second", () => two.committer.status().commits === 1);
-      assert.equal(gitLog(dir.path).length, 2);
-    } finally {
-      await one.committer.stop();
-      await two.committer.stop();
-      await producer.close();
-    }
+    await using two = await startTestCommitter(dir.path, p);
+    await waitFor("second waiting", () => two.logger.has(/another committer holds the repo lock; waiting/));
+    assert.equal(two.committer.status().state, "waiting-for-lock");
+    await one.producer.send(configMap("ns", "x", { v: "1" }, { op: "added", manager: "m" }));
+    await waitFor("commit by the first", () => gitLog(dir.path).length === 1);
+    assert.equal(two.committer.status().commits, 0);
+    await one.committer.stop();
+    await waitFor("second takes over", () => two.committer.status().state === "running");
+    await two.producer.send(configMap("ns", "x", { v: "2" }, { manager: "m" }));
+    await waitFor("commit by the second", () => two.committer.status().commits === 1);
+    assert.equal(gitLog(dir.path).length, 2);
   });
 
   it("skips malformed messages with a logged reason and a metric, and keeps going", async () => {
     using dir = tempDir("malformed");
-    const p = prefix("malformed");
-    const producer = new EventProducer(p);
-    const { committer, logger, metrics } = testCommitter(dir.path, p);
-    await committer.start();
-    try {
-      const good = configMap("ns", "ok", { v: "1" }, { op: "added", manager: "m" });
-      await producer.send({ ...good, path: "../escape.yaml" }, good);
-      await waitFor("commit", () => gitLog(dir.path).length === 1);
-      assert.ok(logger.has(/skipping a malformed queue message/));
-      assert.equal(
-        (await metrics.eventsSkipped.get()).values.reduce((s, v) => s + v.value, 0),
-        1,
-      );
-      assert.deepEqual([...gitFiles(dir.path).keys()], ["ns/configmaps/ok.yaml"]);
-    } finally {
-      await committer.stop();
-      await producer.close();
-    }
+    await using t = await startTestCommitter(dir.path, prefix("malformed"));
+    const { logger, metrics, producer } = t;
+    const good = configMap("ns", "ok", { v: "1" }, { op: "added", manager: "m" });
+    await producer.send({ ...good, path: "../escape.yaml" }, good);
+    await waitFor("commit", () => gitLog(dir.path).length === 1);
+    assert.ok(logger.has(/skipping a malformed queue message/));
+    assert.equal(
+      (await metrics.eventsSkipped.get()).values.reduce((s, v) => s + v.value, 0),
+      1,
+    );
+    assert.deepEqual([...gitFiles(dir.path).keys()], ["ns/configmaps/ok.yaml"]);
   });
 });

@@ -1,27 +1,15 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { CommitterStatus } from "./committer.js";
-import {
-  configMap,
-  dropPrefix,
-  EventProducer,
-  git,
-  gitFiles,
-  gitLog,
-  tempDir,
-  uniquePrefix,
-  waitFor,
-} from "./testing/fixtures.js";
-import { testCommitter } from "./testing/start.js";
+import { EventProducer, git, gitFiles, gitLog, tempDir, waitFor } from "./testing/fixtures.js";
+import { configMap } from "./testing/messages.js";
+import { prefixesDroppedAfter, testCommitter } from "./testing/start.js";
 
 const runner = fileURLToPath(new URL("./testing/committer-runner.js", import.meta.url));
-const prefixes: string[] = [];
-after(async () => {
-  for (const p of prefixes) await dropPrefix(p);
-});
+const newPrefix = prefixesDroppedAfter();
 
 /** Start a committer child process; resolves with a handle once it reports `running`. */
 function startChild(repoPath: string, prefix: string, quietPeriodMs: number, maxWindowMs: number) {
@@ -51,8 +39,7 @@ function startChild(repoPath: string, prefix: string, quietPeriodMs: number, max
 describe("kill -9 of a committer child process", () => {
   it("loses nothing when killed mid-window: the next instance commits every held event", async () => {
     using dir = tempDir("kill-window");
-    const prefix = uniquePrefix("kill-window");
-    prefixes.push(prefix);
+    const prefix = newPrefix("kill-window");
     const producer = new EventProducer(prefix);
     // A long quiet period keeps the window open until the kill.
     const child = startChild(dir.path, prefix, 60000, 120000);
@@ -93,8 +80,7 @@ describe("kill -9 of a committer child process", () => {
 
   it("loses nothing and commits nothing twice when killed at random moments under load", async () => {
     using dir = tempDir("kill-random");
-    const prefix = uniquePrefix("kill-random");
-    prefixes.push(prefix);
+    const prefix = newPrefix("kill-random");
     const producer = new EventProducer(prefix);
     const last = new Map<number, number>();
     let seq = 0;

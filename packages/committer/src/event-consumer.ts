@@ -1,8 +1,7 @@
 import { Worker } from "bullmq";
 import type { ConnectionOptions, Job } from "bullmq";
-import type { WatchMessage } from "@shiplog/core";
+import type { Logger, WatchMessage } from "@shiplog/core";
 import { QueueNames } from "@shiplog/core";
-import type { Logger } from "./logger.js";
 
 /** A job taken from the events queue and held (locked) until its window is committed. */
 export interface HeldJob {

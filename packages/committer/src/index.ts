@@ -1,20 +1,14 @@
-// Public API of @shiplog/committer. Hand-picked: what the CLI needs.
-export { Committer, CommitterStates } from "./committer.js";
+// Public API of @shiplog/committer. Hand-picked: what the CLI and the e2e tests use (`shiplog run` /
+// `commit` build a Committer, `shiplog snapshot` opens the repo and commits a snapshot), plus the types
+// of those signatures. Clock, Logger and ConfigError come from @shiplog/core.
+export { Committer } from "./committer.js";
 export type { CommitterState, CommitterStatus } from "./committer.js";
 export type { CommitterOptions } from "./options.js";
 export type { AttributionSource } from "./attribution.js";
-export { FieldManagerAttribution } from "./attribution.js";
 export type { RemoteOptions, PushState, PushStatus } from "./pusher.js";
-export { PushStates } from "./pusher.js";
-export { openRepo, GitRepo } from "./git/repo.js";
-export type { OpenRepoOptions } from "./git/repo.js";
+export { openRepo } from "./git/repo.js";
+export type { GitRepo, OpenRepoOptions } from "./git/repo.js";
 export { commitSnapshot } from "./snapshot.js";
 export type { SnapshotInput, SnapshotResult } from "./snapshot.js";
 export { createCommitterMetrics } from "./metrics.js";
 export type { CommitterMetrics } from "./metrics.js";
-export type { Clock } from "./clock.js";
-export type { Logger } from "./logger.js";
-export { CommitterConfigError } from "./errors/committer-config-error.js";
-export { GitWriteError } from "./errors/git-write-error.js";
-export { PushError } from "./errors/push-error.js";
-export { RemoteDivergedError } from "./errors/remote-diverged-error.js";

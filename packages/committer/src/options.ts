@@ -1,27 +1,30 @@
 import type { ConnectionOptions } from "bullmq";
+import type { RedisOptions } from "ioredis";
+import type { Clock, Logger } from "@shiplog/core";
+import { Defaults, optionChecks } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
-import type { Clock } from "./clock.js";
-import { CommitterConfigError } from "./errors/committer-config-error.js";
-import type { Logger } from "./logger.js";
 import type { CommitterMetrics } from "./metrics.js";
 import type { RemoteOptions } from "./pusher.js";
 
 export interface CommitterOptions {
   /** Local repository (bare is fine). Created if absent; an existing one is continued. */
   readonly repoPath: string;
-  /** @defaultValue "main" */
+  /** @defaultValue `Defaults.branch` ("main") */
   readonly branch?: string;
   /** Cluster name, written into every commit's `Shiplog-Cluster` trailer. */
   readonly cluster: string;
-  /** BullMQ connection and key prefix shared with the watcher and the notifier. */
-  readonly queue: { readonly connection: ConnectionOptions; readonly prefix: string };
-  /** A window closes after this long without events. @defaultValue 5000 */
+  /**
+   * Redis connection (plain ioredis / BullMQ options, as `redisConnectionOptions` builds them) and key
+   * prefix shared with the watcher and the notifier. The committer opens its own clients from it.
+   */
+  readonly queue: { readonly connection: RedisOptions; readonly prefix: string };
+  /** A window closes after this long without events. @defaultValue `Defaults.quietPeriodMs` (5000) */
   readonly quietPeriodMs?: number;
-  /** A window closes at this age even if events keep coming. @defaultValue 60000 */
+  /** A window closes at this age even if events keep coming. @defaultValue `Defaults.maxWindowMs` (60000) */
   readonly maxWindowMs?: number;
   /** A window closes at this many messages (bounds memory and lock upkeep). @defaultValue 50000 */
   readonly maxWindowEvents?: number;
-  /** Domain of author emails (`kubectl-edit@<domain>`). @defaultValue "shiplog.invalid" */
+  /** Domain of author emails (`kubectl-edit@<domain>`). @defaultValue `Defaults.authorDomain` ("shiplog.local") */
   readonly authorDomain?: string;
   /** Who made a change. @defaultValue field manager (`FieldManagerAttribution`) */
   readonly attribution?: AttributionSource;
@@ -33,14 +36,38 @@ export interface CommitterOptions {
   readonly clock?: Clock;
   /** @defaultValue a private registry */
   readonly metrics?: CommitterMetrics;
-  /** TTL of the one-committer-per-repo lock in Redis; renewed every third of it. @defaultValue 30000 */
+  /** TTL of the one-committer-per-repo lock in Redis. @defaultValue 30000 */
   readonly lockTtlMs?: number;
+  /** How often the holder renews the repo lock; must be below `lockTtlMs`. @defaultValue a third of `lockTtlMs` (at least 100) */
+  readonly lockRenewIntervalMs?: number;
+  /** How often an instance that waits for the repo lock tries to take it. @defaultValue a third of `lockTtlMs` (at least 100) */
+  readonly lockRetryIntervalMs?: number;
   /** Lock key. @defaultValue derived from remote URL (or repo path) and branch */
   readonly lockKey?: string;
   /** How long a held job's lock lasts; extended while its window is open. @defaultValue 30000 */
   readonly jobLockMs?: number;
+  /** How often the locks of held jobs are extended; must be below `jobLockMs`. @defaultValue a third of `jobLockMs` (at least 100) */
+  readonly jobLockExtendIntervalMs?: number;
   /** How often stalled jobs (of a dead committer) are put back. @defaultValue 15000 */
   readonly stalledIntervalMs?: number;
+  /**
+   * How long a new lock holder waits, at most, for the jobs a dead predecessor held to return to the
+   * queue before it fetches newer ones. @defaultValue `jobLockMs` + 3 × `stalledIntervalMs`
+   */
+  readonly orphanWaitMs?: number;
+  /** How often it looks while waiting. @defaultValue half of `stalledIntervalMs` (at least 50) */
+  readonly orphanPollIntervalMs?: number;
+  /** With a window open and the queue empty, look again after at most this long. @defaultValue 25 */
+  readonly pollIntervalMs?: number;
+  /** Most job fetches in flight at once while a window is open and the queue has a backlog. @defaultValue 32 */
+  readonly fetchAhead?: number;
+  /**
+   * First delay before a window that failed to commit is tried again (its jobs stay held); doubles per
+   * failure up to `commitRetryMaxMs`, without jitter, and starts again for the next window. @defaultValue 1000
+   */
+  readonly commitRetryBaseMs?: number;
+  /** Longest delay between attempts to commit a failing window. @defaultValue 60000 */
+  readonly commitRetryMaxMs?: number;
   /** Lines of diff per change in published commits. @defaultValue 200 */
   readonly diffMaxLines?: number;
   /** Publish commits to the notifier queue. @defaultValue true */
@@ -49,65 +76,118 @@ export interface CommitterOptions {
   readonly stopTimeoutMs?: number;
 }
 
-function positiveInt(field: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v <= 0 || !Number.isInteger(v)) {
-    throw new CommitterConfigError(field, `must be a positive integer, got ${String(value)}`);
-  }
-  return v;
+/** `RemoteOptions` with its timings filled in. */
+export interface ResolvedRemote extends RemoteOptions {
+  readonly pushIntervalMs: number;
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
 }
 
-function nonEmpty(field: string, value: unknown): string {
-  if (typeof value !== "string" || value.trim() === "")
-    throw new CommitterConfigError(field, "must be a non-empty string");
-  return value;
-}
-
-export interface ResolvedTimings {
+/** Every option with its default applied. */
+export interface ResolvedOptions {
+  /** `queue.connection` for BullMQ's queues and workers. */
+  readonly connection: ConnectionOptions;
+  readonly branch: string;
+  readonly authorDomain: string;
+  readonly remote: ResolvedRemote | undefined;
   readonly quietPeriodMs: number;
   readonly maxWindowMs: number;
   readonly maxWindowEvents: number;
   readonly lockTtlMs: number;
+  readonly lockRenewIntervalMs: number;
+  readonly lockRetryIntervalMs: number;
   readonly jobLockMs: number;
+  readonly jobLockExtendIntervalMs: number;
   readonly stalledIntervalMs: number;
+  readonly orphanWaitMs: number;
+  readonly orphanPollIntervalMs: number;
+  readonly pollIntervalMs: number;
+  readonly fetchAhead: number;
+  readonly commitRetryBaseMs: number;
+  readonly commitRetryMaxMs: number;
   readonly diffMaxLines: number;
   readonly stopTimeoutMs: number;
 }
 
-/** Checks every option at construction; a bad value throws CommitterConfigError naming the field. */
-export function resolveTimings(o: CommitterOptions): ResolvedTimings {
-  nonEmpty("repoPath", o.repoPath);
-  nonEmpty("cluster", o.cluster);
-  if (o.branch !== undefined && !/^[A-Za-z0-9._/-]+$/.test(o.branch)) {
-    throw new CommitterConfigError("branch", `not a valid branch name: ${JSON.stringify(o.branch)}`);
-  }
-  if (typeof o.queue !== "object" || o.queue === null) throw new CommitterConfigError("queue", "is required");
-  if (typeof o.queue.prefix !== "string") throw new CommitterConfigError("queue.prefix", "must be a string");
-  if (o.authorDomain !== undefined && !/^[A-Za-z0-9.-]+$/.test(o.authorDomain)) {
-    throw new CommitterConfigError("authorDomain", `not a domain name: ${JSON.stringify(o.authorDomain)}`);
-  }
-  if (o.remote) {
-    nonEmpty("remote.url", o.remote.url);
-    if (o.remote.sshKeyFile !== undefined) nonEmpty("remote.sshKeyFile", o.remote.sshKeyFile);
-    if (o.remote.token !== undefined) nonEmpty("remote.token", o.remote.token);
-    positiveInt("remote.pushIntervalMs", o.remote.pushIntervalMs, 1000);
-    positiveInt("remote.retryBaseMs", o.remote.retryBaseMs, 1000);
-    positiveInt("remote.retryMaxMs", o.remote.retryMaxMs, 60000);
-  }
-  const t = {
-    quietPeriodMs: positiveInt("quietPeriodMs", o.quietPeriodMs, 5000),
-    maxWindowMs: positiveInt("maxWindowMs", o.maxWindowMs, 60000),
-    maxWindowEvents: positiveInt("maxWindowEvents", o.maxWindowEvents, 50000),
-    lockTtlMs: positiveInt("lockTtlMs", o.lockTtlMs, 30000),
-    jobLockMs: positiveInt("jobLockMs", o.jobLockMs, 30000),
-    stalledIntervalMs: positiveInt("stalledIntervalMs", o.stalledIntervalMs, 15000),
-    diffMaxLines: positiveInt("diffMaxLines", o.diffMaxLines, 200),
-    stopTimeoutMs: positiveInt("stopTimeoutMs", o.stopTimeoutMs, 30000),
+const check = optionChecks("committer");
+
+function resolveRemote(r: RemoteOptions): ResolvedRemote {
+  check.nonEmpty("remote.url", r.url);
+  if (r.sshKeyFile !== undefined) check.nonEmpty("remote.sshKeyFile", r.sshKeyFile);
+  if (r.token !== undefined) check.nonEmpty("remote.token", r.token);
+  const resolved = {
+    ...r,
+    pushIntervalMs: check.int("remote.pushIntervalMs", r.pushIntervalMs, Defaults.pushIntervalMs, 1),
+    retryBaseMs: check.int("remote.retryBaseMs", r.retryBaseMs, 1000, 1),
+    retryMaxMs: check.int("remote.retryMaxMs", r.retryMaxMs, 60000, 1),
   };
-  if (t.maxWindowMs < t.quietPeriodMs) {
-    throw new CommitterConfigError("maxWindowMs", `must be >= quietPeriodMs (${t.quietPeriodMs})`);
-  }
-  if (t.lockTtlMs < 300) throw new CommitterConfigError("lockTtlMs", "must be at least 300 ms");
-  if (t.jobLockMs < 300) throw new CommitterConfigError("jobLockMs", "must be at least 300 ms");
-  return t;
+  check.require(
+    resolved.retryMaxMs >= resolved.retryBaseMs,
+    "remote.retryMaxMs",
+    `must be >= remote.retryBaseMs (${resolved.retryBaseMs})`,
+  );
+  return resolved;
+}
+
+/** Checks every option at construction; a bad value throws core's `ConfigError` naming `committer.<option>`. */
+export function resolveOptions(o: CommitterOptions): ResolvedOptions {
+  check.nonEmpty("repoPath", o.repoPath);
+  check.nonEmpty("cluster", o.cluster);
+  check.require(
+    o.branch === undefined || /^[A-Za-z0-9._/-]+$/.test(o.branch),
+    "branch",
+    `not a valid branch name: ${JSON.stringify(o.branch)}`,
+  );
+  check.require(typeof o.queue === "object" && o.queue !== null, "queue", "is required");
+  check.require(typeof o.queue.prefix === "string", "queue.prefix", "must be a string");
+  check.require(
+    o.authorDomain === undefined || /^[A-Za-z0-9.-]+$/.test(o.authorDomain),
+    "authorDomain",
+    `not a domain name: ${JSON.stringify(o.authorDomain)}`,
+  );
+  const remote = o.remote ? resolveRemote(o.remote) : undefined;
+  const quietPeriodMs = check.int("quietPeriodMs", o.quietPeriodMs, Defaults.quietPeriodMs, 1);
+  const maxWindowMs = check.int("maxWindowMs", o.maxWindowMs, Defaults.maxWindowMs, 1);
+  check.require(maxWindowMs >= quietPeriodMs, "maxWindowMs", `must be >= quietPeriodMs (${quietPeriodMs})`);
+  const lockTtlMs = check.int("lockTtlMs", o.lockTtlMs, 30000, 300);
+  const jobLockMs = check.int("jobLockMs", o.jobLockMs, 30000, 300);
+  const stalledIntervalMs = check.int("stalledIntervalMs", o.stalledIntervalMs, 15000, 1);
+  const lockThird = Math.max(100, Math.floor(lockTtlMs / 3));
+  const commitRetryBaseMs = check.int("commitRetryBaseMs", o.commitRetryBaseMs, 1000, 1);
+  const commitRetryMaxMs = check.int("commitRetryMaxMs", o.commitRetryMaxMs, 60000, commitRetryBaseMs);
+  return {
+    // The same object: BullMQ's type only leaves out ioredis's `retryStrategy: null` (never reconnect).
+    connection: o.queue.connection as ConnectionOptions,
+    branch: o.branch ?? Defaults.branch,
+    authorDomain: o.authorDomain ?? Defaults.authorDomain,
+    remote,
+    quietPeriodMs,
+    maxWindowMs,
+    maxWindowEvents: check.int("maxWindowEvents", o.maxWindowEvents, 50000, 1),
+    lockTtlMs,
+    lockRenewIntervalMs: check.int("lockRenewIntervalMs", o.lockRenewIntervalMs, lockThird, 1, lockTtlMs - 1),
+    lockRetryIntervalMs: check.int("lockRetryIntervalMs", o.lockRetryIntervalMs, lockThird, 1),
+    jobLockMs,
+    jobLockExtendIntervalMs: check.int(
+      "jobLockExtendIntervalMs",
+      o.jobLockExtendIntervalMs,
+      Math.max(100, Math.floor(jobLockMs / 3)),
+      1,
+      jobLockMs - 1,
+    ),
+    stalledIntervalMs,
+    orphanWaitMs: check.int("orphanWaitMs", o.orphanWaitMs, jobLockMs + 3 * stalledIntervalMs, 0),
+    orphanPollIntervalMs: check.int(
+      "orphanPollIntervalMs",
+      o.orphanPollIntervalMs,
+      Math.max(50, Math.floor(stalledIntervalMs / 2)),
+      1,
+    ),
+    pollIntervalMs: check.int("pollIntervalMs", o.pollIntervalMs, 25, 1),
+    fetchAhead: check.int("fetchAhead", o.fetchAhead, 32, 1),
+    commitRetryBaseMs,
+    commitRetryMaxMs,
+    diffMaxLines: check.int("diffMaxLines", o.diffMaxLines, 200, 1),
+    stopTimeoutMs: check.int("stopTimeoutMs", o.stopTimeoutMs, 30000, 1),
+  };
 }

@@ -2,12 +2,13 @@ import { execFile } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import NodeGit from "nodegit";
-import type { Clock } from "./clock.js";
+import type { Clock, Logger } from "@shiplog/core";
+import { Backoff, maskUrlCredentials } from "@shiplog/core";
 import { PushError } from "./errors/push-error.js";
 import { RemoteDivergedError } from "./errors/remote-diverged-error.js";
 import type { GitRepo } from "./git/repo.js";
-import type { Logger } from "./logger.js";
 import type { CommitterMetrics } from "./metrics.js";
+import type { ResolvedRemote } from "./options.js";
 
 export interface RemoteOptions {
   /** `ssh://user@host:port/path`, `user@host:path`, `https://...` or a local path of a bare repo. */
@@ -22,9 +23,12 @@ export interface RemoteOptions {
   readonly token?: string;
   /** User name for token auth. @defaultValue "x-access-token" */
   readonly tokenUser?: string;
-  /** Wait this long after a commit before pushing, so that bursts are pushed together. @defaultValue 1000 */
+  /** Wait this long after a commit before pushing, so that bursts are pushed together. @defaultValue `Defaults.pushIntervalMs` (10000) */
   readonly pushIntervalMs?: number;
-  /** First retry delay after a failed push; doubles per failure. @defaultValue 1000 */
+  /**
+   * First retry delay after a failed push; doubles per failure up to `retryMaxMs`, without jitter, and
+   * starts again after a successful push. @defaultValue 1000
+   */
   readonly retryBaseMs?: number;
   /** Longest delay between retries. @defaultValue 60000 */
   readonly retryMaxMs?: number;
@@ -79,6 +83,11 @@ function sshTarget(url: string): { host: string; port: string; knownHostsName: s
 
 const execFileAsync = promisify(execFile);
 
+/** The remote as logs and errors show it: credentials in a URL masked; a local path as it is. */
+function shownUrl(url: string): string {
+  return maskUrlCredentials(url);
+}
+
 /**
  * Pushes the branch to the remote after commits, coalesced; retries with backoff while commits
  * accumulate locally; never forces. A diverged remote stops pushing (loudly) and keeps local history.
@@ -91,20 +100,24 @@ export class Pusher {
   private lastError: string | undefined;
   private failures = 0;
   private hostKeyVerified = false;
-  private readonly intervalMs: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
+  /** Exactly today's doubling (no jitter); restarted per burst, so never reset by elapsed time. */
+  private readonly backoff: Backoff;
+  private readonly url: string;
 
   constructor(
     private readonly repo: GitRepo,
-    private readonly remote: RemoteOptions,
+    private readonly remote: ResolvedRemote,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly metrics: CommitterMetrics,
   ) {
-    this.intervalMs = remote.pushIntervalMs ?? 1000;
-    this.retryBaseMs = remote.retryBaseMs ?? 1000;
-    this.retryMaxMs = remote.retryMaxMs ?? 60000;
+    this.backoff = new Backoff({
+      initialMs: remote.retryBaseMs,
+      maxMs: remote.retryMaxMs,
+      jitter: 0,
+      resetAfterMs: Number.MAX_SAFE_INTEGER,
+    });
+    this.url = shownUrl(remote.url);
   }
 
   status(): PushStatus {
@@ -133,7 +146,7 @@ export class Pusher {
         });
         this.wake = undefined;
         if (signal.aborted) return;
-        await this.clock.sleep(this.intervalMs, signal);
+        await this.clock.sleep(this.remote.pushIntervalMs, signal);
       }
       this.pending = false;
       await this.pushWithRetry(signal);
@@ -151,14 +164,15 @@ export class Pusher {
   }
 
   private async pushWithRetry(signal: AbortSignal): Promise<void> {
-    for (let attempt = 0; !signal.aborted; attempt++) {
+    this.backoff.reset();
+    while (!signal.aborted) {
       try {
         await this.pushOnce();
         return;
       } catch (err) {
         this.record(err);
         if (this.state === PushStates.diverged) return;
-        const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(attempt, 20));
+        const delay = this.backoff.next(this.clock.now());
         this.state = PushStates.retrying;
         await this.clock.sleep(delay, signal);
       }
@@ -173,13 +187,13 @@ export class Pusher {
       this.metrics.pushes.inc({ result: "diverged" });
       this.metrics.remoteDiverged.set(1);
       this.logger.error(
-        { err, remote: this.remote.url, branch: this.repo.branch },
+        { err, remote: this.url, branch: this.repo.branch },
         "REMOTE HAS DIVERGED: pushing stopped, local history kept; reconcile the remote by hand (shiplog never force-pushes)",
       );
       return;
     }
     this.metrics.pushes.inc({ result: "error" });
-    this.logger.warn({ err, remote: this.remote.url, failures: this.failures }, "push failed; will retry");
+    this.logger.warn({ err, remote: this.url, failures: this.failures }, "push failed; will retry");
   }
 
   /** Push the branch once. Throws RemoteDivergedError or PushError. */
@@ -203,18 +217,18 @@ export class Pusher {
         },
       });
     } catch (cause) {
-      if (isDivergence(cause)) throw new RemoteDivergedError(this.remote.url, this.repo.branch, { cause });
-      throw new PushError(this.remote.url, { cause });
+      if (isDivergence(cause)) throw new RemoteDivergedError(this.url, this.repo.branch, { cause });
+      throw new PushError(this.url, { cause });
     }
     if (rejected !== undefined) {
       const cause = new Error(`remote rejected ${this.repo.refName}: ${rejected}`);
-      if (isDivergence(cause)) throw new RemoteDivergedError(this.remote.url, this.repo.branch, { cause });
-      throw new PushError(this.remote.url, { cause });
+      if (isDivergence(cause)) throw new RemoteDivergedError(this.url, this.repo.branch, { cause });
+      throw new PushError(this.url, { cause });
     }
     this.lastPushed = head;
     this.state = PushStates.idle;
     this.metrics.pushes.inc({ result: "ok" });
-    this.logger.debug({ remote: this.remote.url, head }, "pushed");
+    this.logger.debug({ remote: this.url, head }, "pushed");
     return "pushed";
   }
 
@@ -252,10 +266,7 @@ export class Pusher {
     const target = sshTarget(this.remote.url);
     if (!target || this.hostKeyVerified) return;
     if (!file) {
-      this.logger.warn(
-        { remote: this.remote.url },
-        "no remote.knownHostsFile: the SSH host key is not verified",
-      );
+      this.logger.warn({ remote: this.url }, "no remote.knownHostsFile: the SSH host key is not verified");
       this.hostKeyVerified = true;
       return;
     }
@@ -263,7 +274,7 @@ export class Pusher {
     try {
       scanned = (await execFileAsync("ssh-keyscan", ["-T", "10", "-p", target.port, target.host])).stdout;
     } catch (cause) {
-      throw new PushError(this.remote.url, {
+      throw new PushError(this.url, {
         cause: new Error("ssh-keyscan failed; cannot verify the host key", { cause }),
       });
     }
@@ -277,7 +288,7 @@ export class Pusher {
         { host: target.knownHostsName, knownHostsFile: file },
         "SSH host key not in known_hosts",
       );
-      throw new PushError(this.remote.url, {
+      throw new PushError(this.url, {
         cause: new Error(`host key of ${target.knownHostsName} is not listed in ${file}`),
       });
     }

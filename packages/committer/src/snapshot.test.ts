@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openRepo } from "./git/repo.js";
 import { commitSnapshot } from "./snapshot.js";
-import { configMap, configMapSync, git, gitFiles, gitLog, tempDir } from "./testing/fixtures.js";
+import { git, gitFiles, gitLog, tempDir } from "./testing/fixtures.js";
+import { configMap, configMapSync } from "./testing/messages.js";
 
 describe("commitSnapshot (no Redis)", () => {
   it("writes one shiplog commit for a full listing and reconciles vanished files", async () => {

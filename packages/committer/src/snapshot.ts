@@ -1,4 +1,5 @@
 import type { PublishedCommit, WatchMessage } from "@shiplog/core";
+import { Defaults } from "@shiplog/core";
 import { shiplogAuthor } from "./attribution.js";
 import type { GitRepo } from "./git/repo.js";
 import { TreeStore } from "./git/tree-store.js";
@@ -13,7 +14,7 @@ export interface SnapshotInput {
    * type not in its key set are deleted as vanished).
    */
   readonly messages: readonly WatchMessage[];
-  /** @defaultValue "shiplog.invalid" */
+  /** @defaultValue `Defaults.authorDomain` ("shiplog.local") */
   readonly authorDomain?: string;
   /** @defaultValue Date.now */
   readonly now?: () => number;
@@ -34,7 +35,7 @@ export interface SnapshotResult {
  * Used by `shiplog snapshot`. The caller must make sure no committer runs on the same branch.
  */
 export async function commitSnapshot(repo: GitRepo, input: SnapshotInput): Promise<SnapshotResult> {
-  const domain = input.authorDomain ?? "shiplog.invalid";
+  const domain = input.authorDomain ?? Defaults.authorDomain;
   const shiplog = shiplogAuthor(domain);
   const now = input.now ?? Date.now;
   const head = await repo.head();

@@ -5,17 +5,10 @@ import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import {
-  configMap,
-  dropPrefix,
-  EventProducer,
-  gitHead,
-  gitLog,
-  tempDir,
-  uniquePrefix,
-  waitFor,
-} from "./testing/fixtures.js";
-import { testCommitter } from "./testing/start.js";
+import { gitHead, gitLog, tempDir, waitFor } from "./testing/fixtures.js";
+import { configMap } from "./testing/messages.js";
+import { prefixesDroppedAfter, startTestCommitter } from "./testing/start.js";
+import type { RemoteOptions } from "./pusher.js";
 
 const SSHD = "/usr/sbin/sshd";
 
@@ -36,7 +29,7 @@ describe(
   { skip: existsSync(SSHD) ? false : `${SSHD} not installed (apt package openssh-server)` },
   () => {
     const dir = tempDir("ssh");
-    const prefixes: string[] = [];
+    const prefix = prefixesDroppedAfter();
     let sshd: ChildProcess | undefined;
     let port = 0;
     const remote = join(dir.path, "remote.git");
@@ -78,71 +71,47 @@ describe(
       await waitFor(`sshd listening (${stderr})`, () => stderr.includes("Server listening"), 10000);
     });
 
-    after(async () => {
+    after(() => {
       sshd?.kill("SIGTERM");
-      for (const p of prefixes) await dropPrefix(p);
       dir[Symbol.dispose]();
+    });
+
+    /** The test sshd as the remote, with the client key, checking host keys against `knownHostsFile`. */
+    const sshRemote = (knownHostsFile: string): RemoteOptions => ({
+      url: `ssh://root@127.0.0.1:${port}${remote}`,
+      sshKeyFile: clientKey,
+      knownHostsFile,
+      pushIntervalMs: 50,
+      retryBaseMs: 100,
     });
 
     it("pushes with an SSH key, checking the host key against known_hosts", async () => {
       const local = join(dir.path, "local.git");
-      const prefix = uniquePrefix("ssh");
-      prefixes.push(prefix);
-      const producer = new EventProducer(prefix);
-      const { committer } = testCommitter(local, prefix, {
-        remote: {
-          url: `ssh://root@127.0.0.1:${port}${remote}`,
-          sshKeyFile: clientKey,
-          knownHostsFile: knownHosts,
-          pushIntervalMs: 50,
-        },
+      await using t = await startTestCommitter(local, prefix("ssh"), { remote: sshRemote(knownHosts) });
+      await t.producer.send(configMap("ns", "over-ssh", { v: "1" }, { op: "added", manager: "helm" }));
+      await waitFor(
+        "pushed over ssh",
+        () => gitHead(remote) !== undefined && gitHead(remote) === gitHead(local),
+        30000,
+      ).catch((err: unknown) => {
+        throw new Error(`${String(err)}; push status ${JSON.stringify(t.committer.status().push)}`);
       });
-      await committer.start();
-      try {
-        await producer.send(configMap("ns", "over-ssh", { v: "1" }, { op: "added", manager: "helm" }));
-        await waitFor(
-          "pushed over ssh",
-          () => gitHead(remote) !== undefined && gitHead(remote) === gitHead(local),
-          30000,
-        ).catch((err: unknown) => {
-          throw new Error(`${String(err)}; push status ${JSON.stringify(committer.status().push)}`);
-        });
-        assert.equal(gitLog(remote)[0]?.an, "helm");
-      } finally {
-        await committer.stop();
-        await producer.close();
-      }
+      assert.equal(gitLog(remote)[0]?.an, "helm");
     });
 
     it("refuses a host key that is not in known_hosts", async () => {
-      const local = join(dir.path, "local-2.git");
       const wrongHosts = join(dir.path, "known_hosts_wrong");
       writeFileSync(
         wrongHosts,
         `[127.0.0.1]:${port} ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n`,
       );
-      const prefix = uniquePrefix("ssh-wrong");
-      prefixes.push(prefix);
-      const producer = new EventProducer(prefix);
       const before = gitHead(remote);
-      const { committer } = testCommitter(local, prefix, {
-        remote: {
-          url: `ssh://root@127.0.0.1:${port}${remote}`,
-          sshKeyFile: clientKey,
-          knownHostsFile: wrongHosts,
-          pushIntervalMs: 50,
-          retryBaseMs: 100,
-        },
+      await using t = await startTestCommitter(join(dir.path, "local-2.git"), prefix("ssh-wrong"), {
+        remote: sshRemote(wrongHosts),
       });
-      await committer.start();
-      try {
-        await producer.send(configMap("ns", "never-pushed", { v: "1" }, { op: "added", manager: "helm" }));
-        await waitFor("push refused", () => (committer.status().push?.failures ?? 0) >= 1);
-        assert.equal(gitHead(remote), before);
-      } finally {
-        await committer.stop();
-        await producer.close();
-      }
+      await t.producer.send(configMap("ns", "never-pushed", { v: "1" }, { op: "added", manager: "helm" }));
+      await waitFor("push refused", () => (t.committer.status().push?.failures ?? 0) >= 1);
+      assert.equal(gitHead(remote), before);
     });
   },
 );

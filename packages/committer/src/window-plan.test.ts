@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { ChangeMessage, SyncMessage, WatchMessage } from "@shiplog/core";
+import type { WatchMessage } from "@shiplog/core";
+import { configMapAt, configMapSync } from "./testing/messages.js";
 import { planWindow } from "./window-plan.js";
 import type { TreeListing } from "./window-plan.js";
 
@@ -25,50 +26,15 @@ function listing(files: string[]): TreeListing {
   };
 }
 
-function change(path: string, op: ChangeMessage["op"], content?: string): ChangeMessage {
-  const [ns, , file] = path.split("/");
-  return {
-    kind: "change",
-    op,
-    type: "configmaps",
-    key: {
-      group: "",
-      version: "v1",
-      resource: "configmaps",
-      kind: "ConfigMap",
-      namespace: ns ?? "",
-      name: (file ?? "").replace(".yaml", ""),
-    },
-    path,
-    resourceVersion: "1",
-    observedAt: "2026-01-01T00:00:00.000Z",
-    ...(content === undefined ? {} : { content }),
-  };
-}
-
-function sync(paths: string[], namespaces?: string[]): SyncMessage {
-  return {
-    kind: "sync",
-    type: "configmaps",
-    group: "",
-    resource: "configmaps",
-    namespaced: true,
-    ...(namespaces ? { namespaces } : {}),
-    paths,
-    resourceVersion: "9",
-    observedAt: "2026-01-01T00:00:01.000Z",
-  };
-}
-
 const items = (msgs: WatchMessage[]) => msgs.map((message, seq) => ({ seq, message }));
 
 describe("planWindow", () => {
   it("collapses several events for one object to the last state and counts them", async () => {
     const plan = await planWindow(
       items([
-        change("a/configmaps/x.yaml", "added", "1"),
-        change("a/configmaps/x.yaml", "modified", "2"),
-        change("a/configmaps/x.yaml", "modified", "3"),
+        configMapAt("a/configmaps/x.yaml", "added", "1"),
+        configMapAt("a/configmaps/x.yaml", "modified", "2"),
+        configMapAt("a/configmaps/x.yaml", "modified", "3"),
       ]),
       listing([]),
     );
@@ -79,8 +45,8 @@ describe("planWindow", () => {
 
   it("applies messages in queue order even when they arrive out of order", async () => {
     const msgs = items([
-      change("a/configmaps/x.yaml", "modified", "new"),
-      change("a/configmaps/x.yaml", "modified", "old"),
+      configMapAt("a/configmaps/x.yaml", "modified", "new"),
+      configMapAt("a/configmaps/x.yaml", "modified", "old"),
     ]);
     const reordered = [
       { ...msgs[1]!, seq: 1 },
@@ -98,7 +64,7 @@ describe("planWindow", () => {
       "a/secrets/s.yaml",
       "_cluster/nodes/n.yaml",
     ]);
-    const plan = await planWindow(items([sync(["a/configmaps/keep.yaml"])]), tree);
+    const plan = await planWindow(items([configMapSync(["a/configmaps/keep.yaml"])]), tree);
     const vanished = plan.changes
       .filter((c) => c.vanished)
       .map((c) => c.path)
@@ -109,7 +75,7 @@ describe("planWindow", () => {
   it("a sync respects namespace scope and later re-creations in the same window", async () => {
     const tree = listing(["a/configmaps/gone.yaml", "b/configmaps/other.yaml"]);
     const plan = await planWindow(
-      items([sync([], ["a"]), change("a/configmaps/gone.yaml", "added", "back")]),
+      items([configMapSync([], ["a"]), configMapAt("a/configmaps/gone.yaml", "added", "back")]),
       tree,
     );
     assert.equal(plan.changes.length, 1);
@@ -118,10 +84,10 @@ describe("planWindow", () => {
   });
 
   it("skips malformed messages with a reason instead of failing the window", async () => {
-    const bad = { ...change("../etc/passwd", "added", "x") };
-    const noContent = { ...change("a/configmaps/y.yaml", "added") };
+    const bad = { ...configMapAt("../etc/passwd", "added", "x") };
+    const noContent = { ...configMapAt("a/configmaps/y.yaml", "added") };
     const plan = await planWindow(
-      items([bad, noContent, change("a/configmaps/ok.yaml", "added", "ok")]),
+      items([bad, noContent, configMapAt("a/configmaps/ok.yaml", "added", "ok")]),
       listing([]),
     );
     assert.equal(plan.changes.length, 1);

@@ -4,8 +4,12 @@
  */
 export const MASK = "*****";
 
-/** `u` with its password (or, without one, its user name) masked; a non-URL is masked whole. */
+/**
+ * `u` with its password (or, without one, its user name) masked. A local path or an scp-like
+ * `user@host:path` carries no credential and is kept; anything else that is not a URL is masked whole.
+ */
 export function maskUrlCredentials(u: string): string {
+  if (u.startsWith("/") || u.startsWith("./") || u.startsWith("../")) return u;
   let url: URL;
   try {
     url = new URL(u);

@@ -72,6 +72,7 @@ describe("masking", () => {
     assert.equal(maskUrlCredentials("https://git.example/x.git"), "https://git.example/x.git");
     assert.equal(maskUrlCredentials("git@github.com:acme/history.git"), "git@github.com:acme/history.git");
     assert.equal(maskUrlCredentials("not a url with a://secret"), MASK);
+    assert.equal(maskUrlCredentials("/var/lib/shiplog/remote.git"), "/var/lib/shiplog/remote.git");
     assert.equal(
       maskWebhookUrl("https://hooks.slack.com/services/T/B/xyz"),
       `https://hooks.slack.com/${MASK}`,

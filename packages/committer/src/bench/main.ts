@@ -12,7 +12,8 @@ import { ObjectTypes } from "../git/object-types.js";
 import { openRepo } from "../git/repo.js";
 import type { GitRepo } from "../git/repo.js";
 import { TreeStore } from "../git/tree-store.js";
-import { configMap, dropPrefix, redisConnection, uniquePrefix } from "../testing/fixtures.js";
+import { baseOptions, dropPrefix, redisConnection, uniquePrefix } from "../testing/fixtures.js";
+import { configMap } from "../testing/messages.js";
 
 const SCALE = Number(process.env["BENCH_SCALE"] ?? "1");
 const n = (x: number): number => Math.max(1, Math.round(x * SCALE));
@@ -21,6 +22,39 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/** A committer as the benchmarks run it: default timings except the window, nothing published. */
+function benchCommitter(
+  repoPath: string,
+  prefix: string,
+  quietPeriodMs: number,
+  maxWindowMs: number,
+): Committer {
+  return new Committer({
+    ...baseOptions(repoPath, prefix, "bench"),
+    quietPeriodMs,
+    maxWindowMs,
+    publish: false,
+  });
+}
+
+/** Commit `tree` on top of `head` and move the branch there (the baselines' one-commit-at-a-time loop). */
+async function commitTree(
+  repo: GitRepo,
+  tree: string,
+  head: string | null,
+  message: string,
+): Promise<string> {
+  const sha = await repo.writeCommit({
+    tree,
+    parents: head ? [head] : [],
+    author: { name: "x", email: "x@x", timeMs: Date.now() },
+    committer: { name: "x", email: "x@x", timeMs: Date.now() },
+    message: `${message}\n`,
+  });
+  await repo.updateRef(sha, head, message);
+  return sha;
 }
 
 async function waitDrained(queue: Queue, committer: Committer): Promise<void> {
@@ -59,14 +93,7 @@ async function throughputRun(events: number, objects: number): Promise<void> {
     }
     await queue.addBulk(batch.map((data) => ({ name: "change", data, opts: { removeOnComplete: true } })));
   }
-  const committer = new Committer({
-    repoPath,
-    cluster: "bench",
-    queue: { connection: redisConnection, prefix },
-    quietPeriodMs: 200,
-    maxWindowMs: 5000,
-    publish: false,
-  });
+  const committer = benchCommitter(repoPath, prefix, 200, 5000);
   const t0 = performance.now();
   await committer.start();
   await waitDrained(queue, committer);
@@ -90,15 +117,7 @@ async function throughputRun(events: number, objects: number): Promise<void> {
     const blob = await repo.objects.write(ObjectTypes.blob, Buffer.from(msg.content ?? ""));
     const staged = await store.stage(new Map([[msg.path, blob]]));
     store.adopt(staged);
-    const sha = await repo.writeCommit({
-      tree: staged.rootOid,
-      parents: head ? [head] : [],
-      author: { name: "x", email: "x@x", timeMs: Date.now() },
-      committer: { name: "shiplog", email: "s@x", timeMs: Date.now() },
-      message: "naive\n",
-    });
-    await repo.updateRef(sha, head, "naive");
-    head = sha;
+    head = await commitTree(repo, staged.rootOid, head, "naive");
   }
   const baseSeconds = (performance.now() - b0) / 1000;
   repo.close();
@@ -124,14 +143,7 @@ async function latency(): Promise<void> {
     const t = sent.get(jobId);
     if (t !== undefined) lat.push(Date.now() - t);
   });
-  const committer = new Committer({
-    repoPath,
-    cluster: "bench",
-    queue: { connection: redisConnection, prefix },
-    quietPeriodMs,
-    maxWindowMs,
-    publish: false,
-  });
+  const committer = benchCommitter(repoPath, prefix, quietPeriodMs, maxWindowMs);
   await committer.start();
   while (committer.status().state !== "running") await sleep(20);
   // Baseline in the same run: one lone event (latency = quiet period + commit).
@@ -189,14 +201,7 @@ async function repoOfSize(files: number, nested = false): Promise<{ repo: GitRep
     changes.set(`${dir}/f${i}.yaml`, blob);
   }
   const staged = await store.stage(changes);
-  const sha = await repo.writeCommit({
-    tree: staged.rootOid,
-    parents: [],
-    author: { name: "x", email: "x@x", timeMs: Date.now() },
-    committer: { name: "x", email: "x@x", timeMs: Date.now() },
-    message: "init\n",
-  });
-  await repo.updateRef(sha, null, "init");
+  await commitTree(repo, staged.rootOid, null, "init");
   return { repo, path };
 }
 
@@ -213,16 +218,8 @@ async function oneChangeCommits(
     const t0 = performance.now();
     const blob = await repo.objects.write(ObjectTypes.blob, Buffer.from(`changed ${r} ${Math.random()}\n`));
     const staged = await store.stage(new Map([[`${changedDir}/f${r % 100}.yaml`, blob]]));
-    const sha = await repo.writeCommit({
-      tree: staged.rootOid,
-      parents: head ? [head] : [],
-      author: { name: "x", email: "x@x", timeMs: Date.now() },
-      committer: { name: "x", email: "x@x", timeMs: Date.now() },
-      message: "one change\n",
-    });
-    await repo.updateRef(sha, head, "bench");
+    head = await commitTree(repo, staged.rootOid, head, "one change");
     store.adopt(staged);
-    head = sha;
     times.push(performance.now() - t0);
   }
   const warm = times.slice(1);

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import NodeGit from "nodegit";
+import type { Logger } from "@shiplog/core";
+import { Defaults, silentLogger } from "@shiplog/core";
 import { GitWriteError } from "../errors/git-write-error.js";
-import type { Logger } from "../logger.js";
-import { silentLogger } from "../logger.js";
 import { encodeCommit, treeOfCommit } from "./commit-object.js";
 import type { CommitFields } from "./commit-object.js";
 import { ObjectDb } from "./object-db.js";
@@ -12,7 +12,7 @@ import { ObjectTypes } from "./object-types.js";
 export interface OpenRepoOptions {
   /** Directory of the repository. Created (bare) if absent or empty; an existing repo is continued. */
   readonly path: string;
-  /** @defaultValue "main" */
+  /** @defaultValue `Defaults.branch` ("main") */
   readonly branch?: string;
   readonly logger?: Logger;
 }
@@ -103,7 +103,7 @@ function looksLikeRepo(path: string): boolean {
  * A non-empty directory that is not a repository is an error: we never overwrite anything.
  */
 export async function openRepo(options: OpenRepoOptions): Promise<GitRepo> {
-  const branch = options.branch ?? "main";
+  const branch = options.branch ?? Defaults.branch;
   const logger = options.logger ?? silentLogger;
   let native: NodeGit.Repository;
   if (existsSync(options.path) && looksLikeRepo(options.path)) {

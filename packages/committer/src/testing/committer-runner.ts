@@ -1,7 +1,7 @@
 // A committer in its own process, for kill -9 tests: `node committer-runner.js '<json options>'`.
 // Prints its status as one JSON line every 20 ms; stops cleanly on SIGTERM.
 import { Committer } from "../committer.js";
-import { redisConnection } from "./fixtures.js";
+import { baseOptions } from "./fixtures.js";
 
 interface RunnerArgs {
   repoPath: string;
@@ -21,9 +21,7 @@ const logger = {
   debug: (): void => undefined,
 };
 const committer = new Committer({
-  repoPath: args.repoPath,
-  cluster: "crash-test",
-  queue: { connection: redisConnection, prefix: args.prefix },
+  ...baseOptions(args.repoPath, args.prefix, "crash-test"),
   quietPeriodMs: args.quietPeriodMs,
   maxWindowMs: args.maxWindowMs,
   lockTtlMs: 2000,

@@ -1,5 +1,5 @@
-// Test helpers (not exported from the package): real Redis with a unique prefix, temp dirs, the git CLI,
-// and queue messages the way the watcher produces them.
+// Test helpers (not exported from the package): real Redis with a unique prefix, temp dirs, the git CLI
+// and the watcher's side of the events queue. Queue messages are built in ./messages.ts.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,15 +7,20 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { ChangeMessage, SyncMessage, WatchMessage } from "@shiplog/core";
-import { QueueNames, pathForKey, toYaml } from "@shiplog/core";
-import type { Logger } from "../logger.js";
+import type { Logger, WatchMessage } from "@shiplog/core";
+import { QueueNames } from "@shiplog/core";
+import type { CommitterOptions } from "../options.js";
 
 export const redisConnection = {
   host: process.env["REDIS_HOST"] ?? "127.0.0.1",
   port: Number(process.env["REDIS_PORT"] ?? 6379),
   maxRetriesPerRequest: null,
 };
+
+/** What every committer of the tests and benchmarks needs: the repo, a cluster name, the test Redis. */
+export function baseOptions(repoPath: string, prefix: string, cluster = "test-cluster"): CommitterOptions {
+  return { repoPath, cluster, queue: { connection: redisConnection, prefix } };
+}
 
 export function uniquePrefix(name: string): string {
   return `shiplog-test-committer-${name}-${randomUUID().slice(0, 8)}`;
@@ -50,7 +55,6 @@ export function git(gitDir: string, ...args: string[]): string {
   });
 }
 
-/** `git log` of the branch as objects, newest first. */
 /** The branch head, or undefined while it is unborn. */
 export function gitHead(gitDir: string, branch = "main"): string | undefined {
   try {
@@ -61,6 +65,7 @@ export function gitHead(gitDir: string, branch = "main"): string | undefined {
   }
 }
 
+/** `git log` of the branch as objects, newest first. */
 export function gitLog(
   gitDir: string,
   branch = "main",
@@ -103,42 +108,6 @@ export function gitFiles(gitDir: string, branch = "main"): Map<string, string> {
   return out;
 }
 
-export function configMap(
-  namespace: string,
-  name: string,
-  data: Record<string, string>,
-  opts: { op?: ChangeMessage["op"]; manager?: string; observedAt?: string } = {},
-): ChangeMessage {
-  const key = { group: "", version: "v1", resource: "configmaps", kind: "ConfigMap", namespace, name };
-  const op = opts.op ?? "modified";
-  const content = toYaml({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace }, data });
-  return {
-    kind: "change",
-    op,
-    type: "configmaps",
-    key,
-    path: pathForKey(key),
-    resourceVersion: "1",
-    observedAt: opts.observedAt ?? new Date().toISOString(),
-    ...(opts.manager === undefined ? {} : { manager: opts.manager }),
-    ...(op === "deleted" ? {} : { content }),
-  };
-}
-
-export function configMapSync(paths: string[], namespaces?: string[]): SyncMessage {
-  return {
-    kind: "sync",
-    type: "configmaps",
-    group: "",
-    resource: "configmaps",
-    namespaced: true,
-    ...(namespaces ? { namespaces } : {}),
-    paths,
-    resourceVersion: "100",
-    observedAt: new Date().toISOString(),
-  };
-}
-
 /** The watcher's side of the events queue. */
 export class EventProducer {
   readonly queue: Queue<WatchMessage>;
@@ -158,11 +127,12 @@ export class EventProducer {
   }
 }
 
-/** Polls until `fn` returns a truthy value or the deadline passes. */
+/** Polls (every `intervalMs`) until `fn` returns a truthy value or the deadline passes. */
 export async function waitFor<T>(
   what: string,
   fn: () => T | Promise<T>,
   timeoutMs = 20000,
+  intervalMs = 150,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -177,7 +147,7 @@ export async function waitFor<T>(
       throw new Error(
         `timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : JSON.stringify(last)}` : ""}`,
       );
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

@@ -1,0 +1,166 @@
+import type { Author, Clock, Logger } from "@shiplog/core";
+import { Backoff } from "@shiplog/core";
+import type { AttributionSource } from "./attribution.js";
+import type { HeldJob } from "./event-consumer.js";
+import type { GitRepo } from "./git/repo.js";
+import type { TreeStore } from "./git/tree-store.js";
+import type { CommitterMetrics } from "./metrics.js";
+import { planWindow } from "./window-plan.js";
+import { WindowWriter } from "./window-writer.js";
+import type { WrittenCommit } from "./window-writer.js";
+
+/** While stopping, a failing window is tried this many times, then left unacknowledged (it replays). */
+const ATTEMPTS_WHEN_STOPPING = 3;
+
+export interface BranchCommitterOptions {
+  readonly repo: GitRepo;
+  /** The tree of `head`. */
+  readonly tree: TreeStore;
+  readonly head: string | null;
+  readonly cluster: string;
+  /** The identity shiplog commits as (committer of every commit, author of reconcile commits). */
+  readonly shiplog: Author;
+  readonly attribution: AttributionSource;
+  readonly diffMaxLines: number;
+  /** First delay before a failed window is tried again; doubles per failure up to `retryMaxMs`. */
+  readonly retryBaseMs: number;
+  readonly retryMaxMs: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: CommitterMetrics;
+}
+
+/**
+ * A window's jobs -> commits on the branch (one per author), moved onto the branch with one atomic ref
+ * update. Keeps the branch head and, per path, the queue order of the newest event committed for it
+ * (so that a replayed older job never overwrites a newer version).
+ */
+export class BranchCommitter {
+  private currentHead: string | null;
+  private commitCount = 0;
+  private lastCommit: string | undefined;
+  private lastFailure: string | undefined;
+  /** path -> queue order of the newest event committed for it. */
+  private readonly committedSeq = new Map<string, number>();
+  /** Exactly the former doubling (no jitter); restarted per window, so never reset by elapsed time. */
+  private readonly backoff: Backoff;
+
+  constructor(private readonly o: BranchCommitterOptions) {
+    this.currentHead = o.head;
+    this.backoff = new Backoff({
+      initialMs: o.retryBaseMs,
+      maxMs: o.retryMaxMs,
+      jitter: 0,
+      resetAfterMs: Number.MAX_SAFE_INTEGER,
+    });
+  }
+
+  get head(): string | null {
+    return this.currentHead;
+  }
+
+  get commits(): number {
+    return this.commitCount;
+  }
+
+  get lastCommitAt(): string | undefined {
+    return this.lastCommit;
+  }
+
+  get lastError(): string | undefined {
+    return this.lastFailure;
+  }
+
+  /** Re-read the branch: another instance may have committed while this one waited for the lock. */
+  async resync(): Promise<void> {
+    this.currentHead = await this.o.repo.head();
+    this.o.tree.reset(await this.o.repo.treeOf(this.currentHead));
+  }
+
+  /**
+   * Commit a window; on failure keep holding its jobs and try again with backoff (fetching newer jobs
+   * first could reorder an object's versions). Throws the reason of `lost` when the lock is lost;
+   * returns undefined when it gives up while stopping (the jobs stay unacknowledged and replay).
+   */
+  async commitUntilDone(
+    jobs: readonly HeldJob[],
+    lost: AbortSignal,
+    stop: AbortSignal,
+  ): Promise<readonly WrittenCommit[] | undefined> {
+    this.backoff.reset();
+    for (let failures = 1; ; failures++) {
+      lost.throwIfAborted();
+      try {
+        return await this.commit(jobs);
+      } catch (err) {
+        this.o.metrics.windowFailures.inc();
+        this.lastFailure = err instanceof Error ? err.message : String(err);
+        const delay = this.backoff.next(this.o.clock.now());
+        this.o.logger.error(
+          { err, jobs: jobs.length, retryInMs: delay },
+          "committing a window failed; will retry",
+        );
+        if (stop.aborted && failures >= ATTEMPTS_WHEN_STOPPING) return undefined;
+        await this.o.clock.sleep(delay, lost);
+      }
+    }
+  }
+
+  /** One attempt. On failure the branch is untouched and the tree is back at the head; throws. */
+  async commit(jobs: readonly HeldJob[]): Promise<readonly WrittenCommit[]> {
+    const { repo, tree, clock, logger, metrics } = this.o;
+    const plan = await planWindow(
+      jobs.map((h) => ({ seq: h.seq, message: h.job.data })),
+      tree,
+      (path) => this.committedSeq.get(path),
+    );
+    for (const s of plan.skipped) {
+      const job = jobs.find((h) => h.seq === s.seq);
+      metrics.eventsSkipped.inc({ reason: s.reason.split(":")[0] ?? "invalid" });
+      logger.warn({ jobId: job?.job.id, reason: s.reason }, "skipping a malformed queue message");
+    }
+    const writer = new WindowWriter(repo, tree, {
+      cluster: this.o.cluster,
+      committer: { name: this.o.shiplog.name, email: this.o.shiplog.email },
+      shiplog: this.o.shiplog,
+      attribution: this.o.attribution,
+      diffMaxLines: this.o.diffMaxLines,
+      now: () => clock.now(),
+    });
+    const before = this.currentHead;
+    let result;
+    try {
+      result = await writer.write(plan, before);
+      if (result.head !== null && result.head !== before) {
+        await repo.updateRef(result.head, before, `shiplog: window of ${jobs.length} events`);
+      }
+    } catch (err) {
+      tree.reset(await repo.treeOf(before));
+      throw err;
+    }
+    this.currentHead = result.head;
+    for (const c of plan.changes) {
+      if (c.lastSeq > (this.committedSeq.get(c.path) ?? Number.NEGATIVE_INFINITY))
+        this.committedSeq.set(c.path, c.lastSeq);
+    }
+    metrics.unchanged.inc(result.unchanged + plan.stale);
+    const committedAt = clock.now();
+    for (const h of jobs) metrics.commitLatency.observe(Math.max(0, committedAt - h.job.timestamp) / 1000);
+    if (result.commits.length === 0) {
+      logger.debug({ events: jobs.length }, "window changed nothing");
+      return result.commits;
+    }
+    this.commitCount += result.commits.length;
+    this.lastCommit = new Date(committedAt).toISOString();
+    for (const c of result.commits) {
+      metrics.commits.inc({ source: c.author.source });
+      for (const ch of c.changes)
+        metrics.changes.inc({ op: ch.op, vanished: ch.vanished ? "true" : "false" });
+    }
+    logger.info(
+      { commits: result.commits.length, events: jobs.length, unchanged: result.unchanged, head: result.head },
+      "window committed",
+    );
+    return result.commits;
+  }
+}

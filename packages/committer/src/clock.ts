@@ -1,2 +1,0 @@
-// One clock for the whole pipeline; it lives in core.
-export { type Clock, systemClock } from "@shiplog/core";

@@ -1,0 +1,144 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { FakeClock } from "@shiplog/core/testing";
+import { FetchAhead } from "./fetch-ahead.js";
+import { WindowLoop } from "./window-loop.js";
+import type { JobSource } from "./window-loop.js";
+
+/** A queue in memory. A blocking fetch of an empty queue waits a second on the clock, as BullMQ's does. */
+class MemoryQueue implements JobSource<string> {
+  readonly jobs: string[] = [];
+  readonly tokens = new Set<string>();
+  constructor(private readonly clock: FakeClock) {}
+
+  async next(token: string, block: boolean): Promise<string | undefined> {
+    this.tokens.add(token);
+    if (this.jobs.length > 0 || !block) return this.jobs.shift();
+    await this.clock.sleep(1000);
+    return this.jobs.shift();
+  }
+}
+
+function setup(opts: { quietPeriodMs?: number; maxWindowMs?: number; maxWindowEvents?: number } = {}) {
+  const clock = new FakeClock();
+  const t0 = clock.now();
+  const queue = new MemoryQueue(clock);
+  const loop = new WindowLoop<string>({
+    quietPeriodMs: opts.quietPeriodMs ?? 300,
+    maxWindowMs: opts.maxWindowMs ?? 1000,
+    maxWindowEvents: opts.maxWindowEvents ?? 1000,
+    pollIntervalMs: 25,
+    fetchAhead: 8,
+    clock,
+    instanceId: "test",
+  });
+  const windows: { at: number; jobs: string[] }[] = [];
+  const received: string[] = [];
+  const lost = new AbortController();
+  const stop = new AbortController();
+  const hooks = {
+    received: (job: string) => received.push(job),
+    commit: (jobs: string[]) => {
+      windows.push({ at: clock.now() - t0, jobs });
+      return Promise.resolve();
+    },
+  };
+  const run = (): Promise<void> => loop.run(queue, hooks, lost.signal, stop.signal);
+  return { clock, queue, loop, windows, received, lost, stop, run };
+}
+
+describe("WindowLoop (fake clock)", () => {
+  it("closes a window after the quiet period with no new job", async () => {
+    const { clock, queue, loop, windows, stop, run } = setup({ quietPeriodMs: 300, maxWindowMs: 5000 });
+    queue.jobs.push("a");
+    const running = run();
+    await clock.advance(200);
+    assert.equal(loop.windowEvents, 1);
+    queue.jobs.push("b"); // fetched at the next poll (<= 25 ms), which restarts the quiet period
+    await clock.advance(299);
+    assert.equal(windows.length, 0, "still within the quiet period of b");
+    await clock.advance(26);
+    assert.equal(windows.length, 1);
+    assert.deepEqual(windows[0]?.jobs, ["a", "b"]);
+    const at = windows[0]?.at ?? 0;
+    assert.ok(at >= 500 && at <= 525, `closed 300 ms after b arrived, at ${at}`);
+    assert.equal(loop.windowEvents, 0);
+    stop.abort();
+    await clock.advance(1000); // the blocking fetch of the next window returns
+    await running;
+  });
+
+  it("closes a window at its maximum length while jobs keep coming", async () => {
+    const { clock, queue, windows, stop, run } = setup({ quietPeriodMs: 300, maxWindowMs: 1000 });
+    queue.jobs.push("j0");
+    const running = run();
+    for (let i = 1; i <= 4; i++) {
+      await clock.advance(200);
+      queue.jobs.push(`j${i}`);
+    }
+    await clock.advance(199);
+    assert.equal(windows.length, 0, "never quiet for 300 ms, and not yet 1000 ms old");
+    await clock.advance(1);
+    assert.deepEqual(windows, [{ at: 1000, jobs: ["j0", "j1", "j2", "j3", "j4"] }]);
+    stop.abort();
+    await clock.advance(1000);
+    await running;
+  });
+
+  it("closes a window at maxWindowEvents, and uses a new lock token per window", async () => {
+    const { clock, queue, windows, stop, run } = setup({ maxWindowEvents: 3 });
+    queue.jobs.push("a", "b", "c", "d");
+    const running = run();
+    await clock.tick();
+    assert.deepEqual(windows[0]?.jobs, ["a", "b", "c"]);
+    assert.equal(windows[0]?.at, 0);
+    await clock.advance(300);
+    assert.deepEqual(windows[1]?.jobs, ["d"]);
+    stop.abort();
+    await clock.advance(1000);
+    await running;
+    assert.ok(queue.tokens.has("test:1") && queue.tokens.has("test:2"));
+  });
+
+  it("commits the open window at once when stopped, then returns", async () => {
+    const { clock, queue, windows, stop, run } = setup({ quietPeriodMs: 300 });
+    queue.jobs.push("a");
+    const running = run();
+    await clock.advance(100);
+    stop.abort();
+    await running;
+    assert.deepEqual(windows, [{ at: 100, jobs: ["a"] }]);
+  });
+
+  it("throws the reason of `lost` and abandons the open window uncommitted", async () => {
+    const { clock, queue, loop, windows, received, lost, run } = setup({ quietPeriodMs: 300 });
+    queue.jobs.push("a");
+    const running = run();
+    await clock.advance(100);
+    assert.deepEqual(received, ["a"]);
+    const reason = new Error("lock lost");
+    lost.abort(reason);
+    const rejected = assert.rejects(running, (err: unknown) => err === reason);
+    await clock.advance(25);
+    await rejected;
+    assert.equal(windows.length, 0);
+    assert.equal(loop.windowEvents, 0);
+  });
+});
+
+describe("FetchAhead", () => {
+  it("fetches one job for a closed window, doubles while the queue keeps up, and drops back to one", () => {
+    const f = new FetchAhead(8);
+    assert.equal(f.want(false, 100), 1);
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const n = f.want(true, 100);
+      seen.push(n);
+      f.record(n, n);
+    }
+    assert.deepEqual(seen, [1, 2, 4, 8, 8]);
+    assert.equal(f.want(true, 3), 3, "never more than the room left in the window");
+    f.record(2, 8);
+    assert.equal(f.want(true, 100), 1);
+  });
+});

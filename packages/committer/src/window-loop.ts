@@ -1,0 +1,96 @@
+import type { Clock } from "@shiplog/core";
+import { ChangeWindow } from "./change-window.js";
+import { FetchAhead } from "./fetch-ahead.js";
+
+/** Where jobs come from (the `EventConsumer`, whose jobs are `HeldJob`s). */
+export interface JobSource<J> {
+  /** The next job, locked with `token`; with `block`, waits a while (about a second) for one. */
+  next(token: string, block: boolean): Promise<J | undefined>;
+}
+
+export interface WindowHooks<J> {
+  /** A job joined the open window. */
+  received(job: J): void;
+  /** The window closed: commit its jobs. Resolves when they are on the branch (or were given up). */
+  commit(jobs: J[]): Promise<void>;
+}
+
+export interface WindowLoopOptions {
+  readonly quietPeriodMs: number;
+  readonly maxWindowMs: number;
+  readonly maxWindowEvents: number;
+  /** With a window open and the queue empty, look again after at most this long. */
+  readonly pollIntervalMs: number;
+  /** Most fetches in flight at once (see `FetchAhead`). */
+  readonly fetchAhead: number;
+  readonly clock: Clock;
+  /** Prefix of the jobs' lock tokens: one token per window, unique per instance. */
+  readonly instanceId: string;
+}
+
+/**
+ * Jobs -> change windows. A window opens with its first job and closes after `quietPeriodMs` without
+ * a new one, at `maxWindowMs` of age, or at `maxWindowEvents` jobs, whichever comes first; then it is
+ * committed before newer jobs are fetched. Time is the injected clock's.
+ */
+export class WindowLoop<J> {
+  private tokenSeq = 0;
+  private events = 0;
+
+  constructor(private readonly o: WindowLoopOptions) {}
+
+  /** Jobs in the open window (still counted while it is being committed). */
+  get windowEvents(): number {
+    return this.events;
+  }
+
+  /**
+   * Run windows until `stop` aborts (the open window is committed first) or `lost` aborts (throws its
+   * reason; the open window is abandoned unacknowledged).
+   */
+  async run(
+    source: JobSource<J>,
+    hooks: WindowHooks<J>,
+    lost: AbortSignal,
+    stop: AbortSignal,
+  ): Promise<void> {
+    const { clock, maxWindowEvents } = this.o;
+    const window = new ChangeWindow<J>(this.o.quietPeriodMs, this.o.maxWindowMs);
+    const fetch = new FetchAhead(this.o.fetchAhead);
+    let token = this.nextToken();
+    try {
+      for (;;) {
+        lost.throwIfAborted();
+        if (window.isOpen && (stop.aborted || window.isDue(clock.now()) || window.size >= maxWindowEvents)) {
+          await hooks.commit(window.drain());
+          this.events = 0;
+          token = this.nextToken();
+          continue;
+        }
+        if (stop.aborted) return;
+        const want = fetch.want(window.isOpen, maxWindowEvents - window.size);
+        const block = !window.isOpen;
+        const jobs = await Promise.all(Array.from({ length: want }, () => source.next(token, block)));
+        let got = 0;
+        for (const job of jobs) {
+          if (!job) continue;
+          got++;
+          window.add(job, clock.now());
+          hooks.received(job);
+        }
+        this.events = window.size;
+        fetch.record(got, want);
+        if (got === 0 && window.isOpen) {
+          const wait = Math.max(1, Math.min(this.o.pollIntervalMs, window.dueAt() - clock.now()));
+          await clock.sleep(wait, stop);
+        }
+      }
+    } finally {
+      this.events = 0;
+    }
+  }
+
+  private nextToken(): string {
+    return `${this.o.instanceId}:${++this.tokenSeq}`;
+  }
+}
