@@ -62,6 +62,8 @@ describe("parseRetryAfter", () => {
     assert.equal(parseRetryAfter("Thu, 26 Nov 2026 04:59:00 GMT", now), 0);
     assert.equal(parseRetryAfter("soon", now), undefined);
     assert.equal(parseRetryAfter(undefined, now), undefined);
+    assert.equal(parseRetryAfter(null, now), undefined);
+    assert.equal(parseRetryAfter(" 0 ", now), 0);
   });
 });
 

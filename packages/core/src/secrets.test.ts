@@ -10,22 +10,11 @@ import type { KubeObject, ResourceType } from "./resource.js";
 import { MAC_ONLY_ENCRYPTED_INIT } from "./sops.js";
 import { diffView, sameContent, summarizeChange, unifiedDiff } from "./summary.js";
 import { fromYaml, toYaml } from "./canonical-yaml.js";
+import { TestTypes } from "./testing/index.js";
 
 const KEY = "operator-fingerprint-key-for-tests";
-const secretType: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
-const widgets: ResourceType = {
-  group: "example.com",
-  version: "v1",
-  resource: "widgets",
-  kind: "Widget",
-  namespaced: true,
-};
+const secretType: ResourceType = TestTypes.secrets;
+const widgets: ResourceType = TestTypes.widgets;
 
 const identity = await generateX25519Identity();
 const recipient = await identityToRecipient(identity);

@@ -9,14 +9,9 @@ import type { ResourceType } from "@shiplog/core";
 import { ApiClient, statusErrorFromEvent, type WatchEvent } from "./api-client.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
 import { TransportError } from "./errors/transport-error.js";
+import { TestTypes } from "@shiplog/core/testing";
 
-const CM: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-};
+const CM: ResourceType = TestTypes.configmaps;
 
 function kubeConfig(server: string): KubeConfig {
   const kc = new KubeConfig();

@@ -14,14 +14,9 @@ import { FakeApiClient, FakeWatch, hangingList } from "./testing/fake-api-client
 import { FakeEnqueuer } from "./testing/fake-enqueuer.js";
 import { metricValue } from "./testing/metric-value.js";
 import { TypeFilter } from "./type-filter.js";
+import { TestTypes } from "@shiplog/core/testing";
 
-const CM: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-};
+const CM: ResourceType = TestTypes.configmaps;
 
 function cm(name: string, rv: string, data: Record<string, string> = { k: name }): KubeObject {
   return {

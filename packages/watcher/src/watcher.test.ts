@@ -16,6 +16,7 @@ import { CRD_TYPE } from "./rediscovery.js";
 import { FakeApiClient } from "./testing/fake-api-client.js";
 import { metricValue } from "./testing/metric-value.js";
 import { Watcher } from "./watcher.js";
+import { TestTypes } from "@shiplog/core/testing";
 
 const connection = { host: "127.0.0.1", port: 6379 };
 const prefix = `t-watcher-${randomBytes(4).toString("hex")}`;
@@ -25,20 +26,8 @@ after(async () => {
   await q.close();
 });
 
-const CM: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-};
-const widgets: ResourceType = {
-  group: "example.com",
-  version: "v1",
-  resource: "widgets",
-  kind: "Widget",
-  namespaced: true,
-};
+const CM: ResourceType = TestTypes.configmaps;
+const widgets: ResourceType = TestTypes.widgets;
 const gadgets: ResourceType = { ...widgets, resource: "gadgets", kind: "Gadget" };
 
 function crd(t: ResourceType): KubeObject {

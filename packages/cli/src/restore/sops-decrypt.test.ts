@@ -6,14 +6,9 @@ import { parse } from "yaml";
 import { decryptSopsDocument, isSopsDocument } from "./sops-decrypt.js";
 import { SopsDecryptError } from "./sops-error.js";
 import { protectionOf, stripShiplogMetadata, unrestorableReason } from "./protection.js";
+import { TestTypes } from "@shiplog/core/testing";
 
-const SECRETS: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
+const SECRETS: ResourceType = TestTypes.secrets;
 
 async function encrypted(data: Record<string, string>, recipients: string[]): Promise<unknown> {
   const cfg = defaultConfig();

@@ -1,2 +1,3 @@
 // Test support of @shiplog/core, for the tests of every package: import from "@shiplog/core/testing".
 export { FakeClock } from "./fake-clock.js";
+export { TestTypes } from "./resource-types.js";

@@ -13,14 +13,9 @@ import {
 } from "@shiplog/core";
 import type { KubeObject, PublishedChange, PublishedCommit, ResourceType, SecretMode } from "@shiplog/core";
 import { fakeSha } from "./commits.test.helper.js";
+import { TestTypes } from "@shiplog/core/testing";
 
-const SECRETS: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
+const SECRETS: ResourceType = TestTypes.secrets;
 const CONFIGMAPS: ResourceType = {
   group: "",
   version: "v1",
