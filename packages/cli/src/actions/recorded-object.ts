@@ -12,24 +12,24 @@ import { loadConfig } from "../config/load-config.js";
 import { hasCommits } from "../git/git-cli.js";
 import { parseTarget, resolveObjectPath, type Target } from "../git/resolve-path.js";
 
-export interface RecordedObject {
+export interface RecordedRepo {
   config: ShiplogConfig;
   /** The repository's absolute path. */
   repo: string;
   /** The revision read: the one asked for, else `repo.branch`. */
   rev: string;
+  /** `-n`, if given. */
+  namespace: string | undefined;
+}
+
+export interface RecordedObject extends RecordedRepo {
   target: Target;
-  /** The object's file at `rev`. */
+  /** The object's file at `rev`, or in `rev`'s history when the object was deleted by then. */
   path: string;
 }
 
-/** Finds the file of `arg` (`deployment/web`) at `from`, or on the configured branch without `from`. */
-export async function locateRecordedObject(
-  io: CliIo,
-  cmd: Command,
-  arg: string,
-  from?: string,
-): Promise<RecordedObject> {
+/** Loads the config and checks that `from` (else the configured branch) names a commit. */
+export async function openRecordedRepo(io: CliIo, cmd: Command, from?: string): Promise<RecordedRepo> {
   const g = globalsOf(cmd);
   const { config } = loadConfig(g, io);
   const repo = resolve(io.cwd, config.repo.path);
@@ -42,7 +42,18 @@ export async function locateRecordedObject(
           ExitCodes.failure,
         );
   }
+  return { config, repo, rev, namespace: g.namespace };
+}
+
+/** Finds the file of `arg` (`deployment/web`) at `from`, or on the configured branch without `from`. */
+export async function locateRecordedObject(
+  io: CliIo,
+  cmd: Command,
+  arg: string,
+  from?: string,
+): Promise<RecordedObject> {
+  const opened = await openRecordedRepo(io, cmd, from);
   const target = parseTarget(arg);
-  const path = await resolveObjectPath(repo, rev, target, g.namespace);
-  return { config, repo, rev, target, path };
+  const path = await resolveObjectPath(opened.repo, opened.rev, target, opened.namespace);
+  return { ...opened, target, path };
 }

@@ -5,11 +5,17 @@
 import type { Command } from "commander";
 import type { CliIo } from "../cli-io.js";
 
-export type ObjectAction<F> = (io: CliIo, arg: string, flags: F, cmd: Command) => Promise<void>;
-
-export function objectAction<F>(
+/** `A` is `string | undefined` for a command whose `[type/name]` is optional (`restore -n <ns>`). */
+export type ObjectAction<F, A extends string | undefined = string> = (
   io: CliIo,
-  load: () => Promise<ObjectAction<F>>,
-): (arg: string, flags: F, cmd: Command) => Promise<void> {
+  arg: A,
+  flags: F,
+  cmd: Command,
+) => Promise<void>;
+
+export function objectAction<F, A extends string | undefined = string>(
+  io: CliIo,
+  load: () => Promise<ObjectAction<F, A>>,
+): (arg: A, flags: F, cmd: Command) => Promise<void> {
   return async (arg, flags, cmd) => (await load())(io, arg, flags, cmd);
 }
