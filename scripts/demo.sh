@@ -18,6 +18,14 @@ cd "$SHIPLOG_ROOT"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 die() { echo "demo: $*" >&2; exit 1; }
+cluster() { npm run --silent cluster -- "$@"; } # the test harness's control plane (test/README.md)
+# wait_for SECONDS WHAT COMMAND...: runs COMMAND every 0.2 s until it succeeds; dies naming WHAT after SECONDS.
+wait_for() {
+  local secs="$1" what="$2"
+  shift 2
+  for _ in $(seq $((secs * 5))); do "$@" && return 0; sleep 0.2; done
+  die "timed out after ${secs}s waiting for $what"
+}
 
 scripts/bootstrap.sh
 # On a fresh clone bootstrap has just created .toolchain/node: read env.sh again so this shell uses it.
@@ -32,8 +40,8 @@ if [ "$mode" = auto ] && [ "$#" -gt 0 ]; then
 fi
 if [ "$mode" = auto ] && [ -z "${SHIPLOG_DEMO_LOCAL:-}" ]; then
   kc="${KUBECONFIG:-$HOME/.kube/config}"
-  report="$([ -f "${kc%%:*}" ] && "${SHIPLOG[@]}" doctor -o json 2>/dev/null || true)"
-  if printf '%s' "$report" | node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{try{const j=JSON.parse(s);process.exit(j.findings.some((f)=>f.check==="apiserver"&&f.status==="ok")?0:1)}catch{process.exit(1)}})'; then
+  # Doctor's apiserver line says whether the current context answers (other checks may fail).
+  if [ -f "${kc%%:*}" ] && grep -q '^\[ok  \] apiserver: ' < <("${SHIPLOG[@]}" doctor 2>/dev/null); then
     say "recording the cluster of your current kubeconfig context (Ctrl-C to stop)"
     exec "${SHIPLOG[@]}" run
   fi
@@ -59,7 +67,7 @@ cleanup() {
     wait "$shiplog_pid" 2>/dev/null || true
   fi
   if [ -n "$redis_pid" ]; then kill -TERM "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
-  if [ -n "$started_cluster" ]; then npm run --silent cluster -- down >/dev/null 2>&1 || true; fi
+  if [ -n "$started_cluster" ]; then cluster down >/dev/null 2>&1 || true; fi
   if [ "$rc" -ne 0 ] && [ -f "$LOG" ]; then echo "demo: failed; last lines of $LOG:" >&2; tail -n 20 "$LOG" >&2; fi
   exit "$rc"
 }
@@ -67,12 +75,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "local control plane"
-if npm run --silent cluster -- status >/dev/null 2>&1; then
+if cluster status >/dev/null 2>&1; then
   echo "reusing the running control plane" >&2
 else
   started_cluster=1
 fi
-KUBECONFIG="$(npm run --silent cluster -- up | tail -n 1)"
+KUBECONFIG="$(cluster up | tail -n 1)"
 export KUBECONFIG
 [ -f "$KUBECONFIG" ] || die "the control plane did not print a kubeconfig"
 
@@ -83,17 +91,16 @@ if redis_ping 6379; then
   echo "using the Redis on 127.0.0.1:6379" >&2
 else
   command -v redis-server >/dev/null || die "no Redis answers on 127.0.0.1:6379 and redis-server is not installed (apt-get install redis-server)"
-  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  port="$(cluster free-port)"
   redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no --daemonize no >"$DEMO_DIR/redis.log" 2>&1 &
   redis_pid=$!
-  for _ in $(seq 50); do redis_ping "$port" && break; sleep 0.1; done
-  redis_ping "$port" || die "redis-server did not start (see $DEMO_DIR/redis.log)"
+  wait_for 5 "redis-server to start (see $DEMO_DIR/redis.log)" redis_ping "$port"
   REDIS_URL="redis://127.0.0.1:$port"
   echo "started redis-server on port $port" >&2
 fi
 
 say "shiplog run (log: $LOG)"
-ops_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+ops_port="$(cluster free-port)"
 export SHIPLOG_REDIS_URL="$REDIS_URL"
 export SHIPLOG_REDIS_PREFIX="shiplog-demo-$$-$RANDOM"
 export SHIPLOG_REPO_PATH="$REPO"
@@ -105,12 +112,11 @@ export SHIPLOG_LISTEN="127.0.0.1:$ops_port"
 export XDG_STATE_HOME="$DEMO_DIR/state"
 "${SHIPLOG[@]}" run --kubeconfig "$KUBECONFIG" >"$LOG" 2>&1 &
 shiplog_pid=$!
-for _ in $(seq 240); do
-  if curl -fsS "http://127.0.0.1:$ops_port/readyz" >/dev/null 2>&1; then break; fi
+ready() {
   kill -0 "$shiplog_pid" 2>/dev/null || die "shiplog run exited early"
-  sleep 0.5
-done
-curl -fsS "http://127.0.0.1:$ops_port/readyz" >/dev/null || die "shiplog did not become ready in 120s"
+  curl -fsS "http://127.0.0.1:$ops_port/readyz" >/dev/null 2>&1
+}
+wait_for 120 "shiplog to become ready" ready
 echo "ready: the initial state of every type is committed" >&2
 
 k() { "$KUBECTL" "$@" >/dev/null; }
@@ -191,16 +197,12 @@ echo "-- deleted ConfigMap legacy-settings" >&2
 
 say "waiting for the commits"
 git_() { git -C "$REPO" "$@"; }
-for _ in $(seq 120); do
-  if git_ cat-file -e "main:$NS/configmaps/settings.yaml" 2>/dev/null &&
-    ! git_ cat-file -e "main:$NS/configmaps/legacy-settings.yaml" 2>/dev/null &&
-    git_ cat-file -e "main:$NS/widgets.demo.shiplog.dev/blue-widget.yaml" 2>/dev/null; then
-    break
-  fi
-  sleep 0.5
-done
-git_ cat-file -e "main:$NS/widgets.demo.shiplog.dev/blue-widget.yaml" 2>/dev/null || die "the changes were not committed in 60s"
-! git_ cat-file -e "main:$NS/configmaps/legacy-settings.yaml" 2>/dev/null || die "the deletion was not committed in 60s"
+on_main() { git_ cat-file -e "main:$NS/$1" 2>/dev/null; }
+committed() {
+  on_main configmaps/settings.yaml && on_main widgets.demo.shiplog.dev/blue-widget.yaml &&
+    ! on_main configmaps/legacy-settings.yaml
+}
+wait_for 60 "the changes and the deletion to be committed" committed
 
 say "git log --stat"
 git_ --no-pager log --stat --stat-count=12 --format='%C(yellow)%h%C(reset) %an <%ae> %ad%n    %s' --date=iso main | cat

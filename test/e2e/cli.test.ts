@@ -7,37 +7,18 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import {
-  ageKeygen,
-  sharedControlPlane,
-  testRedis,
-  uniquePrefix,
-  type ControlPlane,
-  type TestRedis,
-} from "../harness/index.js";
-import {
-  fileAt,
-  git,
-  oneLineError,
-  sandbox,
-  shiplog,
-  startServing,
-  until,
-  type Sandbox,
-} from "./cli-support.js";
+import { ageKeygen, uniquePrefix } from "../harness/index.js";
+import { oneLineError, shiplog, startServing, type Sandbox } from "./support/cli.js";
+import { useCluster } from "./support/cluster.js";
+import { fileAt, git } from "./support/git.js";
+import { until } from "./support/until.js";
 
 const SECRET_V1 = "cli-e2e-first-password-4d2f";
 const SECRET_V2 = "cli-e2e-rotated-password-8b7a";
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 
-let cp: ControlPlane;
-let redis: TestRedis;
-
-async function kubectl(args: string[], input?: string): Promise<string> {
-  const r = await cp.kubectl(args, input !== undefined ? { input } : {});
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const cluster = useCluster();
+const { kubectl } = cluster;
 
 function assertNoPlaintext(text: string, where: string): void {
   for (const s of [SECRET_V1, SECRET_V2, b64(SECRET_V1), b64(SECRET_V2)]) {
@@ -45,28 +26,19 @@ function assertNoPlaintext(text: string, where: string): void {
   }
 }
 
-before(async () => {
-  cp = await sharedControlPlane();
-  redis = await testRedis();
-});
-
-after(async () => {
-  await redis.stop();
-});
-
 describe("shiplog run, history and restore", () => {
   const ns = uniquePrefix("cli-run");
   let sb: Sandbox;
 
   before(async () => {
-    sb = sandbox("run", redis.url, cp.kubeconfigPath);
+    sb = cluster.sandbox("run");
     await kubectl(["create", "namespace", ns]);
     await kubectl(["-n", ns, "create", "configmap", "settings", "--from-literal=LOG_LEVEL=info"]);
-    await kubectl(["-n", ns, "create", "secret", "generic", "db", `--from-literal=password=${SECRET_V1}`]);
+    await cluster.createSecret(ns, "db", { password: SECRET_V1 });
   });
 
   after(async () => {
-    await cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+    await cluster.cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
   });
 
   it("pipeline: records the namespace, then each change as a commit by its field manager; the tree equals the cluster", async () => {
@@ -91,50 +63,27 @@ spec:
 `,
       );
       await until("web on main", 30_000, () => fileAt(sb.repo, `${ns}/deployments.apps/web.yaml`));
-      await kubectl([
-        "-n",
-        ns,
-        "patch",
-        "deployment",
-        "web",
-        "--type=merge",
-        "-p",
-        '{"spec":{"replicas":3}}',
-        "--field-manager=oncall-alice",
-      ]);
+      await cluster.patch(ns, "deployment/web", { spec: { replicas: 3 } }, { fieldManager: "oncall-alice" });
       await until("replicas 3 on main", 30_000, async () =>
         (await fileAt(sb.repo, `${ns}/deployments.apps/web.yaml`))?.includes("replicas: 3"),
       );
-      await kubectl([
-        "-n",
+      await cluster.patch(
         ns,
-        "patch",
-        "configmap",
-        "settings",
-        "--type=merge",
-        "-p",
-        '{"data":{"LOG_LEVEL":"debug"}}',
-        "--field-manager=kubectl-edit",
-      ]);
+        "configmap/settings",
+        { data: { LOG_LEVEL: "debug" } },
+        { fieldManager: "kubectl-edit" },
+      );
       await until("LOG_LEVEL debug on main", 30_000, async () =>
         (await fileAt(sb.repo, `${ns}/configmaps/settings.yaml`))?.includes("debug"),
       );
-      await kubectl([
-        "-n",
-        ns,
-        "create",
-        "secret",
-        "generic",
-        "db",
-        `--from-literal=password=${SECRET_V2}`,
+      const rotated = await cluster.createSecret(ns, "db", { password: SECRET_V2 }, [
         "--dry-run=client",
         "-o",
         "yaml",
-      ]).then((y) =>
-        kubectl(
-          ["apply", "--server-side", "--force-conflicts", "--field-manager=vault-rotator", "-f", "-"],
-          y,
-        ),
+      ]);
+      await kubectl(
+        ["apply", "--server-side", "--force-conflicts", "--field-manager=vault-rotator", "-f", "-"],
+        rotated,
       );
       const secretPath = `${ns}/secrets/db.yaml`;
       const before = await fileAt(sb.repo, secretPath);
@@ -282,28 +231,31 @@ describe("shiplog snapshot and encrypt mode", () => {
 
   before(async () => {
     await kubectl(["create", "namespace", ns]);
-    await kubectl(["-n", ns, "create", "secret", "generic", "api", `--from-literal=password=${SECRET_V1}`]);
+    await cluster.createSecret(ns, "api", { password: SECRET_V1 });
     await kubectl(["-n", ns, "create", "configmap", "c1", "--from-literal=a=1"]);
     // The controller-manager adds the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap to
     // a new namespace shortly after it exists; the first snapshot must see them, or the second one
     // rightly records them as a change.
-    for (let i = 0; ; i++) {
-      const sa = await cp.kubectl(["-n", ns, "get", "serviceaccount", "default"]);
-      const ca = await cp.kubectl(["-n", ns, "get", "configmap", "kube-root-ca.crt"]);
-      if (sa.code === 0 && ca.code === 0) break;
-      if (i >= 120) assert.fail(`namespace ${ns} never got its default ServiceAccount and root CA ConfigMap`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const { cp } = cluster;
+    await until(
+      `namespace ${ns} to get its default ServiceAccount and root CA ConfigMap`,
+      30_000,
+      async () => {
+        const sa = await cp.kubectl(["-n", ns, "get", "serviceaccount", "default"]);
+        const ca = await cp.kubectl(["-n", ns, "get", "configmap", "kube-root-ca.crt"]);
+        return sa.code === 0 && ca.code === 0;
+      },
+    );
   });
 
   after(async () => {
-    await cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
+    await cluster.cp.kubectl(["delete", "namespace", ns, "--wait=false", "--ignore-not-found"]);
   });
 
   it("writes one commit equal to the cluster, then nothing when unchanged; restore decrypts only with the age identity", async () => {
     const key = await ageKeygen();
     const other = await ageKeygen();
-    const sb = sandbox("snap", redis.url, cp.kubeconfigPath);
+    const sb = cluster.sandbox("snap");
     const env = { SHIPLOG_SECRETS_MODE: "encrypt", SHIPLOG_AGE_RECIPIENTS: key.recipient };
     const r = await shiplog(sb, ["snapshot", "-n", ns], env);
     assert.equal(r.code, 0, r.stderr);
@@ -353,7 +305,7 @@ describe("shiplog snapshot and encrypt mode", () => {
 
 describe("shiplog doctor, config print, version, --help", () => {
   it("doctor reports every check and exits 0 when all pass", async () => {
-    const sb = sandbox("doctor", redis.url, cp.kubeconfigPath);
+    const sb = cluster.sandbox("doctor");
     const r = await shiplog(sb, ["doctor"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     for (const check of ["config", "kubeconfig", "apiserver", "rbac", "redis", "repo", "remote", "keys"]) {
@@ -363,8 +315,8 @@ describe("shiplog doctor, config print, version, --help", () => {
   });
 
   it("doctor names what is wrong and how to fix it", async () => {
-    const sb = sandbox("doctor-bad", "redis://127.0.0.1:1", cp.kubeconfigPath);
-    const nobody = await cp.userKubeconfig(uniquePrefix("nobody"));
+    const sb = cluster.sandbox("doctor-bad", "redis://127.0.0.1:1");
+    const nobody = await cluster.cp.userKubeconfig(uniquePrefix("nobody"));
     const r = await shiplog(sb, ["doctor", "--kubeconfig", nobody], {
       SHIPLOG_REPO_REMOTE_URL: "/nonexistent/remote.git",
     });
@@ -376,7 +328,7 @@ describe("shiplog doctor, config print, version, --help", () => {
   });
 
   it("config print shows the effective config with secrets masked", async () => {
-    const sb = sandbox("config", "redis://:redis-pass-c0ffee@127.0.0.1:6379", cp.kubeconfigPath);
+    const sb = cluster.sandbox("config", "redis://:redis-pass-c0ffee@127.0.0.1:6379");
     const file = join(sb.dir, "shiplog.yaml");
     writeFileSync(file, "secrets:\n  hmacKey: hmac-key-value-0123456789\ncommitter:\n  quietPeriod: 2s\n");
     const r = await shiplog(sb, ["config", "print", "--config", file, "--show-sources", "-n", "team-a"]);
@@ -394,7 +346,7 @@ describe("shiplog doctor, config print, version, --help", () => {
   });
 
   it("version and --help of every command", async () => {
-    const sb = sandbox("help", redis.url, cp.kubeconfigPath);
+    const sb = cluster.sandbox("help");
     const v = await shiplog(sb, ["version"]);
     assert.equal(v.code, 0);
     assert.match(v.stdout, /^shiplog \d+\.\d+\.\d+ \(node v24/);
@@ -421,7 +373,7 @@ describe("shiplog doctor, config print, version, --help", () => {
 
 describe("start-up failures: one line naming the problem, non-zero exit, no stack trace", () => {
   it("bad config", async () => {
-    const sb = sandbox("fail-config", redis.url, cp.kubeconfigPath);
+    const sb = cluster.sandbox("fail-config");
     const file = join(sb.dir, "bad.yaml");
     writeFileSync(file, "committer:\n  quietPeriod: soon\n");
     const r = await shiplog(sb, ["run", "--config", file]);
@@ -433,14 +385,14 @@ describe("start-up failures: one line naming the problem, non-zero exit, no stac
   });
 
   it("unreachable Redis", async () => {
-    const sb = sandbox("fail-redis", "redis://127.0.0.1:1", cp.kubeconfigPath);
+    const sb = cluster.sandbox("fail-redis", "redis://127.0.0.1:1");
     const r = await shiplog(sb, ["run"]);
     assert.equal(r.code, 3);
     assert.match(oneLineError(r), /cannot reach Redis at redis:\/\/127\.0\.0\.1:1: connection refused/);
   });
 
   it("unreachable apiserver", async () => {
-    const sb = sandbox("fail-apiserver", redis.url, cp.kubeconfigPath);
+    const sb = cluster.sandbox("fail-apiserver");
     const kc = join(sb.dir, "dead.kubeconfig");
     writeFileSync(
       kc,
@@ -461,8 +413,8 @@ current-context: dead
   });
 
   it("kubeconfig without list rights", async () => {
-    const sb = sandbox("fail-rbac", redis.url, cp.kubeconfigPath);
-    const nobody = await cp.userKubeconfig(uniquePrefix("nobody"));
+    const sb = cluster.sandbox("fail-rbac");
+    const nobody = await cluster.cp.userKubeconfig(uniquePrefix("nobody"));
     const r = await shiplog(sb, ["run", "--kubeconfig", nobody]);
     assert.equal(r.code, 4);
     assert.match(oneLineError(r), /may not list and watch any of the \d+ resource types/);

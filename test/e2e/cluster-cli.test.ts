@@ -1,7 +1,9 @@
 // `npm run cluster -- up|status|down` in its own cache dir: the control plane outlives the command,
-// sharedControlPlane() in another process attaches to it, and `down` leaves nothing behind.
+// sharedControlPlane() in another process attaches to it, and `down` leaves nothing behind; and
+// `free-port` prints a port that can be bound.
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -67,5 +69,18 @@ describe("cluster CLI", () => {
     const after = await cluster("status");
     assert.equal(after.code, 1);
     assert.equal((JSON.parse(after.stdout) as { running: boolean }).running, false);
+  });
+
+  it("free-port prints a loopback port that can be bound", async () => {
+    const r = await cluster("free-port");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\n$/);
+    const port = Number(r.stdout.trim());
+    assert.ok(port > 0 && port < 65536, `port ${port}`);
+    await new Promise<void>((resolve, reject) => {
+      const srv = createServer().on("error", reject);
+      srv.listen(port, "127.0.0.1", () => srv.close(() => resolve()));
+    });
+    assert.equal((await cluster("free-port", "--nope")).code, 2);
   });
 });

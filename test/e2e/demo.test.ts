@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { run } from "../harness/index.js";
+import { isConfigVar } from "./support/cli.js";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -12,13 +13,7 @@ describe("scripts/demo.sh", () => {
   it("records the sample changes and shows log, blame and the redacted Secret", async (t) => {
     const t0 = Date.now();
     const env: NodeJS.ProcessEnv = { SHIPLOG_QUIET: "1" };
-    for (const k of Object.keys(process.env)) {
-      if (
-        k.startsWith("SHIPLOG_") &&
-        !["SHIPLOG_ROOT", "SHIPLOG_CACHE_DIR", "SHIPLOG_NODE_VERSION"].includes(k)
-      )
-        env[k] = "";
-    }
+    for (const k of Object.keys(process.env)) if (isConfigVar(k)) env[k] = "";
     const r = await run("bash", ["scripts/demo.sh", "--local"], { cwd: ROOT, env, timeoutMs: 600_000 });
     t.diagnostic(`demo took ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     const out = r.stdout + r.stderr;

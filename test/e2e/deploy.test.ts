@@ -588,23 +588,15 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
       assert.equal(await canI(sa, "list", "secrets"), false);
 
       const restoreSa = `system:serviceaccount:${ns}:${release}-shiplog-restore`;
-      assert.equal(await canI(restoreSa, "patch", "deployments.apps"), true, "restore can server-side apply");
-      assert.equal(
-        await canI(restoreSa, "create", "configmaps"),
-        true,
-        "restore can re-create a deleted object",
-      );
-      assert.equal(
-        await canI(restoreSa, "patch", "servicemonitors.monitoring.coreos.com"),
-        true,
-        "restore covers CRD groups",
-      );
-      assert.equal(await canI(restoreSa, "delete", "deployments.apps"), false, "restore never deletes");
-      assert.equal(
-        await canI(restoreSa, "patch", "secrets"),
-        false,
-        "restore leaves Secrets alone by default",
-      );
+      for (const [verb, resource, allowed, why] of [
+        ["patch", "deployments.apps", true, "restore can server-side apply"],
+        ["create", "configmaps", true, "restore can re-create a deleted object"],
+        ["patch", "servicemonitors.monitoring.coreos.com", true, "restore covers CRD groups"],
+        ["delete", "deployments.apps", false, "restore never deletes"],
+        ["patch", "secrets", false, "restore leaves Secrets alone by default"],
+      ] as const) {
+        assert.equal(await canI(restoreSa, verb, resource), allowed, why);
+      }
       assert.equal(
         await canI("shiplog-test-sre-member", "patch", "deployments.apps"),
         false,

@@ -8,17 +8,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import {
-  run,
-  sharedControlPlane,
-  testRedis,
-  uniquePrefix,
-  type ControlPlane,
-  type TestRedis,
-} from "../harness/index.js";
-import { fileAt, git, startServing, until, type Sandbox } from "./cli-support.js";
+import { run, uniquePrefix } from "../harness/index.js";
+import { startServing, type Sandbox } from "./support/cli.js";
+import { useCluster } from "./support/cluster.js";
+import { fileAt, git } from "./support/git.js";
+import { until } from "./support/until.js";
 
 // test/dist/e2e/image.test.js -> the repository root.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -38,22 +34,14 @@ function skipReason(): string | false {
 }
 
 describe("container image (buildah, read-only root, uid 65532)", { skip: skipReason() }, () => {
-  let cp: ControlPlane;
-  let redis: TestRedis;
-
   before(
     async () => {
       const built = await run("bash", [BUILD, IMAGE], { timeoutMs: 60 * 60_000 });
       assert.equal(built.code, 0, `deploy/image/build.sh failed:\n${built.stderr.slice(-4000)}`);
-      cp = await sharedControlPlane();
-      redis = await testRedis();
     },
     { timeout: 61 * 60_000 },
   );
-
-  after(async () => {
-    await redis?.stop();
-  });
+  const cluster = useCluster();
 
   it("`shiplog version` runs as the image's entrypoint", async () => {
     const r = await run("bash", [RUN, IMAGE, "version"], { timeoutMs: 120_000 });
@@ -85,6 +73,7 @@ describe("container image (buildah, read-only root, uid 65532)", { skip: skipRea
   });
 
   it("`shiplog run` in the image records the cluster into the repo volume and stops cleanly on SIGTERM", async () => {
+    const { cp, redis } = cluster;
     const ns = uniquePrefix("image-run");
     const dir = mkdtempSync(join(tmpdir(), "shiplog-image-"));
     const data = join(dir, "data");
@@ -109,12 +98,8 @@ describe("container image (buildah, read-only root, uid 65532)", { skip: skipRea
         "current-context": "e2e",
       }),
     );
-    const kubectl = async (args: string[]): Promise<void> => {
-      const r = await cp.kubectl(args);
-      assert.equal(r.code, 0, `kubectl ${args.join(" ")}: ${r.stderr}`);
-    };
-    await kubectl(["create", "namespace", ns]);
-    await kubectl(["-n", ns, "create", "configmap", "settings", "--from-literal=LOG_LEVEL=info"]);
+    await cluster.kubectl(["create", "namespace", ns]);
+    await cluster.kubectl(["-n", ns, "create", "configmap", "settings", "--from-literal=LOG_LEVEL=info"]);
     const env: Record<string, string> = {
       SHIPLOG_REDIS_URL: redis.url,
       SHIPLOG_REDIS_PREFIX: uniquePrefix("image"),
@@ -143,16 +128,7 @@ describe("container image (buildah, read-only root, uid 65532)", { skip: skipRea
     const s = await startServing(sb, ["run", "-n", ns, "--quiet-period", "1s"], 180_000, launcher);
     try {
       assert.match((await fileAt(sb.repo, `${ns}/configmaps/settings.yaml`)) ?? "", /LOG_LEVEL: info/);
-      await kubectl([
-        "-n",
-        ns,
-        "patch",
-        "configmap",
-        "settings",
-        "--type=merge",
-        "-p",
-        '{"data":{"LOG_LEVEL":"debug"}}',
-      ]);
+      await cluster.patch(ns, "configmap/settings", { data: { LOG_LEVEL: "debug" } });
       await until("LOG_LEVEL debug on main", 60_000, async () =>
         (await fileAt(sb.repo, `${ns}/configmaps/settings.yaml`))?.includes("LOG_LEVEL: debug"),
       );

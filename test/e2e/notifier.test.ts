@@ -9,18 +9,13 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { Committer } from "@shiplog/committer";
+import { Defaults } from "@shiplog/core";
 import { Notifier } from "@shiplog/notifier";
-import {
-  runOk,
-  sharedControlPlane,
-  testRedis,
-  uniquePrefix,
-  type ControlPlane,
-  type TestRedis,
-} from "../harness/index.js";
-import { startWatcher } from "./watcher-support.js";
+import { runOk } from "../harness/index.js";
+import { useCluster } from "./support/cluster.js";
+import { until } from "./support/until.js";
+import { startWatcher } from "./support/watcher.js";
 
 const SECRET_VALUE = "notifier-e2e-plaintext-value-never-in-chat";
 
@@ -29,33 +24,18 @@ interface Received {
   body: string;
 }
 
-let cp: ControlPlane;
-let redis: TestRedis;
+const cluster = useCluster();
+const { kubectl } = cluster;
 let server: Server;
 let base: string;
 const received: Received[] = [];
 
-async function kubectl(args: string[]): Promise<string> {
-  const r = await cp.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
-
-async function until<T>(what: string, timeoutMs: number, find: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${received.length} requests`);
-    }
-    await sleep(100);
-  }
+/** The first request `find` picks, once it has arrived. */
+function arrived(what: string, find: () => Received | undefined): Promise<Received> {
+  return until(what, 60_000, find, { detail: () => `got ${received.length} requests` });
 }
 
 before(async () => {
-  cp = await sharedControlPlane();
-  redis = await testRedis();
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -72,17 +52,17 @@ before(async () => {
 after(async () => {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await redis.stop();
 });
 
 describe("notifier e2e (control plane -> watcher -> committer -> notifier -> Slack receiver)", () => {
   it("posts who changed what, with the diff and a link to the real commit, and no Secret value", async () => {
-    const ns = uniquePrefix("notifier-e2e");
-    const prefix = uniquePrefix("notifier-e2e");
+    await using namespace = await cluster.namespace("notifier-e2e");
+    const ns = namespace.name;
+    const prefix = ns;
     const repo = mkdtempSync(join(tmpdir(), "shiplog-notifier-e2e-"));
+    const { redis } = cluster;
     const connection = { host: redis.host, port: redis.port, maxRetriesPerRequest: null };
-    await kubectl(["create", "namespace", ns]);
-    const watcher = startWatcher(cp.kubeConfig(), redis, prefix, {
+    const watcher = startWatcher(cluster.cp.kubeConfig(), redis, prefix, {
       include: { groups: [], resources: ["configmaps", "secrets"], namespaces: [ns] },
     });
     const committer = new Committer({
@@ -101,6 +81,7 @@ describe("notifier e2e (control plane -> watcher -> committer -> notifier -> Sla
           url: `${base}/slack`,
           routes: { namespaces: [ns], excludeAuthors: ["kube-controller-manager"] },
           rateLimit: { perMinute: 60, digestAfter: 20 },
+          maxAttempts: Defaults.sinkMaxAttempts,
         },
       ],
       commitUrlTemplate: "https://git.example/acme/history/commit/{sha}",
@@ -113,21 +94,16 @@ describe("notifier e2e (control plane -> watcher -> committer -> notifier -> Sla
 
       await kubectl(["-n", ns, "create", "configmap", "app-config", "--from-literal=level=info"]);
       // Its own window and commit first, so the patch below is an update by a different manager.
-      await until("the ConfigMap creation in Slack", 60_000, () =>
+      await arrived("the ConfigMap creation in Slack", () =>
         received.find((r) => r.body.includes(`create configmaps ${ns}/app-config`)),
       );
-      await kubectl([
-        "-n",
+      await cluster.patch(
         ns,
-        "patch",
-        "configmap",
-        "app-config",
-        "--type=merge",
-        "--field-manager=ops-alice",
-        "-p",
-        '{"data":{"level":"debug"}}',
-      ]);
-      const update = await until("the ConfigMap update in Slack", 60_000, () =>
+        "configmap/app-config",
+        { data: { level: "debug" } },
+        { fieldManager: "ops-alice" },
+      );
+      const update = await arrived("the ConfigMap update in Slack", () =>
         received.find((r) => r.body.includes("ops-alice") && r.body.includes("app-config")),
       );
       const payload = JSON.parse(update.body) as {
@@ -146,16 +122,8 @@ describe("notifier e2e (control plane -> watcher -> committer -> notifier -> Sla
       const files = await runOk("git", ["-C", repo, "show", "--name-only", "--format=%an", sha]);
       assert.match(files.stdout, new RegExp(`^ops-alice\\n[\\s\\S]*${ns}/configmaps/app-config\\.yaml`));
 
-      await kubectl([
-        "-n",
-        ns,
-        "create",
-        "secret",
-        "generic",
-        "db",
-        `--from-literal=password=${SECRET_VALUE}`,
-      ]);
-      await until("the Secret in Slack", 60_000, () =>
+      await cluster.createSecret(ns, "db", { password: SECRET_VALUE });
+      await arrived("the Secret in Slack", () =>
         received.find((r) => r.body.includes(`create secrets ${ns}/db`)),
       );
       const b64 = Buffer.from(SECRET_VALUE).toString("base64");
@@ -176,7 +144,6 @@ describe("notifier e2e (control plane -> watcher -> committer -> notifier -> Sla
       await watcher.stop();
       await committer.stop();
       await notifier.stop();
-      await kubectl(["delete", "namespace", ns, "--wait=false"]);
       rmSync(repo, { recursive: true, force: true });
     }
   });

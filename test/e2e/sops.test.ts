@@ -7,37 +7,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { createCanonicalizer, defaultConfig, diffView, sameContent, type ResourceType } from "@shiplog/core";
-import { ageKeygen, binary, run, runOk, type AgeKey } from "../harness/index.js";
-
-const secretType: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "secrets",
-  kind: "Secret",
-  namespaced: true,
-};
-const HMAC_KEY = "e2e-fingerprint-key-0123456789abcdef";
+import { diffView, sameContent, type Canonicalizer } from "@shiplog/core";
+import { ageKeygen, type AgeKey } from "../harness/index.js";
+import { TestTypes } from "@shiplog/core/testing";
+import { canonicalizer } from "./support/core.js";
+import { sopsDecrypt } from "./support/sops.js";
 
 let dir: string;
-let sops: string;
 let keys: AgeKey[];
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "shiplog-core-sops-"));
-  sops = await binary("sops");
   keys = [await ageKeygen(), await ageKeygen()];
 });
 
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-function canonicalizer(recipients: string[]) {
-  const cfg = defaultConfig();
-  return createCanonicalizer({
-    normalize: cfg.normalize,
-    secrets: { ...cfg.secrets, mode: "encrypt", ageRecipients: recipients },
-    hmacKey: HMAC_KEY,
-  });
+function encrypting(recipients: string[]): Canonicalizer {
+  return canonicalizer({ mode: "encrypt", ageRecipients: recipients });
 }
 
 const values: Record<string, string> = {
@@ -51,18 +38,19 @@ const values: Record<string, string> = {
 function secret(): Record<string, unknown> {
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) data[k] = Buffer.from(v, "utf8").toString("base64");
+  const metadata = {
+    name: "db",
+    namespace: "prod",
+    uid: "0b7c1d2e-1111-2222-3333-444455556666",
+    resourceVersion: "42",
+    labels: { app: "db", data: "label-named-data" },
+    annotations: { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({ data }) },
+    managedFields: [{ manager: "kubectl", operation: "Update", time: "2026-01-01T00:00:00Z" }],
+  };
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: {
-      name: "db",
-      namespace: "prod",
-      uid: "0b7c1d2e-1111-2222-3333-444455556666",
-      resourceVersion: "42",
-      labels: { app: "db", data: "label-named-data" },
-      annotations: { "kubectl.kubernetes.io/last-applied-configuration": JSON.stringify({ data }) },
-      managedFields: [{ manager: "kubectl", operation: "Update", time: "2026-01-01T00:00:00Z" }],
-    },
+    metadata,
     type: "Opaque",
     data,
     stringData: { token: "tok-Ω-1234" },
@@ -70,16 +58,15 @@ function secret(): Record<string, unknown> {
 }
 
 async function decrypt(file: string, key: AgeKey): Promise<Record<string, unknown>> {
-  const out = await runOk(sops, ["--decrypt", "--input-type", "yaml", "--output-type", "yaml", file], {
-    env: { SOPS_AGE_KEY_FILE: key.identityFile },
-  });
+  const out = await sopsDecrypt(file, key.identityFile);
+  assert.equal(out.code, 0, `sops --decrypt ${file}: ${out.stderr}`);
   return parse(out.stdout) as Record<string, unknown>;
 }
 
 describe("core encrypt mode with the real sops and age", () => {
   it("sops --decrypt returns the original Secret, with every recipient's identity", async () => {
-    const c = canonicalizer(keys.map((k) => k.recipient));
-    const r = await c.canonicalizeAsync(secretType, secret());
+    const c = encrypting(keys.map((k) => k.recipient));
+    const r = await c.canonicalizeAsync(TestTypes.secrets, secret());
     assert.equal(r.skipped, false);
     if (r.skipped) return;
     for (const v of Object.values(values).filter((x) => x.length >= 4)) {
@@ -109,11 +96,11 @@ describe("core encrypt mode with the real sops and age", () => {
   });
 
   it("real sops rejects a tampered value (the MAC is checked)", async () => {
-    const c = canonicalizer([keys[0]!.recipient]);
-    const a = await c.canonicalizeAsync(secretType, secret());
+    const c = encrypting([keys[0]!.recipient]);
+    const a = await c.canonicalizeAsync(TestTypes.secrets, secret());
     const other = secret();
     (other["data"] as Record<string, string>)["password"] = Buffer.from("something else").toString("base64");
-    const b = await c.canonicalizeAsync(secretType, other);
+    const b = await c.canonicalizeAsync(TestTypes.secrets, other);
     assert.ok(!a.skipped && !b.skipped);
     if (a.skipped || b.skipped) return;
     // Swap in a validly encrypted value from another document: GCM fails (other data key).
@@ -122,9 +109,7 @@ describe("core encrypt mode with the real sops and age", () => {
     assert.notEqual(tampered, a.content);
     const file = join(dir, "tampered.yaml");
     writeFileSync(file, tampered);
-    const res = await run(sops, ["--decrypt", "--input-type", "yaml", "--output-type", "yaml", file], {
-      env: { SOPS_AGE_KEY_FILE: keys[0]!.identityFile },
-    });
+    const res = await sopsDecrypt(file, keys[0]!.identityFile);
     assert.notEqual(res.code, 0, "sops accepted a tampered file");
     // Dropping an encrypted value changes the MAC input: sops refuses it.
     const dropped = a.content
@@ -132,17 +117,15 @@ describe("core encrypt mode with the real sops and age", () => {
       .filter((l) => !l.startsWith("  number: "))
       .join("\n");
     writeFileSync(file, dropped);
-    const res2 = await run(sops, ["--decrypt", "--input-type", "yaml", "--output-type", "yaml", file], {
-      env: { SOPS_AGE_KEY_FILE: keys[0]!.identityFile },
-    });
+    const res2 = await sopsDecrypt(file, keys[0]!.identityFile);
     assert.notEqual(res2.code, 0, "sops accepted a file with a value removed");
     assert.match(res2.stderr, /MAC/i);
   });
 
   it("re-encryption is new ciphertext but the same content; real sops still decrypts both", async () => {
-    const c = canonicalizer([keys[1]!.recipient]);
-    const a = await c.canonicalizeAsync(secretType, secret());
-    const b = await c.canonicalizeAsync(secretType, secret());
+    const c = encrypting([keys[1]!.recipient]);
+    const a = await c.canonicalizeAsync(TestTypes.secrets, secret());
+    const b = await c.canonicalizeAsync(TestTypes.secrets, secret());
     assert.ok(!a.skipped && !b.skipped);
     if (a.skipped || b.skipped) return;
     assert.notEqual(a.content, b.content);

@@ -3,47 +3,22 @@
 // 410 after compaction that relists and detects deletions made meanwhile, and Redis gone for 30 s with
 // no change lost. Messages are read back from the BullMQ queue with a real Worker.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { KubeObject, ResourceType, WatchMessage } from "@shiplog/core";
+import type { KubeObject, WatchMessage } from "@shiplog/core";
 import { typeId } from "@shiplog/core";
 import { listAll } from "@shiplog/watcher";
-import {
-  startControlPlane,
-  startPrivateRedis,
-  testRedis,
-  uniquePrefix,
-  type ControlPlane,
-  type TestRedis,
-} from "../harness/index.js";
-import {
-  canonicalizer,
-  captureLogger,
-  CuttableProxy,
-  isChange,
-  isSync,
-  QueueReader,
-  replay,
-  startWatcher,
-} from "./watcher-support.js";
+import { startControlPlane, startPrivateRedis } from "../harness/index.js";
+import { useCluster } from "./support/cluster.js";
+import { TestTypes } from "@shiplog/core/testing";
+import { canonicalizer } from "./support/core.js";
+import { until } from "./support/until.js";
+import { CuttableProxy, isChange, isSync, metricValue, replay, watchSession } from "./support/watcher.js";
 
-const CONFIGMAPS: ResourceType = {
-  group: "",
-  version: "v1",
-  resource: "configmaps",
-  kind: "ConfigMap",
-  namespaced: true,
-};
-
-let cp: ControlPlane;
-let redis: TestRedis;
-
-async function kubectl(args: string[], input?: string): Promise<string> {
-  const r = await cp.kubectl(args, input !== undefined ? { input } : {});
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+// No watch cache for ConfigMaps: watches go to etcd, so a compacted resourceVersion gets a real 410.
+const cluster = useCluster({ controlPlane: () => startControlPlane({ watchCacheSizes: { configmaps: 0 } }) });
+const { kubectl } = cluster;
 
 /** path -> content hash of every ConfigMap in `ns`, as the committer should end up with. */
 async function expectedConfigMaps(ns: string): Promise<Map<string, string>> {
@@ -53,7 +28,7 @@ async function expectedConfigMaps(ns: string): Promise<Map<string, string>> {
   const c = canonicalizer();
   const out = new Map<string, string>();
   for (const o of list.items) {
-    const r = c.canonicalize(CONFIGMAPS, o);
+    const r = c.canonicalize(TestTypes.configmaps, o);
     if (!r.skipped) out.set(r.path, r.contentHash);
   }
   return out;
@@ -63,28 +38,22 @@ function configMapState(messages: readonly WatchMessage[]): Map<string, string> 
   return replay(messages.filter((m) => m.type === "configmaps"));
 }
 
-before(async () => {
-  // No watch cache for ConfigMaps: watches go to etcd, so a compacted resourceVersion gets a real 410.
-  cp = await startControlPlane({ watchCacheSizes: { configmaps: 0 } });
-  redis = await testRedis();
-});
-
-after(async () => {
-  await cp.stop();
-  await redis.stop();
-});
+/** Watcher options that select the ConfigMaps of `ns` and nothing else. */
+function configMapsOf(ns: string) {
+  return { include: { resources: ["configmaps"], namespaces: [ns] } };
+}
 
 describe("watcher e2e (private control plane)", () => {
   it("listAll lists every wanted type once, page by page, with progress", async () => {
-    const ns = uniquePrefix("watcher-listall");
-    await kubectl(["create", "namespace", ns]);
+    await using namespace = await cluster.namespace("watcher-listall");
+    const ns = namespace.name;
     for (const n of ["a", "b", "c"])
       await kubectl(["-n", ns, "create", "configmap", n, "--from-literal=k=1"]);
     const seen: string[] = [];
     const progress: number[] = [];
     const summary = await listAll(
       {
-        kubeConfig: cp.kubeConfig(),
+        kubeConfig: cluster.cp.kubeConfig(),
         include: { resources: ["configmaps", "namespaces"], namespaces: [ns] },
         pageSize: 2,
         onProgress: (p) => progress.push(p.typesDone),
@@ -102,55 +71,47 @@ describe("watcher e2e (private control plane)", () => {
     assert.deepEqual(summary.types.map((t) => t.type).sort(), ["configmaps", "namespaces"]);
     assert.equal(summary.failed.length, 0);
     assert.equal(progress.at(-1), 2);
-    await kubectl(["delete", "namespace", ns, "--wait=false"]);
   });
 
   it("resumes after the apiserver restarts mid-watch", async () => {
-    const ns = uniquePrefix("watcher-restart");
-    await kubectl(["create", "namespace", ns]);
-    const reader = new QueueReader(redis, ns);
-    const { logger } = captureLogger();
-    const w = startWatcher(cp.kubeConfig(), redis, ns, {
-      include: { resources: ["configmaps"], namespaces: [ns] },
-      logger,
-    });
-    try {
-      await w.start();
-      await w.initialSyncDone();
-      await kubectl(["-n", ns, "create", "configmap", "before", "--from-literal=k=1"]);
-      await reader.waitFor(isChange("configmaps", "before", "added"), 10_000, "before added");
+    await using namespace = await cluster.namespace("watcher-restart");
+    const ns = namespace.name;
+    await using session = await watchSession(cluster.cp.kubeConfig(), cluster.redis, ns, configMapsOf(ns));
+    const { watcher: w, reader } = session;
+    await session.start();
+    await kubectl(["-n", ns, "create", "configmap", "before", "--from-literal=k=1"]);
+    await reader.waitFor(isChange("configmaps", "before", "added"), 10_000, "before added");
 
-      await cp.restartApiserver();
+    await cluster.cp.restartApiserver();
 
-      await kubectl(["-n", ns, "create", "configmap", "after", "--from-literal=k=1"]);
-      await kubectl(["-n", ns, "patch", "configmap", "before", "--type=merge", "-p", '{"data":{"k":"2"}}']);
-      await reader.waitFor(isChange("configmaps", "after"), 60_000, "after recorded");
-      await reader.waitFor(
-        (m) =>
-          m.kind === "change" &&
-          m.key.name === "before" &&
-          m.op !== "added" &&
-          /k: "?2"?/.test(m.content ?? ""),
-        60_000,
-        "before's update recorded",
-      );
-      assert.ok(w.metrics.errors.sum({ type: "configmaps" }) >= 1, "the broken watch was counted");
-      const expected = await expectedConfigMaps(ns);
-      await until("committer state matches the cluster", 30_000, () =>
-        sameMap(configMapState(reader.messages), expected),
-      );
-    } finally {
-      await w.stop();
-      await reader.close();
-      await kubectl(["delete", "namespace", ns, "--wait=false"]);
-    }
+    await kubectl(["-n", ns, "create", "configmap", "after", "--from-literal=k=1"]);
+    await cluster.patch(ns, "configmap/before", { data: { k: "2" } });
+    await reader.waitFor(isChange("configmaps", "after"), 60_000, "after recorded");
+    await reader.waitFor(
+      (m) =>
+        m.kind === "change" &&
+        m.key.name === "before" &&
+        m.op !== "added" &&
+        /k: "?2"?/.test(m.content ?? ""),
+      60_000,
+      "before's update recorded",
+    );
+    assert.ok(
+      (await metricValue(w.metrics.errors, { type: "configmaps" })) >= 1,
+      "the broken watch was counted",
+    );
+    const expected = await expectedConfigMaps(ns);
+    await until("committer state matches the cluster", 30_000, () =>
+      sameMap(configMapState(reader.messages), expected),
+    );
   });
 
   it("relists on 410 after etcd compaction and detects deletions made meanwhile", async () => {
-    const ns = uniquePrefix("watcher-410");
-    await kubectl(["create", "namespace", ns]);
-    const proxy = await CuttableProxy.start(Number(new URL(cp.server).port));
-    const direct = cp.kubeConfig();
+    await using namespace = await cluster.namespace("watcher-410");
+    const ns = namespace.name;
+    const proxy = await CuttableProxy.start(Number(new URL(cluster.cp.server).port));
+    await using _proxy = { [Symbol.asyncDispose]: () => proxy.close() };
+    const direct = cluster.cp.kubeConfig();
     const kc = new KubeConfig();
     kc.loadFromOptions({
       clusters: direct.clusters.map((c) => ({ ...c, server: `https://127.0.0.1:${proxy.port}` })),
@@ -158,130 +119,80 @@ describe("watcher e2e (private control plane)", () => {
       contexts: direct.contexts,
       currentContext: direct.currentContext,
     });
-    const reader = new QueueReader(redis, ns);
-    const { logger } = captureLogger();
-    const w = startWatcher(kc, redis, ns, {
-      include: { resources: ["configmaps"], namespaces: [ns] },
-      logger,
-    });
-    try {
-      await w.start();
-      await w.initialSyncDone();
-      for (const n of ["keep", "doomed"])
-        await kubectl(["-n", ns, "create", "configmap", n, "--from-literal=k=1"]);
-      await reader.waitFor(isChange("configmaps", "doomed", "added"), 10_000, "doomed added");
-      const relistsBefore = w.metrics.relists.get({ type: "configmaps", reason: "expired" });
+    await using session = await watchSession(kc, cluster.redis, ns, configMapsOf(ns));
+    const { watcher: w, reader } = session;
+    await session.start();
+    for (const n of ["keep", "doomed"])
+      await kubectl(["-n", ns, "create", "configmap", n, "--from-literal=k=1"]);
+    await reader.waitFor(isChange("configmaps", "doomed", "added"), 10_000, "doomed added");
+    const expired = { type: "configmaps", reason: "expired" };
+    const relistsBefore = await metricValue(w.metrics.relists, expired);
 
-      // Cut the watcher off, change things, compact etcd past its resourceVersion, reconnect.
-      proxy.pause();
-      const cutAt = reader.messages.length;
-      await kubectl(["-n", ns, "delete", "configmap", "doomed"]);
-      await kubectl(["-n", ns, "create", "configmap", "born", "--from-literal=k=1"]);
-      await kubectl(["-n", ns, "patch", "configmap", "keep", "--type=merge", "-p", '{"data":{"k":"2"}}']);
-      const { revision } = await cp.compactEtcd();
-      assert.ok(revision > 0);
-      proxy.resume();
+    // Cut the watcher off, change things, compact etcd past its resourceVersion, reconnect.
+    proxy.pause();
+    const cutAt = reader.messages.length;
+    await kubectl(["-n", ns, "delete", "configmap", "doomed"]);
+    await kubectl(["-n", ns, "create", "configmap", "born", "--from-literal=k=1"]);
+    await cluster.patch(ns, "configmap/keep", { data: { k: "2" } });
+    const { revision } = await cluster.cp.compactEtcd();
+    assert.ok(revision > 0);
+    proxy.resume();
 
-      const sync = await reader.waitFor(isSync("configmaps"), 60_000, "sync after the relist", cutAt);
-      assert.ok(!sync.paths.includes(`${ns}/configmaps/doomed.yaml`), "doomed is gone from the key set");
-      assert.ok(sync.paths.includes(`${ns}/configmaps/born.yaml`));
-      assert.ok(sync.paths.includes(`${ns}/configmaps/keep.yaml`));
-      await reader.waitFor(
-        isChange("configmaps", "doomed", "deleted"),
-        1000,
-        "doomed reported deleted",
-        cutAt,
-      );
-      assert.ok(
-        w.metrics.relists.get({ type: "configmaps", reason: "expired" }) > relistsBefore,
-        "relisted because of 410",
-      );
-      const expected = await expectedConfigMaps(ns);
-      assert.ok(sameMap(configMapState(reader.messages), expected), "committer state matches the cluster");
-    } finally {
-      await w.stop();
-      await reader.close();
-      await proxy.close();
-      await kubectl(["delete", "namespace", ns, "--wait=false"]);
-    }
+    const sync = await reader.waitFor(isSync("configmaps"), 60_000, "sync after the relist", cutAt);
+    assert.ok(!sync.paths.includes(`${ns}/configmaps/doomed.yaml`), "doomed is gone from the key set");
+    assert.ok(sync.paths.includes(`${ns}/configmaps/born.yaml`));
+    assert.ok(sync.paths.includes(`${ns}/configmaps/keep.yaml`));
+    await reader.waitFor(isChange("configmaps", "doomed", "deleted"), 1000, "doomed reported deleted", cutAt);
+    assert.ok((await metricValue(w.metrics.relists, expired)) > relistsBefore, "relisted because of 410");
+    const expected = await expectedConfigMaps(ns);
+    assert.ok(sameMap(configMapState(reader.messages), expected), "committer state matches the cluster");
   });
 
   it("loses no change while Redis is unavailable for 30 s", async () => {
-    const ns = uniquePrefix("watcher-redis");
-    await kubectl(["create", "namespace", ns]);
+    await using namespace = await cluster.namespace("watcher-redis");
+    const ns = namespace.name;
     const priv = await startPrivateRedis({ persistent: true });
-    const reader = new QueueReader(priv, ns);
-    const { logger, lines } = captureLogger();
+    await using _priv = { [Symbol.asyncDispose]: () => priv.stop() };
     // A small buffer so that the outage overflows it: the reflector must stop reading and relist.
-    const w = startWatcher(cp.kubeConfig(), priv, ns, {
-      include: { resources: ["configmaps"], namespaces: [ns] },
+    await using session = await watchSession(cluster.cp.kubeConfig(), priv, ns, {
+      ...configMapsOf(ns),
       maxBuffered: 10,
       batchSize: 5,
-      logger,
     });
-    try {
-      await w.start();
-      await w.initialSyncDone();
-      await kubectl(["-n", ns, "create", "configmap", "c0", "--from-literal=k=0"]);
-      await reader.waitFor(isChange("configmaps", "c0", "added"), 10_000, "c0 added");
+    const { watcher: w, reader, lines } = session;
+    await session.start();
+    await kubectl(["-n", ns, "create", "configmap", "c0", "--from-literal=k=0"]);
+    await reader.waitFor(isChange("configmaps", "c0", "added"), 10_000, "c0 added");
 
-      await priv.kill9();
-      const downAt = Date.now();
-      let i = 1;
-      while (Date.now() - downAt < 30_000) {
-        await kubectl(["-n", ns, "create", "configmap", `c${i}`, `--from-literal=k=${i}`]);
-        if (i % 3 === 0)
-          await kubectl([
-            "-n",
-            ns,
-            "patch",
-            "configmap",
-            `c${i - 1}`,
-            "--type=merge",
-            "-p",
-            `{"data":{"k":"x${i}"}}`,
-          ]);
-        if (i % 5 === 0) await kubectl(["-n", ns, "delete", "configmap", `c${i - 2}`]);
-        i++;
-        await sleep(500);
-      }
-      assert.ok(w.status().buffered > 0 || w.status().queueFailing, "the watcher noticed Redis was gone");
-      await priv.restart();
-
-      const expected = await expectedConfigMaps(ns);
-      await until("committer state matches the cluster", 60_000, () =>
-        sameMap(configMapState(reader.messages), expected),
-      );
-      assert.equal(w.metrics.dropped.sum(), 0, "nothing dropped");
-      assert.ok(
-        w.metrics.relists.get({ type: "configmaps", reason: "queue-full" }) >= 1,
-        "stopped reading and relisted",
-      );
-      assert.ok(
-        lines.some((l) => l.msg.startsWith("queue unreachable")),
-        "the outage was logged",
-      );
-      console.log(`# ${i} changes during the outage; ${reader.messages.length} messages read`);
-    } finally {
-      await w.stop();
-      await reader.close();
-      await priv.stop();
-      await kubectl(["delete", "namespace", ns, "--wait=false"]);
+    await priv.kill9();
+    const downAt = Date.now();
+    let i = 1;
+    while (Date.now() - downAt < 30_000) {
+      await kubectl(["-n", ns, "create", "configmap", `c${i}`, `--from-literal=k=${i}`]);
+      if (i % 3 === 0) await cluster.patch(ns, `configmap/c${i - 1}`, { data: { k: `x${i}` } });
+      if (i % 5 === 0) await kubectl(["-n", ns, "delete", "configmap", `c${i - 2}`]);
+      i++;
+      await sleep(500);
     }
+    assert.ok(w.status().buffered > 0 || w.status().queueFailing, "the watcher noticed Redis was gone");
+    await priv.restart();
+
+    const expected = await expectedConfigMaps(ns);
+    await until("committer state matches the cluster", 60_000, () =>
+      sameMap(configMapState(reader.messages), expected),
+    );
+    assert.equal(await metricValue(w.metrics.dropped), 0, "nothing dropped");
+    assert.ok(
+      (await metricValue(w.metrics.relists, { type: "configmaps", reason: "queue-full" })) >= 1,
+      "stopped reading and relisted",
+    );
+    assert.ok(
+      lines.some((l) => l.msg.startsWith("queue unreachable")),
+      "the outage was logged",
+    );
+    console.log(`# ${i} changes during the outage; ${reader.messages.length} messages read`);
   });
 });
-
-async function until(
-  what: string,
-  timeoutMs: number,
-  check: () => boolean | Promise<boolean>,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 function sameMap(a: Map<string, string>, b: Map<string, string>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);

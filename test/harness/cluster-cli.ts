@@ -4,8 +4,9 @@
 //   up [--no-controller-manager]  start it (or reuse a healthy one); prints the kubeconfig path on stdout
 //   down                          stop it and remove its directory (fine when none is running)
 //   status                        print its state as JSON; exit 0 when healthy, 1 otherwise
+//   free-port                     print a TCP port on 127.0.0.1 that is free (for scripts/demo.sh)
 //
-// Everything except the kubeconfig path / status JSON goes to stderr.
+// Everything except the kubeconfig path / status JSON / port goes to stderr.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import {
@@ -14,9 +15,10 @@ import {
   stopFromState,
   type ControlPlaneState,
 } from "./control-plane.js";
+import { freePort } from "./net.js";
 import { healthy, sharedClusterDir } from "./shared.js";
 
-const USAGE = "usage: npm run cluster -- up [--no-controller-manager] | down | status";
+const USAGE = "usage: npm run cluster -- up [--no-controller-manager] | down | status | free-port";
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -66,6 +68,11 @@ async function main(argv: string[]): Promise<number> {
         JSON.stringify(state ? summary(state, ok) : { running: false, dir }, null, 2) + "\n",
       );
       return ok ? 0 : 1;
+    }
+    case "free-port": {
+      if (rest.length > 0) return usage(`unknown option ${rest.join(" ")}`);
+      process.stdout.write(`${await freePort()}\n`);
+      return 0;
     }
     default:
       return usage(cmd === undefined ? "missing command" : `unknown command "${cmd}"`);

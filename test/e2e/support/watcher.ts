@@ -1,24 +1,14 @@
-// Shared pieces of the watcher e2e tests: core's real canonicalizer, a BullMQ Worker that reads what
-// the watcher enqueued (the way the committer will), and a replay of those messages into the state
-// the committer would write.
+// The watcher in e2e tests: a BullMQ Worker that reads what the watcher
+// enqueued (the way the committer will), a replay of those messages into the state the committer would
+// write, a watcher + reader pair that cleans up after itself (`await using`), its metric values, and a
+// TCP proxy that cuts the watcher off the apiserver.
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { createCanonicalizer, defaultConfig, QueueNames, type WatchMessage } from "@shiplog/core";
+import { QueueNames, type WatchMessage } from "@shiplog/core";
 import { Watcher, type WatcherOptions } from "@shiplog/watcher";
 import { Worker } from "bullmq";
-
-export const HMAC_KEY = "watcher-e2e-fingerprint-key-0123456789";
-
-export function canonicalizer(): ReturnType<typeof createCanonicalizer> {
-  const cfg = defaultConfig();
-  return createCanonicalizer({
-    normalize: cfg.normalize,
-    secrets: cfg.secrets,
-    hmacKey: HMAC_KEY,
-    watch: cfg.watch,
-  });
-}
+import { canonicalizer } from "./core.js";
 
 export interface Logged {
   level: string;
@@ -123,6 +113,62 @@ export function isChange(
 
 export function isSync(type: string): (m: WatchMessage) => m is Extract<WatchMessage, { kind: "sync" }> {
   return (m): m is Extract<WatchMessage, { kind: "sync" }> => m.kind === "sync" && m.type === type;
+}
+
+/** A watcher that queues into `reader` and logs into `lines`; disposing it stops both. */
+export interface WatchSession extends AsyncDisposable {
+  readonly watcher: Watcher;
+  readonly reader: QueueReader;
+  readonly lines: Logged[];
+  /** `watcher.start()`, then waits for its initial sync. */
+  start(): Promise<void>;
+}
+
+/** A QueueReader on `prefix` and a Watcher (not started yet) writing to it with a capturing logger. */
+export async function watchSession(
+  kubeConfig: KubeConfig,
+  redis: { host: string; port: number },
+  prefix: string,
+  extra: Partial<WatcherOptions> = {},
+): Promise<WatchSession> {
+  const reader = new QueueReader(redis, prefix);
+  const { logger, lines } = captureLogger();
+  let watcher: Watcher;
+  try {
+    watcher = startWatcher(kubeConfig, redis, prefix, { logger, ...extra });
+  } catch (err) {
+    await reader.close();
+    throw err;
+  }
+  return {
+    watcher,
+    reader,
+    lines,
+    async start() {
+      await watcher.start();
+      await watcher.initialSyncDone();
+    },
+    async [Symbol.asyncDispose]() {
+      try {
+        await watcher.stop();
+      } finally {
+        await reader.close();
+      }
+    },
+  };
+}
+
+/** What a prom-client metric offers for reading it back. */
+interface Readable {
+  get(): Promise<{ values: readonly { value: number; labels: Partial<Record<string, string | number>> }[] }>;
+}
+
+/** The sum of a watcher metric's values whose labels include `labels` (all of them when empty). */
+export async function metricValue(metric: Readable, labels: Record<string, string> = {}): Promise<number> {
+  const { values } = await metric.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 export function startWatcher(

@@ -1,26 +1,34 @@
-// Shared pieces of the CLI e2e tests: spawning the built `shiplog` binary with a private environment
-// (temp repo, temp state dir for the fingerprint key, unique Redis prefix), waiting for /readyz and
-// for files to appear on the recorded branch.
+// The `shiplog` command in e2e tests: the built CLI spawned with a private environment (temp repo, temp
+// state dir for the fingerprint key, unique Redis prefix), one-line errors, and long-running commands
+// (`run`, `watch`, ...) waited for until /readyz answers.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { freePort, run, uniquePrefix, type RunResult } from "../harness/index.js";
+import { freePort, run, uniquePrefix, type RunResult } from "../../harness/index.js";
 
-export const CLI = fileURLToPath(new URL("../../../packages/cli/dist/main.js", import.meta.url));
+// test/dist/e2e/support/cli.js -> packages/cli/dist/main.js
+export const CLI = fileURLToPath(new URL("../../../../packages/cli/dist/main.js", import.meta.url));
 
-/** Environment variables of the parent that would leak into the CLI's config. */
+/** SHIPLOG_* variables of the toolchain (scripts/env.sh), not of shiplog's config: children keep them. */
+export const TOOLCHAIN_VARS: readonly string[] = [
+  "SHIPLOG_ROOT",
+  "SHIPLOG_CACHE_DIR",
+  "SHIPLOG_NODE_VERSION",
+];
+
+/** True for a variable of the parent that would leak into the CLI's config. */
+export function isConfigVar(name: string): boolean {
+  return name.startsWith("SHIPLOG_") && !TOOLCHAIN_VARS.includes(name);
+}
+
+/** The parent's environment without anything that would leak into the CLI's config. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (
-      k.startsWith("SHIPLOG_") &&
-      !["SHIPLOG_ROOT", "SHIPLOG_CACHE_DIR", "SHIPLOG_NODE_VERSION"].includes(k)
-    )
-      continue;
-    if (k === "KUBECONFIG" || k === "SOPS_AGE_KEY_FILE") continue;
+    if (isConfigVar(k) || k === "KUBECONFIG" || k === "SOPS_AGE_KEY_FILE") continue;
     env[k] = v;
   }
   return env;
@@ -138,31 +146,6 @@ export async function startServing(
       child.kill("SIGKILL");
       throw new Error(`shiplog not ready within ${readyTimeoutMs}ms. Output:\n${out.slice(-3000)}`);
     }
-    await sleep(200);
-  }
-}
-
-/** Git on the host; `safe.directory` because some repos are written by another uid (the image's). */
-export async function git(repo: string, args: string[]): Promise<RunResult> {
-  return run("git", ["-c", "safe.directory=*", "-C", repo, ...args]);
-}
-
-/** Content of `path` on `main`, or undefined. */
-export async function fileAt(repo: string, path: string, rev = "main"): Promise<string | undefined> {
-  const r = await git(repo, ["show", `${rev}:${path}`]);
-  return r.code === 0 ? r.stdout : undefined;
-}
-
-export async function until<T>(
-  what: string,
-  timeoutMs: number,
-  check: () => Promise<T | undefined | false>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     await sleep(200);
   }
 }
