@@ -1,14 +1,22 @@
 // deploy/: the Helm chart and the kustomize overlays, rendered by the real helm and kubectl, applied to
 // the real apiserver (server-side dry run), checked against the restricted Pod Security profile
 // (enforced by the apiserver's PodSecurity admission on Pods) and, after a real apply of the RBAC
-// objects, against the apiserver's own authorizer with `kubectl auth can-i --as`.
+// objects, against the apiserver's own authorizer with `kubectl auth can-i --as`. Also: every secret mode
+// that fingerprints gets a stable key Secret, mounted where the config points (else each pod start
+// would generate a new key and re-commit every Secret), and the bundled Redis never evicts.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { parseConfig } from "@shiplog/core";
+import {
+  MIN_HMAC_KEY_BYTES,
+  parseConfig,
+  SECRET_MODE_NAMES,
+  SecretModeRegistry,
+  type SecretMode,
+} from "@shiplog/core";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { binary, run, sharedControlPlane, uniquePrefix, type ControlPlane } from "../harness/index.js";
 
@@ -23,11 +31,19 @@ const HELM_VARIANTS = readdirSync(join(CHART, "ci"))
 const OVERLAYS = readdirSync(join(KUSTOMIZE, "overlays")).sort();
 const WRITE_VERBS = ["create", "update", "patch", "delete"] as const;
 const FIELD_MANAGER = "shiplog-deploy-test";
+/** Where the chart and every kustomize overlay mount the fingerprint (HMAC) key. */
+const KEY_FILE = "/etc/shiplog/secrets/hmac/hmac-key";
+const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 
 type Manifest = {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   spec?: Record<string, unknown>;
   [k: string]: unknown;
 };
@@ -49,6 +65,41 @@ function shiplogConfig(ms: Manifest[]): ReturnType<typeof parseConfig> {
   const text = (cms[0]?.["data"] as Record<string, string> | undefined)?.["config.yaml"];
   assert.ok(text, "the ConfigMap has config.yaml");
   return parseConfig(parse(text));
+}
+
+type PodSpec = {
+  volumes?: { name: string; secret?: { secretName?: string } }[];
+  containers: {
+    name: string;
+    args?: string[];
+    volumeMounts?: { name: string; mountPath: string }[];
+    resources?: { limits?: { memory?: string } };
+  }[];
+};
+
+function podSpec(m: Manifest): PodSpec {
+  return (m.spec?.["template"] as { spec: PodSpec }).spec;
+}
+
+/** The Deployments that canonicalize objects (all-in-one, or watcher and committer): all but the notifier. */
+function recorders(ms: Manifest[]): Manifest[] {
+  return ms.filter(
+    (m) => m.kind === "Deployment" && m.metadata.labels?.["app.kubernetes.io/component"] !== "notifier",
+  );
+}
+
+/** The Secret whose volume holds `file` in a Deployment's shiplog container, if any. */
+function secretBehind(m: Manifest, file: string): string | undefined {
+  const spec = podSpec(m);
+  const mounts = spec.containers.find((c) => c.name === "shiplog")?.volumeMounts ?? [];
+  const mount = mounts.find((vm) => file.startsWith(`${vm.mountPath}/`));
+  return spec.volumes?.find((v) => v.name === mount?.name)?.secret?.secretName;
+}
+
+/** The value after `flag` in an argument list. */
+function argAfter(args: readonly string[] | undefined, flag: string): string | undefined {
+  const i = args?.indexOf(flag) ?? -1;
+  return i < 0 ? undefined : args?.[i + 1];
 }
 
 function toYaml(ms: Manifest[]): string {
@@ -167,7 +218,12 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
     });
   }
 
-  async function helmTemplate(variant: string, release: string, ns: string): Promise<Manifest[]> {
+  async function helmTemplate(
+    variant: string,
+    release: string,
+    ns: string,
+    extra: readonly string[] = [],
+  ): Promise<Manifest[]> {
     const args = [
       "template",
       release,
@@ -178,6 +234,7 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
       kubeVersion,
       "-f",
       join(CHART, "ci", `${variant}-values.yaml`),
+      ...extra,
     ];
     // What `helm install` sees from discovery: the groups this apiserver serves (CRDs included).
     for (const v of apiVersions) args.push("--api-versions", v);
@@ -390,11 +447,25 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
           /notifier\.sinks\[ops\] needs url or existingSecret/,
         ],
         [["--set", "typoKey=1"], /typoKey/],
+        [
+          ["--set", "repo.remote.url=https://ghp_t0ken-in-url@git.example/ops/history.git"],
+          /repo\.remote\.url must not contain credentials/,
+        ],
+        [
+          ["--set", "repo.remote.url=https://x-access-token:ghp_t0ken-in-url@git.example/ops/history.git"],
+          /repo\.remote\.url must not contain credentials/,
+        ],
+        [
+          ["--set", "redis.maxmemory=500mb"],
+          /redis\.maxmemory 500mb is above 90% of redis\.resources\.limits\.memory 512Mi/,
+        ],
+        [["--set-string", "redis.maxmemory=0"], /redis\/maxmemory/],
       ];
       for (const [set, message] of cases) {
         const r = await helmRun(["template", "x", CHART, "--kube-version", kubeVersion, ...set]);
         assert.notEqual(r.code, 0, `helm template ${set.join(" ")} should fail`);
         assert.match(r.stderr, message, `helm template ${set.join(" ")}: ${r.stderr}`);
+        assert.doesNotMatch(r.stderr, /ghp_t0ken-in-url/, "the credential is not echoed");
       }
     });
 
@@ -469,6 +540,137 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
         "no PVC with persistence.enabled=false",
       );
     });
+  });
+
+  describe("the fingerprint key in every mode that needs one (core's SecretModeRegistry)", () => {
+    /** Values for `mode` (plus age recipients where the mode needs them) and a layout. */
+    function modeArgs(mode: SecretMode, layout: string): string[] {
+      const args = ["--set", `mode=${layout}`, "--set", `secretProtection.mode=${mode}`];
+      if (SecretModeRegistry[mode].needsAgeRecipients)
+        args.push("--set", `secretProtection.ageRecipients[0]=${RECIPIENT}`);
+      return args;
+    }
+
+    it("Helm creates the key Secret, mounts it into every recording pod and sets secrets.hmacKeyFile", async (t) => {
+      const seen: string[] = [];
+      for (const mode of SECRET_MODE_NAMES) {
+        for (const layout of ["all-in-one", "split"]) {
+          const what = `${mode}/${layout}`;
+          const ms = await helmTemplate("default", "shiplog", "keys", modeArgs(mode, layout));
+          const config = shiplogConfig(ms);
+          assert.equal(config.secrets.mode, mode, what);
+          const keySecrets = ms.filter((m) => m.kind === "Secret" && m.metadata.name === "shiplog-hmac");
+          const pods = recorders(ms);
+          assert.equal(pods.length, layout === "split" ? 2 : 1, `${what}: recording Deployments`);
+          if (!SecretModeRegistry[mode].needsHmacKey) {
+            assert.equal(config.secrets.hmacKeyFile, undefined, `${what}: no key file`);
+            assert.equal(keySecrets.length, 0, `${what}: no key Secret`);
+            for (const d of pods)
+              assert.equal(secretBehind(d, KEY_FILE), undefined, `${what}: nothing mounted`);
+            continue;
+          }
+          assert.equal(config.secrets.hmacKeyFile, KEY_FILE, `${what}: secrets.hmacKeyFile`);
+          assert.equal(keySecrets.length, 1, `${what}: one key Secret`);
+          const secret = keySecrets[0] as Manifest & { data?: Record<string, string> };
+          assert.equal(secret.metadata.annotations?.["helm.sh/resource-policy"], "keep", `${what}: kept`);
+          const key = Buffer.from(secret.data?.["hmac-key"] ?? "", "base64");
+          assert.ok(key.length >= MIN_HMAC_KEY_BYTES, `${what}: a ${key.length}-byte key`);
+          for (const d of pods)
+            assert.equal(
+              secretBehind(d, KEY_FILE),
+              "shiplog-hmac",
+              `${what}: ${d.metadata.name} mounts the key`,
+            );
+          seen.push(what);
+        }
+      }
+      assert.ok(seen.includes("encrypt/all-in-one") && seen.includes("encrypt/split"), seen.join(", "));
+
+      // secretProtection.hmacKey.existingSecret: nothing created, the named Secret mounted.
+      const own = await helmTemplate("default", "shiplog", "keys", [
+        ...modeArgs("encrypt", "split"),
+        "--set",
+        "secretProtection.hmacKey.existingSecret=team-fingerprint-key",
+      ]);
+      assert.ok(!own.some((m) => m.kind === "Secret" && m.metadata.name === "shiplog-hmac"));
+      for (const d of recorders(own)) assert.equal(secretBehind(d, KEY_FILE), "team-fingerprint-key");
+      t.diagnostic(`key Secret created and mounted for ${seen.join(", ")}`);
+    });
+
+    it("Helm keeps the key of an existing Secret when it renders against the cluster (lookup)", async () => {
+      const ns = await restrictedNamespace("helm-key");
+      const existing = Buffer.from("existing-fingerprint-key-0123456789", "utf8").toString("base64");
+      await kubectlOk(
+        ["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"],
+        toYaml([
+          {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "shiplog-hmac", namespace: ns },
+            type: "Opaque",
+            data: { "hmac-key": existing },
+          },
+        ]),
+      );
+      const keyOf = (ms: Manifest[]): string | undefined =>
+        (
+          ms.find((m) => m.kind === "Secret" && m.metadata.name === "shiplog-hmac") as {
+            data?: Record<string, string>;
+          }
+        )?.data?.["hmac-key"];
+      // As `helm install/upgrade` renders: lookup sees the Secret and keeps its key.
+      const server = ["--dry-run=server", "--kubeconfig", cp.kubeconfigPath];
+      for (const layout of ["all-in-one", "split"]) {
+        const ms = await helmTemplate("default", "shiplog", ns, [...modeArgs("encrypt", layout), ...server]);
+        assert.equal(keyOf(ms), existing, `encrypt/${layout}: the existing key is kept`);
+      }
+      // Plain `helm template` cannot look up: a new random key (why GitOps users name existingSecret).
+      const offline = keyOf(await helmTemplate("default", "shiplog", ns, modeArgs("encrypt", "all-in-one")));
+      assert.ok(offline !== undefined && offline !== existing);
+    });
+
+    it("kustomize: every overlay whose mode needs the key mounts Secret shiplog-hmac at secrets.hmacKeyFile", async (t) => {
+      const modes: string[] = [];
+      for (const overlay of OVERLAYS) {
+        const ms = await kustomize(overlay, "keys");
+        const config = shiplogConfig(ms);
+        const pods = recorders(ms);
+        assert.ok(pods.length > 0, `${overlay}: recording Deployments`);
+        modes.push(`${overlay}: ${config.secrets.mode}`);
+        if (SecretModeRegistry[config.secrets.mode].needsHmacKey) {
+          assert.equal(config.secrets.hmacKeyFile, KEY_FILE, `${overlay}: secrets.hmacKeyFile`);
+          for (const d of pods)
+            assert.equal(
+              secretBehind(d, KEY_FILE),
+              "shiplog-hmac",
+              `${overlay}: ${d.metadata.name} mounts the key`,
+            );
+        } else {
+          assert.equal(config.secrets.hmacKeyFile, undefined, `${overlay}: no key file`);
+          for (const d of pods)
+            assert.equal(secretBehind(d, KEY_FILE), undefined, `${overlay}: nothing mounted`);
+        }
+      }
+      assert.ok(modes.includes("full: encrypt"), modes.join(", "));
+      t.diagnostic(modes.join(", "));
+    });
+  });
+
+  it("the bundled Redis runs with noeviction and a --maxmemory below its memory limit (Helm and kustomize)", async () => {
+    const rendered: [string, Manifest[]][] = [
+      ["helm default", await helmTemplate("default", "shiplog", "redis")],
+      ["helm split", await helmTemplate("split", "shiplog", "redis")],
+      ["kustomize all-in-one", await kustomize("all-in-one", "redis")],
+      ["kustomize split", await kustomize("split", "redis")],
+    ];
+    for (const [what, ms] of rendered) {
+      const sts = ms.filter((m) => m.kind === "StatefulSet");
+      assert.equal(sts.length, 1, `${what}: one bundled Redis`);
+      const c = podSpec(sts[0] as Manifest).containers[0];
+      assert.equal(argAfter(c?.args, "--maxmemory-policy"), "noeviction", `${what}: maxmemory-policy`);
+      assert.equal(argAfter(c?.args, "--maxmemory"), "384mb", `${what}: maxmemory`);
+      assert.equal(c?.resources?.limits?.memory, "512Mi", `${what}: memory limit`);
+    }
   });
 
   describe("kustomize overlays", () => {

@@ -69,7 +69,7 @@ secrets:
   sensitiveFields: [ { type: widgets.example.com, pointers: [/spec/password] } ]
 repo:
   path: /data/repo
-  remote: { url: "https://x:tok@github.com/acme/history.git", tokenFile: /keys/token, pushInterval: 30s }
+  remote: { url: "https://github.com/acme/history.git", tokenFile: /keys/token, pushInterval: 30s }
 committer: { quietPeriod: 250ms, maxWindow: 2m }
 notifier:
   commitUrlTemplate: "https://github.com/acme/cluster-history/commit/{sha}"
@@ -93,7 +93,7 @@ log: { level: debug }
     assert.deepEqual(cfg.notifier.sinks[1]?.rateLimit, { perMinute: 20, digestAfter: 5 });
 
     const masked = JSON.stringify(maskConfig(cfg));
-    for (const secret of ["pw@", "tok@", "/T/B/secret", "s3cret-signing"])
+    for (const secret of ["pw@", "/T/B/secret", "s3cret-signing"])
       assert.ok(!masked.includes(secret), secret);
     assert.ok(masked.includes("https://hooks.slack.com/*****"));
   });
@@ -264,6 +264,42 @@ log: { level: debug }
     fails({ log: { level: "loud" } }, "log.level", /expected one of/);
     fails({ clusterName: "x" }, "clusterName", /unknown key/);
     fails([], "", /expected a mapping/);
+  });
+
+  it("refuses credentials in repo.remote.url without repeating them, and keeps SSH user names", () => {
+    const remote = (url: string) => ({ repo: { remote: { url } } });
+    for (const url of [
+      "https://x-access-token:ghp_s3cr3tT0ken@github.com/acme/history.git",
+      "https://ghp_s3cr3tT0ken@github.com/acme/history.git",
+      "HTTP://ghp_s3cr3tT0ken:@git.example:8080/history.git",
+      "ssh://git:s3cr3tT0ken@git.example/acme/history.git",
+      "git:s3cr3tT0ken@git.example:acme/history.git",
+    ]) {
+      assert.throws(
+        () => parseConfig(remote(url)),
+        (err: unknown) => {
+          assert.ok(err instanceof ConfigError, String(err));
+          assert.equal(err.field, "repo.remote.url");
+          assert.match(err.message, /must not contain credentials .*repo\.remote\.tokenFile.*sshKeyFile/);
+          assert.doesNotMatch(err.message, /s3cr3tT0ken|github\.com|git\.example/, "the URL is not echoed");
+          return true;
+        },
+        url,
+      );
+    }
+    for (const url of [
+      "https://github.com/acme/history.git",
+      "https://git.example:8443/acme/history.git?ref=a@b",
+      "ssh://git@git.example:2222/acme/history.git",
+      "git@git.example:acme/history.git",
+      "git.example:acme/history@v2.git",
+      "file:///srv/git/history.git",
+      "/srv/git/history.git",
+      "../history.git",
+    ]) {
+      assert.equal(parseConfig(remote(url)).repo.remote?.url, url);
+    }
+    fails(remote(""), "repo.remote.url", "repo.remote.url: must not be empty");
   });
 
   it("parses durations", () => {

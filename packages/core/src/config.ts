@@ -194,6 +194,29 @@ function notEmpty(v: string): string | undefined {
   return v === "" ? "must not be empty" : undefined;
 }
 
+/**
+ * `repo.remote.url` must not carry credentials: a URL reaches logs, error messages and `.git/config`,
+ * a token file or key file does not. A password anywhere is a credential, and so is any user name in an
+ * http(s) URL (a token often stands as the user name); an SSH user name (`ssh://git@host/x`,
+ * `git@host:x`) is not. The problem never repeats the URL.
+ */
+function remoteUrlCheck(v: string): string | undefined {
+  if (v === "") return "must not be empty";
+  const refuse = (what: string): string =>
+    `must not contain credentials (${what}); put the token in repo.remote.tokenFile (HTTPS) or the key in repo.remote.sshKeyFile (SSH)`;
+  const url = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)/.exec(v);
+  if (url === null) {
+    // scp-like `user@host:path` (or a local path): only `user:password@host:` carries a credential.
+    return /^[^/@:]+:[^/@:]*@[^/@:]+:/.test(v) ? refuse("a password") : undefined;
+  }
+  const authority = url[2] ?? "";
+  const at = authority.lastIndexOf("@");
+  if (at < 0) return undefined;
+  if (authority.slice(0, at).includes(":")) return refuse("a password");
+  const scheme = (url[1] ?? "").toLowerCase();
+  return scheme === "http" || scheme === "https" ? refuse("a user name or token in an https URL") : undefined;
+}
+
 function urlCheck(schemes: readonly string[]) {
   return (v: string): string | undefined => {
     let u: URL;
@@ -505,7 +528,11 @@ const schema = obj<ShiplogConfig>({
           obj<RemoteConfig>({
             description: "Where to push; unset = local only.",
             fields: {
-              url: str({ description: "Remote URL (ssh or https).", default: "", check: notEmpty }),
+              url: str({
+                description: "Remote URL (ssh or https), without credentials: use tokenFile or sshKeyFile.",
+                default: "",
+                check: remoteUrlCheck,
+              }),
               sshKeyFile: optStr({ description: "SSH private key file." }),
               sshKnownHostsFile: optStr({ description: "known_hosts file for the remote." }),
               tokenFile: optStr({ description: "File holding an HTTPS token." }),

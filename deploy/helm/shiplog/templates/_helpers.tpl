@@ -59,6 +59,16 @@ app.kubernetes.io/part-of: shiplog
 {{- default (printf "%s-hmac" (include "shiplog.fullname" .)) .Values.secretProtection.hmacKey.existingSecret -}}
 {{- end -}}
 
+{{- /*
+  "true" when the secret mode fingerprints values and so needs a stable HMAC key: redact and encrypt
+  (core's SecretModeRegistry[mode].needsHmacKey; packages/cli/src/deploy/secret-modes.test.ts checks
+  that this list agrees). Without a mounted key the CLI would generate a new one on every pod start,
+  under the /tmp emptyDir, and every Secret would be re-committed.
+*/ -}}
+{{- define "shiplog.needsHmacKey" -}}
+{{- if has .Values.secretProtection.mode (list "redact" "encrypt") -}}true{{- end -}}
+{{- end -}}
+
 {{- define "shiplog.gitSecretName" -}}
 {{- default (printf "%s-git" (include "shiplog.fullname" .)) .Values.repo.remote.existingSecret -}}
 {{- end -}}
@@ -97,6 +107,19 @@ app.kubernetes.io/part-of: shiplog
 {{- if and .Values.redis.external.url (regexMatch "^rediss?://[^/@]*:[^/@]*@" .Values.redis.external.url) -}}
 {{- fail "redis.external.url contains a password; put the URL in a Secret and set redis.external.existingSecret" -}}
 {{- end -}}
+{{- /* The same rule as core's config schema (repo.remote.url), so that the render fails, not the pod. */ -}}
+{{- $remote := toString .Values.repo.remote.url -}}
+{{- if or (regexMatch "^(?i)https?://[^/?#]*@" $remote) (regexMatch "^[A-Za-z][A-Za-z0-9+.-]*://[^/?#]*:[^/?#]*@" $remote) (regexMatch "^[^/@:]+:[^/@:]*@[^/@:]+:" $remote) -}}
+{{- fail "repo.remote.url must not contain credentials (a password, or a user name or token in an https URL); set repo.remote.token, repo.remote.sshPrivateKey or repo.remote.existingSecret" -}}
+{{- end -}}
+{{- if .Values.redis.bundled -}}
+{{- $limit := dig "limits" "memory" "" .Values.redis.resources | toString -}}
+{{- $limitBytes := include "shiplog.quantityBytes" $limit | atoi -}}
+{{- $maxBytes := include "shiplog.redisBytes" .Values.redis.maxmemory | atoi -}}
+{{- if and (gt $limitBytes 0) (gt (mul $maxBytes 10) (mul $limitBytes 9)) -}}
+{{- fail (printf "redis.maxmemory %s is above 90%% of redis.resources.limits.memory %s; keep it at about 75%% so that a full Redis refuses writes instead of being OOM-killed" (toString .Values.redis.maxmemory) $limit) -}}
+{{- end -}}
+{{- end -}}
 {{- range .Values.notifier.sinks -}}
 {{- if not (regexMatch "^[a-z0-9]([-a-z0-9]{0,40}[a-z0-9])?$" (toString .name)) -}}
 {{- fail (printf "notifier.sinks[].name must be a DNS label (lowercase letters, digits, '-'), got %q" (toString .name)) -}}
@@ -106,6 +129,25 @@ app.kubernetes.io/part-of: shiplog
 {{- fail (printf "notifier.sinks[%s] needs url or existingSecret" .name) -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/* Memory sizes, in bytes; 0 when the value does not parse (then nothing is compared) ----------- */}}
+{{- /* A Redis memory value: "384mb" (MiB), "1gb", "500m" (10^6), "1024". */ -}}
+{{- define "shiplog.redisBytes" -}}
+{{- $v := lower (toString .) -}}
+{{- if regexMatch "^[0-9]+[a-z]*$" $v -}}
+{{- $units := dict "" 1 "b" 1 "k" 1000 "kb" 1024 "m" 1000000 "mb" 1048576 "g" 1000000000 "gb" 1073741824 -}}
+{{- mul (regexReplaceAll "[a-z]+$" $v "" | atoi) (get $units (regexReplaceAll "^[0-9]+" $v "")) -}}
+{{- else -}}0{{- end -}}
+{{- end -}}
+
+{{- /* A Kubernetes quantity with an integer and a binary or decimal suffix: "512Mi", "1G", "1048576". */ -}}
+{{- define "shiplog.quantityBytes" -}}
+{{- $v := toString . -}}
+{{- if regexMatch "^[0-9]+(Ki|Mi|Gi|Ti|k|M|G|T)?$" $v -}}
+{{- $units := dict "" 1 "Ki" 1024 "Mi" 1048576 "Gi" 1073741824 "Ti" 1099511627776 "k" 1000 "M" 1000000 "G" 1000000000 "T" 1000000000000 -}}
+{{- mul (regexReplaceAll "[A-Za-z]+$" $v "" | atoi) (get $units (regexReplaceAll "^[0-9]+" $v "")) -}}
+{{- else -}}0{{- end -}}
 {{- end -}}
 
 {{/* Pod pieces shared by every shiplog Deployment --------------------------------------------- */}}
@@ -171,7 +213,7 @@ app.kubernetes.io/part-of: shiplog
       readOnly: true
     {{- end }}
     {{- end }}
-    {{- if and (has $component (list "all-in-one" "watcher" "committer")) (eq $root.Values.secretProtection.mode "redact") }}
+    {{- if and (has $component (list "all-in-one" "watcher" "committer")) (include "shiplog.needsHmacKey" $root) }}
     - name: hmac-key
       mountPath: /etc/shiplog/secrets/hmac
       readOnly: true
@@ -208,7 +250,7 @@ app.kubernetes.io/part-of: shiplog
     defaultMode: 0440
 {{- end }}
 {{- end }}
-{{- if and (has $component (list "all-in-one" "watcher" "committer")) (eq $root.Values.secretProtection.mode "redact") }}
+{{- if and (has $component (list "all-in-one" "watcher" "committer")) (include "shiplog.needsHmacKey" $root) }}
 - name: hmac-key
   secret:
     secretName: {{ include "shiplog.hmacSecretName" $root }}

@@ -12,7 +12,7 @@ import { git, hasCommits } from "../git/git-cli.js";
 import { readAgeIdentities } from "../restore/age-identity.js";
 import { loadKubeConfig, serverOf } from "../runtime/kube.js";
 import { checkAccess, RBAC_HINT } from "../runtime/preflight.js";
-import { checkRedis } from "../runtime/redis-check.js";
+import { checkRedisPolicy, REQUIRED_MAXMEMORY_POLICY, type MaxmemoryPolicy } from "../runtime/redis-check.js";
 import { remoteGitEnv } from "../runtime/remote-env.js";
 import { globalsOf } from "../commands/global-options.js";
 
@@ -123,8 +123,9 @@ async function checkKube(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => voi
 }
 
 async function checkRedisFinding(cfg: ShiplogConfig, add: (f: Finding) => void): Promise<void> {
+  let policy: MaxmemoryPolicy;
   try {
-    await checkRedis(cfg.redis.url);
+    policy = await checkRedisPolicy(cfg.redis.url);
     add({
       check: "redis",
       status: "ok",
@@ -137,7 +138,31 @@ async function checkRedisFinding(cfg: ShiplogConfig, add: (f: Finding) => void):
       message: oneLine(err),
       fix: "start Redis or set redis.url / SHIPLOG_REDIS_URL / --redis-url",
     });
+    return;
   }
+  add(evictionFinding(policy));
+}
+
+/** BullMQ keeps the queue in Redis keys: a Redis that evicts when full loses jobs without an error. */
+function evictionFinding(p: MaxmemoryPolicy): Finding {
+  const fix = `set maxmemory-policy ${REQUIRED_MAXMEMORY_POLICY} in the server's configuration (redis.conf, CONFIG SET and CONFIG REWRITE, or a managed Redis's parameter group)`;
+  if (p.policy === undefined) {
+    return {
+      check: "redis eviction",
+      status: "warn",
+      message: `cannot read maxmemory-policy (${p.why}); shiplog needs ${REQUIRED_MAXMEMORY_POLICY}`,
+      fix: `make sure the server runs with maxmemory-policy ${REQUIRED_MAXMEMORY_POLICY}`,
+    };
+  }
+  if (p.policy === REQUIRED_MAXMEMORY_POLICY) {
+    return { check: "redis eviction", status: "ok", message: `maxmemory-policy ${p.policy} (${p.from})` };
+  }
+  return {
+    check: "redis eviction",
+    status: "warn",
+    message: `maxmemory-policy is ${p.policy} (${p.from}): a full Redis evicts keys, and queued changes and alerts are lost without an error`,
+    fix,
+  };
 }
 
 async function checkRepo(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
@@ -231,8 +256,8 @@ async function checkKeys(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => voi
         add({ check: "age identity", status: "warn", message: oneLine(err) });
       }
     }
-    return;
   }
+  // redact and encrypt both fingerprint values: a key that changes re-commits every Secret.
   if (needs.needsHmacKey) {
     try {
       const k = resolveHmacKey(cfg, { cwd: io.cwd, env: io.env, homeDir: io.homeDir, create: false });
@@ -258,8 +283,8 @@ async function checkKeys(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => voi
         fix: "set secrets.hmacKeyFile to a readable file with at least 16 bytes, outside the repo",
       });
     }
-    return;
   }
+  if (needs.needsAgeRecipients || needs.needsHmacKey) return;
   add({
     check: "keys",
     status: "ok",

@@ -1,5 +1,6 @@
 /**
- * The fingerprint (HMAC) key of redact mode. The CLI is the only place that reads key files; the
+ * The fingerprint (HMAC) key of every mode that needs one (redact and encrypt: see core's
+ * SecretModeRegistry). The CLI is the only place that reads key files; the
  * pipeline gets the key as bytes. Without a configured key, one is generated ONCE into a file outside
  * the repository (0600, in a 0700 directory) and reused on every later start, so fingerprints stay
  * stable across restarts. See docs/adr/0040-default-hmac-key.md.
