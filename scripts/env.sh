@@ -9,6 +9,11 @@ if [ -x "$SHIPLOG_ROOT/.toolchain/node/bin/node" ]; then
   export PATH="$SHIPLOG_ROOT/.toolchain/node/bin:$PATH"
   export npm_config_nodedir="$SHIPLOG_ROOT/.toolchain/node"
 fi
+# Root's tools (debootstrap, sshd, buildah's helpers) live in sbin, which a minimal PATH may lack.
+for d in /usr/local/sbin /usr/sbin /sbin; do
+  case ":$PATH:" in *":$d:"*) ;; *) [ -d "$d" ] && PATH="$PATH:$d" ;; esac
+done
+export PATH
 if [ -d /usr/local/go/bin ]; then
   export PATH="$PATH:/usr/local/go/bin"
 fi

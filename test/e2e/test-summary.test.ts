@@ -16,12 +16,14 @@ describe("TestSummary", () => {
       "@shiplog/core:test: ℹ todo 0",
       "\u001b[36m@shiplog/e2e:test: \u001b[0mℹ pass 30",
       "@shiplog/e2e:test: ℹ fail 2 ",
+      "@shiplog/e2e:test: ℹ cancelled 3",
       "ℹ pass 1",
       "a test named ℹ pass 9 in the middle of a line",
     ])
       s.add(line);
-    assert.deepEqual([s.passed, s.failed, s.skipped], [42, 2, 1]);
-    assert.equal(s.line(), "tests: 42 passed, 2 failed, 1 skipped");
+    // Cancelled tests (a failed before hook) did not pass: they count as failed.
+    assert.deepEqual([s.passed, s.failed, s.skipped], [42, 5, 1]);
+    assert.equal(s.line(), "tests: 42 passed, 5 failed, 1 skipped");
     assert.equal(s.ok, false);
   });
 

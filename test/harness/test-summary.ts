@@ -1,9 +1,10 @@
 // The one-line summary of a test run. node:test's spec reporter ends each run with counter lines such
-// as `ℹ pass 12`, `ℹ fail 0` and `ℹ skipped 1` (turbo puts `<package>:test: ` before each line); a run
-// over several workspaces adds them up.
+// as `ℹ pass 12`, `ℹ fail 0`, `ℹ cancelled 0` and `ℹ skipped 1` (turbo puts `<package>:test: ` before
+// each line); a run over several workspaces adds them up. A cancelled test (its suite's `before` hook
+// failed, or it timed out) did not pass: it counts as failed.
 import { stripVTControlCharacters } from "node:util";
 
-const COUNTER = /ℹ (pass|fail|skipped) (\d+)\s*$/;
+const COUNTER = /ℹ (pass|fail|cancelled|skipped) (\d+)\s*$/;
 
 export class TestSummary {
   passed = 0;
@@ -16,7 +17,7 @@ export class TestSummary {
     if (!m) return;
     const n = Number(m[2]);
     if (m[1] === "pass") this.passed += n;
-    else if (m[1] === "fail") this.failed += n;
+    else if (m[1] === "fail" || m[1] === "cancelled") this.failed += n;
     else this.skipped += n;
   }
 
