@@ -1,6 +1,7 @@
 import type { Author, Clock, Logger } from "@shiplog/core";
 import { Backoff } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
+import { RefMovedError } from "./errors/ref-moved-error.js";
 import type { HeldJob } from "./event-consumer.js";
 import type { GitRepo } from "./git/repo.js";
 import type { TreeStore } from "./git/tree-store.js";
@@ -11,6 +12,8 @@ import type { WrittenCommit } from "./window-writer.js";
 
 /** While stopping, a failing window is tried this many times, then left unacknowledged (it replays). */
 const ATTEMPTS_WHEN_STOPPING = 3;
+/** A window rebuilt on a branch that moved is tried again at once this many times in a row, then with backoff. */
+const IMMEDIATE_REBUILDS = 3;
 
 export interface BranchCommitterOptions {
   readonly repo: GitRepo;
@@ -79,8 +82,10 @@ export class BranchCommitter {
 
   /**
    * Commit a window; on failure keep holding its jobs and try again with backoff (fetching newer jobs
-   * first could reorder an object's versions). Throws the reason of `lost` when the lock is lost;
-   * returns undefined when it gives up while stopping (the jobs stay unacknowledged and replay).
+   * first could reorder an object's versions). Every attempt starts from the branch as it is now: when
+   * someone else moved it (`RefMovedError`), the window is rebuilt on the new head at once. Throws the
+   * reason of `lost` when the lock is lost; returns undefined when it gives up while stopping (the jobs
+   * stay unacknowledged and replay).
    */
   async commitUntilDone(
     jobs: readonly HeldJob[],
@@ -88,6 +93,7 @@ export class BranchCommitter {
     stop: AbortSignal,
   ): Promise<readonly WrittenCommit[] | undefined> {
     this.backoff.reset();
+    let rebuilds = 0;
     for (let failures = 1; ; failures++) {
       lost.throwIfAborted();
       try {
@@ -95,6 +101,14 @@ export class BranchCommitter {
       } catch (err) {
         this.o.metrics.windowFailures.inc();
         this.lastFailure = err instanceof Error ? err.message : String(err);
+        if (err instanceof RefMovedError && rebuilds++ < IMMEDIATE_REBUILDS) {
+          this.o.logger.warn(
+            { err, jobs: jobs.length, head: err.actual },
+            "the branch moved under the committer; rebuilding the window on the new head",
+          );
+          continue;
+        }
+        rebuilds = 0;
         const delay = this.backoff.next(this.o.clock.now());
         this.o.logger.error(
           { err, jobs: jobs.length, retryInMs: delay },
@@ -106,7 +120,10 @@ export class BranchCommitter {
     }
   }
 
-  /** One attempt. On failure the branch is untouched and the tree is back at the head; throws. */
+  /**
+   * One attempt, on the branch head as last read. On failure our commits are not on the branch and the
+   * head and tree are re-read from the repository (someone else may have moved the branch); throws.
+   */
   async commit(jobs: readonly HeldJob[]): Promise<readonly WrittenCommit[]> {
     const { repo, tree, clock, logger, metrics } = this.o;
     const plan = await planWindow(
@@ -135,7 +152,7 @@ export class BranchCommitter {
         await repo.updateRef(result.head, before, `shiplog: window of ${jobs.length} events`);
       }
     } catch (err) {
-      tree.reset(await repo.treeOf(before));
+      await this.resync();
       throw err;
     }
     this.currentHead = result.head;

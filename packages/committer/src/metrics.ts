@@ -23,7 +23,7 @@ export interface CommitterMetrics {
   readonly publishFailures: Counter<string>;
   /** Push attempts by result: `ok`, `error`, `diverged`. */
   readonly pushes: Counter<"result">;
-  /** 1 while the remote has diverged and pushing is stopped. */
+  /** 1 while the last push found commits on the remote that local history lacks (until a push succeeds). */
   readonly remoteDiverged: Gauge<string>;
   /** 1 while this instance holds the repo lock. */
   readonly leader: Gauge<string>;
@@ -90,7 +90,7 @@ export function createCommitterMetrics(registry: Registry = new Registry()): Com
     }),
     remoteDiverged: new Gauge({
       name: "shiplog_committer_remote_diverged",
-      help: "1 while the remote has diverged and pushing is stopped",
+      help: "1 while the last push found remote commits that local history lacked (replayed, then pushed)",
       registers,
     }),
     leader: new Gauge({

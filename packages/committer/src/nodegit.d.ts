@@ -64,42 +64,8 @@ declare module "nodegit" {
     class Graph {
       static descendantOf(repo: Repository, commit: Oid, ancestor: Oid): Promise<number>;
     }
-    class Credential {
-      static sshKeyNew(
-        username: string,
-        publicKey: string,
-        privateKey: string,
-        passphrase: string,
-      ): Credential;
-      static userpassPlaintextNew(username: string, password: string): Credential;
-      static usernameNew(username: string): Credential;
-    }
-    class Cert {
-      certType: number;
-    }
-    interface RemoteCallbacks {
-      credentials?: (
-        url: string,
-        userName: string | null,
-        allowedTypes: number,
-      ) => Credential | Promise<Credential>;
-      certificateCheck?: (cert: Cert, valid: number, host: string) => number;
-      pushUpdateReference?: (refname: string, status: string | null) => number | undefined;
-    }
-    interface PushOptions {
-      callbacks?: RemoteCallbacks;
-    }
-    class RemoteHead {
-      name(): string;
-      oid(): Oid;
-    }
-    class Remote {
-      static createAnonymous(repo: Repository, url: string): Promise<Remote>;
-      push(refspecs: string[], opts?: PushOptions): Promise<number>;
-      connect(direction: number, callbacks: RemoteCallbacks): Promise<number>;
-      referenceList(): Promise<RemoteHead[]>;
-      disconnect(): Promise<void>;
-    }
+    // No Remote, Credential or Cert: fetch and push run the git binary (git-transport.ts, ADR 0033),
+    // whose TLS and OpenSSH verify the remote; libgit2's certificate callback could not (libgit2 #5496).
     namespace Libgit2 {
       function opts(option: number, ...values: number[]): number;
     }

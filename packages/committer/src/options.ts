@@ -81,6 +81,7 @@ export interface ResolvedRemote extends RemoteOptions {
   readonly pushIntervalMs: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
+  readonly timeoutMs: number;
 }
 
 /** Every option with its default applied. */
@@ -115,11 +116,14 @@ function resolveRemote(r: RemoteOptions): ResolvedRemote {
   check.nonEmpty("remote.url", r.url);
   if (r.sshKeyFile !== undefined) check.nonEmpty("remote.sshKeyFile", r.sshKeyFile);
   if (r.token !== undefined) check.nonEmpty("remote.token", r.token);
+  if (r.knownHostsFile !== undefined) check.nonEmpty("remote.knownHostsFile", r.knownHostsFile);
+  if (r.caFile !== undefined) check.nonEmpty("remote.caFile", r.caFile);
   const resolved = {
     ...r,
     pushIntervalMs: check.int("remote.pushIntervalMs", r.pushIntervalMs, Defaults.pushIntervalMs, 1),
     retryBaseMs: check.int("remote.retryBaseMs", r.retryBaseMs, 1000, 1),
     retryMaxMs: check.int("remote.retryMaxMs", r.retryMaxMs, 60000, 1),
+    timeoutMs: check.int("remote.timeoutMs", r.timeoutMs, 120000, 1),
   };
   check.require(
     resolved.retryMaxMs >= resolved.retryBaseMs,

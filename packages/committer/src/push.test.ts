@@ -1,8 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { git, gitHead, gitLog, tempDir, waitFor } from "./testing/fixtures.js";
+import { foreignCommit, git, gitFiles, gitHead, gitLog, tempDir, waitFor } from "./testing/fixtures.js";
 import { configMap } from "./testing/messages.js";
 import { prefixesDroppedAfter, startTestCommitter } from "./testing/start.js";
 
@@ -64,43 +65,75 @@ describe("push", () => {
     assert.equal(gitLog(remote).length, 3);
   });
 
-  it("stops pushing, loudly, when the remote has diverged, and keeps local history", async () => {
+  it("keeps a foreign commit on the remote, replays local commits on top, never forces", async () => {
     using dir = tempDir("push-diverged");
     const { local, remote } = repoAndRemote(dir.path);
     await using t = await startTestCommitter(local, prefix("push-diverged"), {
       remote: { url: remote, ...fastRetries },
     });
-    const { committer, logger, metrics, producer } = t;
+    const { logger, metrics, producer } = t;
     await producer.send(configMap("ns", "a", { v: "1" }, { op: "added", manager: "helm" }));
     await waitFor("first push", () => gitHead(remote) !== undefined && gitHead(remote) === gitHead(local));
-    // Someone else pushes to the remote branch.
-    const base = gitHead(remote) ?? "";
-    const tree = git(remote, "rev-parse", `${base}^{tree}`).trim();
-    const foreign = execFileSync(
-      "git",
-      ["--git-dir", remote, "commit-tree", tree, "-p", base, "-m", "manual edit"],
-      {
-        encoding: "utf8",
-        env: {
-          ...process.env,
-          GIT_AUTHOR_NAME: "someone",
-          GIT_AUTHOR_EMAIL: "s@x",
-          GIT_COMMITTER_NAME: "someone",
-          GIT_COMMITTER_EMAIL: "s@x",
-        },
-      },
-    ).trim();
-    git(remote, "update-ref", "refs/heads/main", foreign, base);
+    // Someone else pushes: a README of their own, and an edit of a file shiplog records.
+    const foreign = foreignCommit(remote, {
+      "README.md": "ours\n",
+      "ns/configmaps/a.yaml": "edited: by hand\n",
+    });
 
     await producer.send(configMap("ns", "a", { v: "2" }, { manager: "helm" }));
-    await waitFor("diverged", () => committer.status().push?.state === "diverged");
-    assert.ok(logger.lines.some((l) => l.level === "error" && /REMOTE HAS DIVERGED/.test(l.msg ?? "")));
-    assert.equal((await metrics.remoteDiverged.get()).values[0]?.value, 1);
-    assert.equal(gitHead(remote), foreign, "never force-pushed");
-    // Local history continues.
-    await producer.send(configMap("ns", "a", { v: "3" }, { manager: "helm" }));
-    await waitFor("local keeps committing", () => gitLog(local).length === 3);
-    assert.equal(gitHead(remote), foreign);
+    await waitFor(
+      "replayed and pushed",
+      () => gitHead(remote) !== foreign && gitHead(remote) === gitHead(local),
+      20000,
+    );
+    const head = gitHead(remote) ?? "";
+    git(remote, "merge-base", "--is-ancestor", foreign, head); // throws unless foreign is kept
+    const files = gitFiles(remote);
+    assert.equal(files.get("README.md"), "ours\n");
+    assert.match(files.get("ns/configmaps/a.yaml") ?? "", /v: "2"|v: '2'/, "the cluster's state wins");
+    assert.match(
+      gitLog(remote)[0]?.body ?? "",
+      /Shiplog-Conflict: ns\/configmaps\/a\.yaml also changed on the remote/,
+    );
+    assert.equal(gitLog(remote)[0]?.an, "helm");
+    assert.ok(logger.has(/replayed local commits/));
+    assert.equal((await metrics.remoteDiverged.get()).values[0]?.value, 0);
+
+    // Pushing goes on.
+    await producer.send(configMap("ns", "b", { v: "1" }, { op: "added", manager: "helm" }));
+    await waitFor("later push", () => gitLog(remote).length === 4 && gitHead(remote) === gitHead(local));
+    assert.ok(gitFiles(remote).has("README.md"));
+    git(remote, "fsck", "--strict");
+  });
+
+  it("a lost local clone continues the remote's history and keeps pushing", async () => {
+    using dir = tempDir("push-lost-clone");
+    const { local, remote } = repoAndRemote(dir.path);
+    {
+      await using first = await startTestCommitter(local, prefix("push-lost-1"), {
+        remote: { url: remote, ...fastRetries },
+      });
+      await first.producer.send(configMap("ns", "a", { v: "1" }, { op: "added", manager: "helm" }));
+      await waitFor("first push", () => gitHead(remote) !== undefined && gitHead(remote) === gitHead(local));
+    }
+    const pushed = gitHead(remote) ?? "";
+    rmSync(local, { recursive: true, force: true });
+
+    await using t = await startTestCommitter(local, prefix("push-lost-2"), {
+      remote: { url: remote, ...fastRetries },
+    });
+    await t.producer.send(configMap("ns", "b", { v: "1" }, { op: "added", manager: "kubectl-edit" }));
+    await waitFor(
+      "pushed after the restart",
+      () => gitLog(remote).length === 2 && gitHead(remote) === gitHead(local),
+    );
+    git(remote, "merge-base", "--is-ancestor", pushed, gitHead(remote) ?? "");
+    assert.deepEqual([...gitFiles(remote).keys()].sort(), ["ns/configmaps/a.yaml", "ns/configmaps/b.yaml"]);
+    assert.equal(
+      t.committer.status().push?.failures,
+      0,
+      "never rejected: history was continued, not restarted",
+    );
   });
 
   it("masks the credentials of a remote URL in logs and in the push status", async () => {

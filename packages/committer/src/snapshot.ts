@@ -1,6 +1,7 @@
 import type { PublishedCommit, WatchMessage } from "@shiplog/core";
 import { Defaults } from "@shiplog/core";
 import { shiplogAuthor } from "./attribution.js";
+import { RefMovedError } from "./errors/ref-moved-error.js";
 import type { GitRepo } from "./git/repo.js";
 import { TreeStore } from "./git/tree-store.js";
 import { planWindow } from "./window-plan.js";
@@ -20,6 +21,11 @@ export interface SnapshotInput {
   readonly now?: () => number;
   /** @defaultValue 200 */
   readonly diffMaxLines?: number;
+  /**
+   * Times the snapshot is rebuilt on a branch that moved meanwhile (a running committer committed)
+   * before it gives up with `RefMovedError`. @defaultValue 5
+   */
+  readonly maxRebuilds?: number;
 }
 
 export interface SnapshotResult {
@@ -32,9 +38,22 @@ export interface SnapshotResult {
 
 /**
  * Write one commit (authored by shiplog) that makes the branch equal a full listing, without Redis.
- * Used by `shiplog snapshot`. The caller must make sure no committer runs on the same branch.
+ * Used by `shiplog snapshot`. Safe while a committer runs on the same branch: both move it only with a
+ * compare-and-swap, and whoever loses re-reads the branch and rebuilds on the new head.
  */
 export async function commitSnapshot(repo: GitRepo, input: SnapshotInput): Promise<SnapshotResult> {
+  const maxRebuilds = input.maxRebuilds ?? 5;
+  for (let rebuilds = 0; ; rebuilds++) {
+    try {
+      return await snapshotOnce(repo, input);
+    } catch (err) {
+      if (!(err instanceof RefMovedError) || rebuilds >= maxRebuilds) throw err;
+    }
+  }
+}
+
+/** One attempt on the branch head as it is now; throws `RefMovedError` if it moved before the swap. */
+async function snapshotOnce(repo: GitRepo, input: SnapshotInput): Promise<SnapshotResult> {
   const domain = input.authorDomain ?? Defaults.authorDomain;
   const shiplog = shiplogAuthor(domain);
   const now = input.now ?? Date.now;

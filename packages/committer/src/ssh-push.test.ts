@@ -77,12 +77,16 @@ describe(
     });
 
     /** The test sshd as the remote, with the client key, checking host keys against `knownHostsFile`. */
-    const sshRemote = (knownHostsFile: string): RemoteOptions => ({
+    const sshRemote = (
+      knownHostsFile: string | undefined,
+      extra: Partial<RemoteOptions> = {},
+    ): RemoteOptions => ({
       url: `ssh://root@127.0.0.1:${port}${remote}`,
       sshKeyFile: clientKey,
-      knownHostsFile,
+      ...(knownHostsFile === undefined ? {} : { knownHostsFile }),
       pushIntervalMs: 50,
       retryBaseMs: 100,
+      ...extra,
     });
 
     it("pushes with an SSH key, checking the host key against known_hosts", async () => {
@@ -112,6 +116,33 @@ describe(
       await t.producer.send(configMap("ns", "never-pushed", { v: "1" }, { op: "added", manager: "helm" }));
       await waitFor("push refused", () => (t.committer.status().push?.failures ?? 0) >= 1);
       assert.equal(gitHead(remote), before);
+      // OpenSSH refused the key on the connection that would have pushed.
+      assert.match(t.committer.status().push?.lastError ?? "", /host key|Host key verification failed/i);
+    });
+
+    it("refuses an unknown host key without a known_hosts file unless told to accept it", async () => {
+      const before = gitHead(remote);
+      {
+        await using t = await startTestCommitter(join(dir.path, "local-3.git"), prefix("ssh-none"), {
+          remote: sshRemote(undefined),
+        });
+        await t.producer.send(configMap("ns", "unknown-key", { v: "1" }, { op: "added", manager: "helm" }));
+        await waitFor("push refused", () => (t.committer.status().push?.failures ?? 0) >= 1);
+        assert.match(t.committer.status().push?.lastError ?? "", /Host key verification failed/i);
+        assert.equal(gitHead(remote), before);
+      }
+      const local = join(dir.path, "local-4.git");
+      const fresh = join(dir.path, "remote-insecure.git");
+      execFileSync("git", ["init", "--bare", "-q", "-b", "main", fresh]);
+      await using t = await startTestCommitter(local, prefix("ssh-insecure"), {
+        remote: sshRemote(undefined, {
+          url: `ssh://root@127.0.0.1:${port}${fresh}`,
+          insecureAcceptUnknownHostKey: true,
+        }),
+      });
+      await t.producer.send(configMap("ns", "accepted", { v: "1" }, { op: "added", manager: "helm" }));
+      await waitFor("pushed", () => gitHead(fresh) !== undefined && gitHead(fresh) === gitHead(local), 30000);
+      assert.ok(t.logger.has(/NOT verified/));
     });
   },
 );

@@ -104,7 +104,11 @@ export interface RemoteConfig {
   url: string;
   sshKeyFile?: string;
   sshKnownHostsFile?: string;
+  /** Accept an SSH host key that is not in known_hosts (man-in-the-middle possible). */
+  insecureAcceptUnknownHostKey: boolean;
   tokenFile?: string;
+  /** PEM CA bundle for an HTTPS remote; unset = the system trust store. */
+  caFile?: string;
   /** milliseconds */
   pushInterval: number;
 }
@@ -534,8 +538,20 @@ const schema = obj<ShiplogConfig>({
                 check: remoteUrlCheck,
               }),
               sshKeyFile: optStr({ description: "SSH private key file." }),
-              sshKnownHostsFile: optStr({ description: "known_hosts file for the remote." }),
+              sshKnownHostsFile: optStr({
+                description:
+                  "known_hosts file the SSH remote's host key must be in (unset = ~/.ssh/known_hosts); unknown keys are refused.",
+              }),
+              insecureAcceptUnknownHostKey: bool({
+                description:
+                  "Accept any SSH host key (a man in the middle could read and change the history).",
+                default: false,
+              }),
               tokenFile: optStr({ description: "File holding an HTTPS token." }),
+              caFile: optStr({
+                description:
+                  "PEM bundle of the CAs an HTTPS remote's certificate must chain to (unset = system trust store).",
+              }),
               pushInterval: duration({
                 description: "How often to push at most.",
                 default: formatDuration(Defaults.pushIntervalMs),

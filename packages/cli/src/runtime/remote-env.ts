@@ -27,15 +27,13 @@ export function remoteGitEnv(remote: Remote, cwd: string): Record<string, string
       shellQuote(resolve(cwd, remote.sshKeyFile)),
     ];
     if (remote.sshKnownHostsFile !== undefined) {
-      parts.push(
-        "-o",
-        `UserKnownHostsFile=${shellQuote(resolve(cwd, remote.sshKnownHostsFile))}`,
-        "-o",
-        "StrictHostKeyChecking=yes",
-      );
+      parts.push("-o", `UserKnownHostsFile=${shellQuote(resolve(cwd, remote.sshKnownHostsFile))}`);
     }
+    // The same host-key rule as the committer's pushes: unknown keys are refused unless opted out.
+    parts.push("-o", `StrictHostKeyChecking=${remote.insecureAcceptUnknownHostKey ? "no" : "yes"}`);
     env["GIT_SSH_COMMAND"] = parts.join(" ");
   }
+  if (remote.caFile !== undefined) env["GIT_SSL_CAINFO"] = resolve(cwd, remote.caFile);
   if (remote.tokenFile !== undefined) {
     let token: string;
     try {

@@ -1,6 +1,6 @@
 /**
- * The remote branch has commits we do not have (someone else pushed, or history was rewritten). We
- * never force-push: pushing stops until an operator reconciles the remote; local history is kept.
+ * The remote branch still has commits we do not have after local commits were replayed onto it (it
+ * moved again meanwhile). We never force-push: the push is retried with backoff, fetching again.
  */
 export class RemoteDivergedError extends Error {
   override readonly name = "RemoteDivergedError";
@@ -9,6 +9,9 @@ export class RemoteDivergedError extends Error {
     readonly branch: string,
     options: { cause?: unknown } = {},
   ) {
-    super(`remote ${remoteUrl} branch ${branch} has diverged from local history; pushing stopped`, options);
+    super(
+      `remote ${remoteUrl} branch ${branch} has commits local history lacks; will fetch and retry`,
+      options,
+    );
   }
 }

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GitWriteError } from "../errors/git-write-error.js";
+import { RefMovedError } from "../errors/ref-moved-error.js";
 import { git, tempDir } from "../testing/fixtures.js";
 import { ObjectTypes } from "./object-types.js";
 import { openRepo } from "./repo.js";
@@ -23,8 +23,15 @@ describe("openRepo and GitRepo (nodegit)", () => {
     assert.equal(await repo.head(), c1);
     assert.equal(await repo.treeOf(c1), tree);
     const c2 = await repo.writeCommit({ tree, parents: [c1], author: sig, committer: sig, message: "two" });
-    await assert.rejects(repo.updateRef(c2, c2, "wrong expectation"), GitWriteError);
-    await assert.rejects(repo.updateRef(c2, null, "branch exists"), GitWriteError);
+    // A stale expectation is a RefMovedError carrying what the branch really points at.
+    await assert.rejects(
+      repo.updateRef(c2, c2, "wrong expectation"),
+      (err) => err instanceof RefMovedError && err.expected === c2 && err.actual === c1,
+    );
+    await assert.rejects(
+      repo.updateRef(c2, null, "branch exists"),
+      (err) => err instanceof RefMovedError && err.expected === null && err.actual === c1,
+    );
     await repo.updateRef(c2, c1, "second");
     assert.equal(git(path, "rev-parse", "main").trim(), c2);
     assert.equal(git(path, "symbolic-ref", "HEAD").trim(), "refs/heads/main");

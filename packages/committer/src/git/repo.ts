@@ -4,6 +4,7 @@ import NodeGit from "nodegit";
 import type { Logger } from "@shiplog/core";
 import { Defaults, silentLogger } from "@shiplog/core";
 import { GitWriteError } from "../errors/git-write-error.js";
+import { RefMovedError } from "../errors/ref-moved-error.js";
 import { encodeCommit, treeOfCommit } from "./commit-object.js";
 import type { CommitFields } from "./commit-object.js";
 import { ObjectDb } from "./object-db.js";
@@ -32,12 +33,22 @@ export class GitRepo {
 
   /** The commit the branch points at, or null for an unborn branch. */
   async head(): Promise<string | null> {
+    return this.resolveRef(this.refName);
+  }
+
+  /** The commit a ref points at, or null when the ref does not exist. */
+  async resolveRef(name: string): Promise<string | null> {
     try {
-      return (await NodeGit.Reference.nameToId(this.native, this.refName)).tostrS();
+      return (await NodeGit.Reference.nameToId(this.native, name)).tostrS();
     } catch (cause) {
       if (isNotFound(cause)) return null;
-      throw new GitWriteError(`resolve ${this.refName}`, { cause });
+      throw new GitWriteError(`resolve ${name}`, { cause });
     }
+  }
+
+  /** The git directory (for the git binary's `--git-dir`). */
+  get gitDir(): string {
+    return this.native.path();
   }
 
   /** Root tree of a commit, or null for no commit. */
@@ -52,7 +63,8 @@ export class GitRepo {
 
   /**
    * Move the branch from `expected` to `next`, atomically: fails if someone else moved it meanwhile.
-   * This is the moment a window becomes durable; jobs are acknowledged only after it returns.
+   * This is the moment a window becomes durable; jobs are acknowledged only after it returns. Throws
+   * `RefMovedError` when the branch is not at `expected` (re-read it and rebuild), else `GitWriteError`.
    */
   async updateRef(next: string, expected: string | null, logMessage: string): Promise<void> {
     try {
@@ -68,6 +80,8 @@ export class GitRepo {
           logMessage,
         );
     } catch (cause) {
+      const actual = await this.head();
+      if (actual !== expected) throw new RefMovedError(this.refName, expected, actual, { cause });
       throw new GitWriteError(`update ${this.refName} ${expected ?? "(unborn)"} -> ${next}`, { cause });
     }
   }

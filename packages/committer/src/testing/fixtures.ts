@@ -108,6 +108,45 @@ export function gitFiles(gitDir: string, branch = "main"): Map<string, string> {
   return out;
 }
 
+/**
+ * A commit by someone else, made with the git CLI on top of `branch`: writes `files` (path -> content),
+ * moves the branch with a compare-and-swap and returns the new commit.
+ */
+export function foreignCommit(gitDir: string, files: Record<string, string>, branch = "main"): string {
+  const index = join(gitDir, `foreign-index-${randomUUID().slice(0, 8)}`);
+  const run = (args: string[], input?: string): string =>
+    execFileSync(
+      "git",
+      ["--git-dir", gitDir, "-c", "user.name=someone", "-c", "user.email=someone@example.test", ...args],
+      {
+        encoding: "utf8",
+        input,
+        env: { ...process.env, GIT_INDEX_FILE: index, GIT_CONFIG_NOSYSTEM: "1", HOME: gitDir },
+      },
+    ).trim();
+  try {
+    run(["read-tree", branch]);
+    for (const [file, content] of Object.entries(files)) {
+      const blob = run(["hash-object", "-w", "--stdin"], content);
+      run(["update-index", "--add", "--cacheinfo", `100644,${blob},${file}`]);
+    }
+    const tree = run(["write-tree"]);
+    const head = run(["rev-parse", branch]);
+    const sha = run([
+      "commit-tree",
+      tree,
+      "-p",
+      head,
+      "-m",
+      `someone edits ${Object.keys(files).join(", ")}`,
+    ]);
+    run(["update-ref", `refs/heads/${branch}`, sha, head]);
+    return sha;
+  } finally {
+    rmSync(index, { force: true });
+  }
+}
+
 /** The watcher's side of the events queue. */
 export class EventProducer {
   readonly queue: Queue<WatchMessage>;
