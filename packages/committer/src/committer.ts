@@ -5,7 +5,9 @@ import type { Author, Clock, Logger, Timer } from "@shiplog/core";
 import { silentLogger, systemClock } from "@shiplog/core";
 import { FieldManagerAttribution, shiplogAuthor } from "./attribution.js";
 import { BranchCommitter } from "./branch-committer.js";
+import { CommitOutbox } from "./commit-outbox.js";
 import { CommitPublisher } from "./commit-publisher.js";
+import { rebuildPublishedCommit } from "./republish.js";
 import { RepoLockLostError } from "./errors/repo-lock-lost-error.js";
 import { EventConsumer } from "./event-consumer.js";
 import type { HeldJob } from "./event-consumer.js";
@@ -44,6 +46,10 @@ export interface CommitterStatus {
   readonly windowEvents: number;
   readonly commits: number;
   readonly lastCommitAt: string | undefined;
+  /** When this instance last took the lock or settled a window (committed or not); for health checks. */
+  readonly lastProgressAt: string | undefined;
+  /** True once the committing loop ended with an error: this instance commits nothing any more. */
+  readonly loopFailed: boolean;
   readonly lastError: string | undefined;
   readonly push: PushStatus | undefined;
 }
@@ -65,6 +71,9 @@ export class Committer {
   private readonly held = new HeldJobs();
   readonly instanceId = `committer-${randomUUID()}`;
   readonly lockKey: string;
+  /** Redis hash of commits not yet on the notifier's queue (ADR 0034). */
+  readonly outboxKey: string;
+  private lastProgress: number | undefined;
 
   private state: CommitterState = CommitterStates.created;
   private repo: GitRepo | undefined;
@@ -98,6 +107,7 @@ export class Committer {
     const target = options.remote?.url ?? resolve(options.repoPath);
     const digest = createHash("sha256").update(`${target}\0${this.o.branch}`).digest("hex").slice(0, 24);
     this.lockKey = options.lockKey ?? `${options.queue.prefix}:shiplog-committer-lock:${digest}`;
+    this.outboxKey = `${options.queue.prefix}:shiplog-outbox:${digest}`;
   }
 
   status(): CommitterStatus {
@@ -110,7 +120,9 @@ export class Committer {
       windowEvents: this.windows.windowEvents,
       commits: this.writer?.commits ?? 0,
       lastCommitAt: this.writer?.lastCommitAt,
+      lastProgressAt: this.lastProgress === undefined ? undefined : new Date(this.lastProgress).toISOString(),
       lastError: this.loopError ?? this.writer?.lastError,
+      loopFailed: this.loopError !== undefined,
       push: this.pusher?.status(),
     };
   }
@@ -145,9 +157,18 @@ export class Committer {
       renewIntervalMs: this.o.lockRenewIntervalMs,
       retryIntervalMs: this.o.lockRetryIntervalMs,
     });
-    if (this.o.remote) this.pusher = new Pusher(repo, this.o.remote, this.clock, this.logger, this.metrics);
+    if (this.o.remote)
+      this.pusher = new Pusher(repo, this.o.remote, this.clock, this.logger, this.metrics, this.shiplog);
     this.publisher = new CommitPublisher({
       queue: (this.options.publish ?? true) ? { connection, prefix } : undefined,
+      outbox: new CommitOutbox(this.redis, this.outboxKey),
+      rebuild: (sha) =>
+        rebuildPublishedCommit(repo, sha, {
+          cluster: this.options.cluster,
+          branch: this.o.branch,
+          diffMaxLines: this.o.diffMaxLines,
+          shiplog: this.shiplog,
+        }),
       cluster: this.options.cluster,
       branch: this.o.branch,
       held: this.held,
@@ -174,6 +195,7 @@ export class Committer {
     this.pushController.abort();
     await this.bounded(this.pushLoop);
     if (this.pusher) await this.bounded(this.pusher.flush());
+    this.pusher?.close();
     await this.bounded(this.consumer?.close());
     await this.bounded(this.publisher?.close());
     this.redis?.disconnect();
@@ -213,6 +235,10 @@ export class Committer {
     let keeper: Timer | undefined;
     try {
       await writer.resync();
+      if (this.repo) await this.publisher?.replay(this.repo, writer.head);
+      // After the outbox replay: catching up may replay unpushed commits under new ids.
+      if (await this.catchUpWithRemote()) await writer.resync();
+      this.lastProgress = this.clock.now();
       const consumer = (this.consumer ??= new EventConsumer({
         connection: this.o.connection,
         prefix: this.options.queue.prefix,
@@ -260,6 +286,23 @@ export class Committer {
     }
   }
 
+  /**
+   * Before the first window of a term, continue the remote's history (a new or lost local clone) or
+   * replay unpushed commits onto it; true when the branch moved. An unreachable remote does not stop
+   * committing: the pusher integrates the remote's history when it pushes.
+   */
+  private async catchUpWithRemote(): Promise<boolean> {
+    if (!this.pusher) return false;
+    try {
+      const result = await this.pusher.catchUp();
+      this.logger.info({ result }, "caught up with the remote");
+      return result === "fast-forward" || result === "rebased";
+    } catch (err) {
+      this.logger.warn({ err }, "could not fetch the remote; committing locally, pushing later");
+      return false;
+    }
+  }
+
   private async commitWindow(
     consumer: EventConsumer,
     writer: BranchCommitter,
@@ -268,5 +311,6 @@ export class Committer {
   ): Promise<void> {
     const commits = await writer.commitUntilDone(jobs, lost, this.stopController.signal);
     if (commits !== undefined) await this.publisher?.settle(consumer, jobs, commits);
+    if (commits !== undefined) this.lastProgress = this.clock.now();
   }
 }

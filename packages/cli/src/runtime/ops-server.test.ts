@@ -50,6 +50,35 @@ describe("ops server", () => {
     }
   });
 
+  it("answers /healthz and /readyz with 503 and the reason while a stage is stuck", async () => {
+    const gate = new ReadinessGate();
+    let stuck: string | undefined = "committer made no progress for 6 min with 40 events waiting";
+    const server = await startOpsServer({
+      listen: "127.0.0.1:0",
+      registry: createRegistry(),
+      readiness: gate,
+      health: { unhealthyReason: () => stuck },
+      logger,
+    });
+    try {
+      const base = `http://${server.address}`;
+      const health = await fetch(`${base}/healthz`);
+      assert.equal(health.status, 503);
+      assert.equal(
+        await health.text(),
+        "unhealthy: committer made no progress for 6 min with 40 events waiting\n",
+      );
+      const ready = await fetch(`${base}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(await ready.text(), /^not ready: stuck: committer made no progress/);
+      stuck = undefined;
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      assert.equal((await fetch(`${base}/readyz`)).status, 200);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("parses listen addresses and rejects bad ones naming server.listen", () => {
     assert.deepEqual(parseListen("0.0.0.0:9090"), { host: "0.0.0.0", port: 9090 });
     assert.deepEqual(parseListen(":9090"), { host: "0.0.0.0", port: 9090 });

@@ -1,8 +1,10 @@
 /**
  * The operational HTTP endpoints every shiplog process serves:
  *   /metrics  Prometheus text from the process registry (watcher/committer/notifier counters + process)
- *   /healthz  200 while the process is alive and not shutting down
- *   /readyz   200 once `ready()` says so (first sync of every type committed), else 503 with the reason
+ *   /healthz  200 while the process is alive, not shutting down and no stage is stuck (`health`), else
+ *             503 with the reason
+ *   /readyz   200 once `readiness` says so (first sync of every type committed) and no stage is stuck,
+ *             else 503 with the reason
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,11 +16,18 @@ export interface Readiness {
   notReadyReason(): string | undefined;
 }
 
+export interface Health {
+  /** `undefined` while every stage makes progress (or has no work), else why not. */
+  unhealthyReason(): string | undefined;
+}
+
 export interface OpsServerOptions {
   /** `host:port`, `:port` or `port`. Port 0 picks a free port (tests). */
   listen: string;
   registry: Registry;
   readiness: Readiness;
+  /** Without it, /healthz only says that the process lives. */
+  health?: Health | undefined;
   logger: Logger;
 }
 
@@ -50,13 +59,18 @@ export async function startOpsServer(opts: OpsServerOptions): Promise<OpsServer>
       return;
     }
     switch (url) {
-      case "/healthz":
+      case "/healthz": {
+        const reason = stopping ? "stopping" : opts.health?.unhealthyReason();
         res
-          .writeHead(stopping ? 503 : 200, { "content-type": "text/plain" })
-          .end(stopping ? "stopping\n" : "ok\n");
+          .writeHead(reason === undefined ? 200 : 503, { "content-type": "text/plain" })
+          .end(reason === undefined ? "ok\n" : stopping ? "stopping\n" : `unhealthy: ${reason}\n`);
         return;
+      }
       case "/readyz": {
-        const reason = stopping ? "stopping" : opts.readiness.notReadyReason();
+        const stuck = opts.health?.unhealthyReason();
+        const reason = stopping
+          ? "stopping"
+          : (opts.readiness.notReadyReason() ?? (stuck === undefined ? undefined : `stuck: ${stuck}`));
         res
           .writeHead(reason === undefined ? 200 : 503, { "content-type": "text/plain" })
           .end(reason === undefined ? "ready\n" : `not ready: ${reason}\n`);

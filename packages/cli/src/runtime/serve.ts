@@ -7,8 +7,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
+import type { EventsProgress } from "./events-progress.js";
+import { eventsProgress } from "./events-progress.js";
+import { DEFAULT_STUCK_AFTER_MS, HealthTracker } from "./health.js";
+import type { HealthVerdict } from "./health.js";
 import { startOpsServer } from "./ops-server.js";
-import { buildCommitter, buildNotifier, buildWatcher, eventsQueueCounter } from "./pipeline.js";
+import { buildCommitter, buildNotifier, buildWatcher } from "./pipeline.js";
 import { ReadinessGate } from "./readiness.js";
 import { createRegistry } from "./registry.js";
 import { boundedShutdown, waitForSignal } from "./shutdown.js";
@@ -24,6 +28,13 @@ export interface ServeOptions {
   shutdownTimeoutMs?: number;
   /** V8 flags applied at start (logged). */
   v8Flags?: readonly string[];
+  /**
+   * /healthz fails when the committer has had events waiting, or a watched type has been listing or
+   * in backoff, for this long without progress. @defaultValue 300000 (5 minutes)
+   */
+  stuckAfterMs?: number;
+  /** How often the stages' progress (and the events queue's backlog) is sampled. @defaultValue 5000 */
+  healthSampleMs?: number;
 }
 
 export async function serve(
@@ -45,11 +56,41 @@ export async function serve(
   if (watcher && committer) gate.require("committed", "first sync not yet committed");
   if (committer) gate.require("committer", "committer not started");
   if (notifier) gate.require("notifier", "notifier not started");
+  const tracker = new HealthTracker(opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+  const progress = committer ? eventsProgress(ctx.connection, ctx.config.redis.prefix) : undefined;
+  let verdict: HealthVerdict = { healthy: true };
+  let queued: number | undefined;
+  let sampling = false;
+  const sample = async (): Promise<void> => {
+    if (sampling) return;
+    sampling = true;
+    try {
+      // Redis down for a moment: keep the last count; the committer's own progress still shows.
+      queued = progress ? await progress.pending().catch(() => queued) : undefined;
+      verdict = tracker.observe({
+        now: Date.now(),
+        committer: committer ? { status: committer.status(), queued } : undefined,
+        watcher: watcher?.status(),
+      });
+    } finally {
+      sampling = false;
+    }
+  };
+  const sampler = setInterval(() => void sample(), opts.healthSampleMs ?? 5000);
+  sampler.unref();
 
   let server;
   try {
-    server = await startOpsServer({ listen: ctx.config.server.listen, registry, readiness: gate, logger });
+    server = await startOpsServer({
+      listen: ctx.config.server.listen,
+      registry,
+      readiness: gate,
+      health: { unhealthyReason: () => verdict.reason },
+      logger,
+    });
   } catch (err) {
+    clearInterval(sampler);
+    await progress?.close().catch((e: unknown) => logger.warn({ err: e }, "closing the events queue probe"));
     throw new CliError(
       `cannot listen on ${ctx.config.server.listen} (server.listen): ${oneLine(err)}`,
       ExitCodes.config,
@@ -75,12 +116,10 @@ export async function serve(
     if (watcher) {
       await watcher.start();
       started.unshift(["watcher", () => watcher.stop()]);
-      void trackInitialSync(ctx, watcher, committer !== undefined, gate, stopping.signal).catch(
-        (err: unknown) => {
-          fatal = err;
-          stopping.abort();
-        },
-      );
+      void trackInitialSync(ctx, watcher, progress, gate, stopping.signal).catch((err: unknown) => {
+        fatal = err;
+        stopping.abort();
+      });
     }
     logger.info(
       {
@@ -99,6 +138,7 @@ export async function serve(
     fatal = err;
   } finally {
     dispose();
+    clearInterval(sampler);
     server.markStopping();
     stopping.abort();
     try {
@@ -111,6 +151,7 @@ export async function serve(
     } catch (err) {
       fatal ??= err;
     }
+    await progress?.close().catch((err: unknown) => logger.warn({ err }, "closing the events queue probe"));
   }
   if (fatal !== undefined) {
     if (fatal instanceof CliError) throw fatal;
@@ -119,33 +160,35 @@ export async function serve(
   logger.info({}, "shiplog stopped");
 }
 
+/**
+ * Readiness: every type listed once, and every event enqueued by then (the first sync) committed. Not
+ * "queue empty", which never happens under constant churn: the events queue's id counter is read once
+ * the watcher has handed its first sync to Redis, and later events do not delay readiness.
+ */
 async function trackInitialSync(
   ctx: RuntimeContext,
-  watcher: { initialSyncDone(): Promise<void> },
-  withCommitter: boolean,
+  watcher: { initialSyncDone(): Promise<void>; status(): { buffered: number } },
+  progress: EventsProgress | undefined,
   gate: ReadinessGate,
   signal: AbortSignal,
 ): Promise<void> {
   await watcher.initialSyncDone();
   gate.done("watcher");
   ctx.logger.info({}, "initial list of every type done");
-  if (!withCommitter) return;
-  const counter = eventsQueueCounter(ctx);
-  try {
-    while (!signal.aborted) {
-      const pending = await counter.pending().catch((err: unknown) => {
-        // Redis is down for a moment: stay not-ready and ask again; the stages retry on their own.
-        ctx.logger.warn({ err }, "cannot count pending events");
-        return -1;
-      });
-      if (pending === 0) {
+  if (!progress) return;
+  let mark: number | undefined;
+  while (!signal.aborted) {
+    try {
+      if (mark === undefined && watcher.status().buffered === 0) mark = await progress.watermark();
+      if (mark !== undefined && (await progress.doneUpTo(mark))) {
         gate.done("committed");
-        ctx.logger.info({}, "initial sync committed: ready");
+        ctx.logger.info({ upToEvent: mark }, "initial sync committed: ready");
         return;
       }
-      await sleep(250, undefined, { signal }).catch(() => undefined);
+    } catch (err) {
+      // Redis is down for a moment: stay not-ready and ask again; the stages retry on their own.
+      ctx.logger.warn({ err }, "cannot read the events queue's progress");
     }
-  } finally {
-    await counter.close();
+    await sleep(250, undefined, { signal }).catch(() => undefined);
   }
 }
