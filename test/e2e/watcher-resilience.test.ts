@@ -35,7 +35,7 @@ async function expectedConfigMaps(ns: string): Promise<Map<string, string>> {
 }
 
 function configMapState(messages: readonly WatchMessage[]): Map<string, string> {
-  return replay(messages.filter((m) => m.type === "configmaps"));
+  return replay(messages.filter((m) => m.kind !== "types" && m.type === "configmaps"));
 }
 
 /** Watcher options that select the ConfigMaps of `ns` and nothing else. */

@@ -220,7 +220,7 @@ describe("watcher e2e (shared control plane)", () => {
     );
     assert.equal(forbiddenLogs.length, 1);
     assert.equal(
-      reader.messages.some((m) => m.type === "secrets"),
+      reader.messages.some((m) => m.kind !== "types" && m.type === "secrets"),
       false,
     );
   });

@@ -62,4 +62,28 @@ describe("commit messages", () => {
     assert.equal(commitSubject([v]), "delete deployments.apps default/web (vanished while not watched)");
     assert.match(commitMessage([v], { cluster: "c", windowStart: "s", windowEnd: "e" }), /not watching/);
   });
+
+  it("says why a whole type's files left: removed from the API, or no longer recorded by config", () => {
+    const removed: MessageChange = {
+      ...web,
+      op: "delete",
+      type: "widgets.example.com",
+      name: "w1",
+      updates: 1,
+      summary: "type removed from the API",
+      typeGone: "removed",
+    };
+    const excluded: MessageChange = { ...removed, type: "secrets", name: "s", typeGone: "excluded" };
+    const ctx = { cluster: "c", windowStart: "s", windowEnd: "e" };
+    assert.equal(
+      commitSubject([removed, { ...removed, name: "w2" }]),
+      "delete widgets.example.com default/w1 (+1 more) (type removed from the API)",
+    );
+    assert.equal(commitSubject([excluded]), "delete secrets default/s (no longer recorded by config)");
+    assert.equal(commitSubject([removed, excluded]), "delete widgets.example.com default/w1 (+1 more)");
+    const lines = commitMessage([removed, excluded], ctx).split("\n");
+    assert.ok(lines.includes("- delete widgets.example.com default/w1 (type removed from the API)"));
+    assert.ok(lines.includes("- delete secrets default/s (no longer recorded by config)"));
+    assert.ok(lines.some((l) => l.includes("no longer serves")));
+  });
 });

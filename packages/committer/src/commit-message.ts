@@ -1,4 +1,22 @@
 import type { ChangeOp } from "@shiplog/core";
+import type { TypeGoneReason } from "./window-plan.js";
+
+/** How a commit says why a type's files left the repository. */
+export const TYPE_GONE_TEXT: Readonly<Record<TypeGoneReason, string>> = {
+  removed: "type removed from the API",
+  excluded: "no longer recorded by config",
+};
+
+const TYPE_GONE_EXPLAINED: Readonly<Record<TypeGoneReason, readonly string[]>> = {
+  removed: [
+    "Objects marked (type removed from the API) belong to a type the API server no longer serves",
+    "(its CustomResourceDefinition or APIService was deleted).",
+  ],
+  excluded: [
+    "Objects marked (no longer recorded by config) belong to a type that watch.include/exclude no",
+    "longer selects.",
+  ],
+};
 
 /** One line of a commit: what happened to one object. */
 export interface MessageChange {
@@ -9,6 +27,8 @@ export interface MessageChange {
   readonly updates: number;
   readonly summary: string;
   readonly vanished: boolean;
+  /** Deleted because its whole type is no longer recorded. */
+  readonly typeGone?: TypeGoneReason | undefined;
 }
 
 export interface MessageContext {
@@ -34,7 +54,10 @@ export function commitSubject(changes: readonly MessageChange[]): string {
   if (!first) throw new Error("commitSubject: no changes");
   const more = changes.length > 1 ? ` (+${changes.length - 1} more)` : updatesNote(first.updates);
   const vanished = changes.every((c) => c.vanished) ? " (vanished while not watched)" : "";
-  return `${first.op} ${objectLabel(first)}${more}${vanished}`;
+  const gone = first.typeGone;
+  const typeGone =
+    gone !== undefined && changes.every((c) => c.typeGone === gone) ? ` (${TYPE_GONE_TEXT[gone]})` : "";
+  return `${first.op} ${objectLabel(first)}${more}${vanished}${typeGone}`;
 }
 
 /** Subject, a blank line, one line per change with its field-level summary, then the trailers. */
@@ -47,9 +70,14 @@ export function commitMessage(changes: readonly MessageChange[], ctx: MessageCon
       "",
     );
   }
+  for (const reason of Object.keys(TYPE_GONE_TEXT) as TypeGoneReason[]) {
+    if (changes.some((c) => c.typeGone === reason)) lines.push(...TYPE_GONE_EXPLAINED[reason], "");
+  }
   for (const c of changes) {
-    const what = `${c.op} ${objectLabel(c)}${updatesNote(c.updates)}${c.vanished ? " (vanished)" : ""}`;
-    const summary = oneLine(c.summary);
+    const gone = c.typeGone === undefined ? "" : ` (${TYPE_GONE_TEXT[c.typeGone]})`;
+    const what = `${c.op} ${objectLabel(c)}${updatesNote(c.updates)}${c.vanished ? " (vanished)" : ""}${gone}`;
+    // the reason is already on the line
+    const summary = c.typeGone === undefined ? oneLine(c.summary) : "";
     lines.push(summary === "" ? `- ${what}` : `- ${what}: ${summary}`);
   }
   lines.push(

@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { WatchMessage } from "@shiplog/core";
+import { typesMessage } from "@shiplog/core";
 import { configMapAt, configMapSync } from "./testing/messages.js";
 import { planWindow } from "./window-plan.js";
 import type { TreeListing } from "./window-plan.js";
@@ -94,5 +95,103 @@ describe("planWindow", () => {
     assert.equal(plan.skipped.length, 2);
     assert.match(plan.skipped[0]?.reason ?? "", /change\.path/);
     assert.match(plan.skipped[1]?.reason ?? "", /change\.content/);
+  });
+
+  describe("types messages", () => {
+    const tree = listing([
+      "README.md",
+      "docs/notes.md",
+      ".github/workflows/ci.yaml",
+      "a/configmaps/keep.yaml",
+      "a/widgets.example.com/w1.yaml",
+      "b/widgets.example.com/w2.yaml",
+      "_cluster/clusterwidgets.example.com/cw.yaml",
+      "a/secrets/s.yaml",
+      "a/pods.metrics.k8s.io/p.yaml",
+      "a/leases.coordination.k8s.io/l.yaml",
+    ]);
+    const at = "2026-01-01T00:00:01.000Z";
+    const gone = (plan: Awaited<ReturnType<typeof planWindow>>) =>
+      plan.changes
+        .filter((c) => c.deleted)
+        .map((c) => `${c.path} ${c.typeGone ?? "-"}`)
+        .sort();
+
+    it("deletes every file of a type the API no longer serves, and of a type config excludes", async () => {
+      const plan = await planWindow(
+        items([
+          typesMessage({
+            // leases is recorded although forbidden (403): a reflector runs for it, so it keeps its files
+            recorded: ["configmaps", "leases.coordination.k8s.io"],
+            excluded: ["secrets"],
+            unavailableGroups: ["metrics.k8s.io"],
+            observedAt: at,
+          }),
+        ]),
+        tree,
+      );
+      assert.deepEqual(gone(plan), [
+        "_cluster/clusterwidgets.example.com/cw.yaml removed",
+        "a/secrets/s.yaml excluded",
+        "a/widgets.example.com/w1.yaml removed",
+        "b/widgets.example.com/w2.yaml removed",
+      ]);
+      assert.ok(plan.changes.every((c) => !c.vanished && c.last === undefined));
+      assert.equal(plan.skipped.length, 0);
+    });
+
+    it("keeps files shiplog did not write, and types of groups whose discovery failed", async () => {
+      const plan = await planWindow(
+        items([
+          typesMessage({
+            recorded: ["nodes"],
+            excluded: [],
+            unavailableGroups: ["", "example.com"],
+            observedAt: at,
+          }),
+        ]),
+        tree,
+      );
+      assert.deepEqual(gone(plan), [
+        "a/leases.coordination.k8s.io/l.yaml removed",
+        "a/pods.metrics.k8s.io/p.yaml removed",
+      ]);
+    });
+
+    it("applies in queue order: a file created before the message goes, one created after stays", async () => {
+      const plan = await planWindow(
+        items([
+          configMapAt("a/configmaps/early.yaml", "added", "1"),
+          typesMessage({ recorded: ["nodes"], excluded: ["configmaps"], observedAt: at }),
+          configMapAt("a/configmaps/keep.yaml", "modified", "2"),
+        ]),
+        listing(["a/configmaps/keep.yaml"]),
+      );
+      const byPath = new Map(plan.changes.map((c) => [c.path, c]));
+      assert.equal(byPath.get("a/configmaps/early.yaml")?.deleted, true);
+      assert.equal(byPath.get("a/configmaps/early.yaml")?.typeGone, "excluded");
+      assert.equal(byPath.get("a/configmaps/keep.yaml")?.deleted, false);
+      assert.equal(byPath.get("a/configmaps/keep.yaml")?.typeGone, undefined);
+    });
+
+    it("is idempotent and ignores replays older than what is committed", async () => {
+      const msg = typesMessage({ recorded: ["configmaps"], excluded: [], observedAt: at });
+      const twice = await planWindow(items([msg, msg]), tree);
+      assert.equal(twice.changes.filter((c) => c.deleted).length, 6);
+      assert.ok(twice.changes.every((c) => c.updates === 1));
+      const replay = await planWindow([{ seq: 3, message: msg }], tree, (p) =>
+        p === "a/secrets/s.yaml" ? 7 : undefined,
+      );
+      assert.ok(!replay.changes.some((c) => c.path === "a/secrets/s.yaml"));
+    });
+
+    it("skips a types message that records nothing (a broken discovery) instead of emptying the repo", async () => {
+      const plan = await planWindow(
+        items([typesMessage({ recorded: [], excluded: [], observedAt: at })]),
+        tree,
+      );
+      assert.equal(plan.changes.length, 0);
+      assert.match(plan.skipped[0]?.reason ?? "", /types\.recorded is empty/);
+    });
   });
 });

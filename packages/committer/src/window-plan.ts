@@ -1,5 +1,5 @@
-import type { ChangeMessage, SyncMessage, WatchMessage } from "@shiplog/core";
-import { typeDirOf } from "@shiplog/core";
+import type { ChangeMessage, SyncMessage, TypesMessage, WatchMessage } from "@shiplog/core";
+import { groupOfTypeId, parsePath, typeDirOf } from "@shiplog/core";
 import { baseOf, dirOf, invalidPathReason, joinPath } from "./git/paths.js";
 
 /** One queue message inside a window, in queue order (`seq`). */
@@ -7,6 +7,15 @@ export interface WindowItem {
   readonly seq: number;
   readonly message: WatchMessage;
 }
+
+/** Why a whole type's files left the repository (see `TypesMessage`). */
+export const TypeGoneReasons = {
+  /** The server no longer serves the type (its CRD or APIService was deleted). */
+  removed: "removed",
+  /** The server serves it, but `watch.include`/`exclude` no longer selects it. */
+  excluded: "excluded",
+} as const;
+export type TypeGoneReason = (typeof TypeGoneReasons)[keyof typeof TypeGoneReasons];
 
 /** The last state of one path after a window's events were applied in order. */
 export interface CollapsedChange {
@@ -17,6 +26,8 @@ export interface CollapsedChange {
   readonly deleted: boolean;
   /** Deleted because a sync showed it vanished while nobody watched. */
   readonly vanished: boolean;
+  /** Deleted because its type is no longer recorded (a types message); undefined otherwise. */
+  readonly typeGone: TypeGoneReason | undefined;
   /** How many events for this path the window held. */
   readonly updates: number;
   /** Queue order of the first event for this path. */
@@ -52,6 +63,7 @@ interface Pending {
   last: ChangeMessage | undefined;
   deleted: boolean;
   vanished: boolean;
+  typeGone: TypeGoneReason | undefined;
   updates: number;
   firstSeq: number;
   lastSeq: number;
@@ -77,6 +89,14 @@ async function typeDirs(sync: SyncMessage, tree: TreeListing): Promise<string[]>
 
 function messageProblem(m: WatchMessage): string | undefined {
   if (typeof m !== "object" || m === null) return "message is not an object";
+  if (m.kind === "types") {
+    if (!isStringArray(m.recorded)) return "types.recorded is not an array of strings";
+    if (!isStringArray(m.excluded)) return "types.excluded is not an array of strings";
+    if (!isStringArray(m.unavailableGroups)) return "types.unavailableGroups is not an array of strings";
+    // A discovery that found nothing is a broken discovery, not a cluster without types.
+    if (m.recorded.length === 0 && m.excluded.length === 0) return "types.recorded is empty";
+    return undefined;
+  }
   if (m.kind === "sync") {
     if (typeof m.type !== "string" || m.type === "") return "sync.type missing";
     if (!Array.isArray(m.paths)) return "sync.paths is not an array";
@@ -90,9 +110,57 @@ function messageProblem(m: WatchMessage): string | undefined {
   return undefined;
 }
 
+function isStringArray(v: unknown): v is readonly string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+/**
+ * Every shiplog-owned path of a type that `types` no longer records, with the reason: files in the
+ * committed tree and files created earlier in the window. Paths that `parsePath` does not accept
+ * (a README, CI config, anything not written by shiplog) are never returned; neither are types of
+ * groups whose discovery failed.
+ */
+async function goneTypePaths(
+  types: TypesMessage,
+  tree: TreeListing,
+  pending: ReadonlyMap<string, Pending>,
+): Promise<Map<string, TypeGoneReason>> {
+  const recorded = new Set(types.recorded);
+  const excluded = new Set(types.excluded);
+  const unavailable = new Set(types.unavailableGroups);
+  const reasonFor = (type: string): TypeGoneReason | undefined => {
+    if (recorded.has(type) || unavailable.has(groupOfTypeId(type))) return undefined;
+    return excluded.has(type) ? TypeGoneReasons.excluded : TypeGoneReasons.removed;
+  };
+  const out = new Map<string, TypeGoneReason>();
+  for (const ns of await tree.dirNames("")) {
+    for (const typeSegment of await tree.dirNames(ns)) {
+      const dir = joinPath(ns, typeSegment);
+      // The directory's type, read from a probe path; undefined for directories shiplog did not write.
+      const type = parsePath(joinPath(dir, "x.yaml"))?.type;
+      if (type === undefined) continue;
+      const reason = reasonFor(type);
+      if (reason === undefined) continue;
+      for (const file of await tree.fileNames(dir)) {
+        const path = joinPath(dir, file);
+        if (parsePath(path)?.type === type) out.set(path, reason);
+      }
+    }
+  }
+  for (const [path, p] of pending) {
+    if (p.deleted) continue;
+    const type = parsePath(path)?.type;
+    const reason = type === undefined ? undefined : reasonFor(type);
+    if (reason !== undefined) out.set(path, reason);
+  }
+  return out;
+}
+
 /**
  * Apply a window's messages in queue order and collapse them to the last state per path. A sync
  * message deletes files of its type that are neither in its key set nor (re)created later in the window.
+ * A types message deletes every file of a type it does not record, unless (re)created later in the
+ * window.
  */
 export async function planWindow(
   items: readonly WindowItem[],
@@ -127,6 +195,7 @@ export async function planWindow(
         p.last = message;
         p.deleted = deleted;
         p.vanished = false;
+        p.typeGone = undefined;
         p.updates++;
         p.lastSeq = seq;
         p.type = message.type;
@@ -135,11 +204,39 @@ export async function planWindow(
           last: message,
           deleted,
           vanished: false,
+          typeGone: undefined,
           updates: 1,
           firstSeq: seq,
           lastSeq: seq,
           type: message.type,
         });
+      }
+      continue;
+    }
+    if (message.kind === "types") {
+      for (const [path, reason] of await goneTypePaths(message, tree, pending)) {
+        if (seq < (committedSeq(path) ?? Number.NEGATIVE_INFINITY)) continue; // created after this message
+        const p = pending.get(path);
+        if (p?.deleted) continue;
+        const type = parsePath(path)?.type ?? "";
+        if (p) {
+          p.deleted = true;
+          p.vanished = false;
+          p.typeGone = reason;
+          p.updates++;
+          p.lastSeq = seq;
+        } else {
+          pending.set(path, {
+            last: undefined,
+            deleted: true,
+            vanished: false,
+            typeGone: reason,
+            updates: 1,
+            firstSeq: seq,
+            lastSeq: seq,
+            type,
+          });
+        }
       }
       continue;
     }
@@ -156,6 +253,7 @@ export async function planWindow(
         if (p) {
           p.deleted = true;
           p.vanished = true;
+          p.typeGone = undefined;
           p.updates++;
           p.lastSeq = seq;
         } else {
@@ -163,6 +261,7 @@ export async function planWindow(
             last: undefined,
             deleted: true,
             vanished: true,
+            typeGone: undefined,
             updates: 1,
             firstSeq: seq,
             lastSeq: seq,

@@ -1,7 +1,7 @@
 import type { Author, ChangeOp, PublishedChange } from "@shiplog/core";
 import { parsePath, sameContent, summarizeChange, unifiedDiff } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
-import { commitMessage, commitSubject } from "./commit-message.js";
+import { commitMessage, commitSubject, TYPE_GONE_TEXT } from "./commit-message.js";
 import type { MessageChange } from "./commit-message.js";
 import { objectId, PackTypes } from "./git/pack-writer.js";
 import { mapChunked } from "./map-chunked.js";
@@ -150,9 +150,12 @@ export class WindowWriter {
     const namespace = where?.namespace ?? change.last?.key.namespace ?? "";
     const name = where?.name ?? change.last?.key.name ?? change.path;
     const type = where?.type ?? change.type;
-    const summary = change.vanished
-      ? "vanished while not watched"
-      : summarizeChange(prevText, nextText).summary;
+    const summary =
+      change.typeGone !== undefined
+        ? TYPE_GONE_TEXT[change.typeGone]
+        : change.vanished
+          ? "vanished while not watched"
+          : summarizeChange(prevText, nextText).summary;
     // unifiedDiff compares the redacted diff views: never ciphertext or plaintext secret values.
     const diff = unifiedDiff(prevText ?? "", nextText ?? "", change.path, {
       maxLines: this.opts.diffMaxLines,
@@ -181,7 +184,16 @@ export class WindowWriter {
       blob,
       data,
       published,
-      message: { op, type, namespace, name, updates: change.updates, summary, vanished: change.vanished },
+      message: {
+        op,
+        type,
+        namespace,
+        name,
+        updates: change.updates,
+        summary,
+        vanished: change.vanished,
+        typeGone: change.typeGone,
+      },
       author,
       eventTimeMs: eventTime(change, now),
     };

@@ -5,14 +5,15 @@ export type {
   WatchOp,
   ChangeMessage,
   SyncMessage,
+  TypesMessage,
   WatchMessage,
   ChangeOp,
   Author,
   PublishedChange,
   PublishedCommit,
 } from "./messages.js";
-export type { SyncInput } from "./messages.js";
-export { QueueNames, WatchOps, ChangeOps, syncMessage } from "./messages.js";
+export type { SyncInput, TypesInput } from "./messages.js";
+export { QueueNames, WatchOps, ChangeOps, syncMessage, typesMessage, groupOfTypeId } from "./messages.js";
 
 export { pathForKey, parsePath, typeDirOf, CLUSTER_DIR } from "./paths.js";
 export { toYaml, fromYaml } from "./canonical-yaml.js";

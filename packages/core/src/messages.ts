@@ -64,7 +64,28 @@ export interface SyncMessage {
   readonly observedAt: string;
 }
 
-export type WatchMessage = ChangeMessage | SyncMessage;
+/**
+ * A discovery completed: the full set of types the watcher records, sent after each successful
+ * (re)discovery. Files of a type that is neither recorded nor in an unavailable group belong to a type
+ * that was removed from the API (or, when `excluded` names it, that config no longer records), and the
+ * committer deletes them. A forbidden (403) type still has a reflector, so it is recorded and keeps its
+ * files.
+ */
+export interface TypesMessage {
+  readonly kind: "types";
+  /** Type ids (`typeId`) with a reflector, forbidden ones included. Sorted, unique. */
+  readonly recorded: readonly string[];
+  /** Type ids the server serves but config excludes (`watch.include`/`exclude`). Sorted, unique. */
+  readonly excluded: readonly string[];
+  /**
+   * API groups (`""` = core) of which some version could not be discovered (aggregated API down,
+   * stale): their types may be missing from `recorded`, so their files are never deleted. Sorted, unique.
+   */
+  readonly unavailableGroups: readonly string[];
+  readonly observedAt: string;
+}
+
+export type WatchMessage = ChangeMessage | SyncMessage | TypesMessage;
 
 /** How a change appears in a commit. */
 export const ChangeOps = { create: "create", update: "update", delete: "delete" } as const;
@@ -136,5 +157,33 @@ export function syncMessage(s: SyncInput): SyncMessage {
     paths: s.paths,
     resourceVersion: s.resourceVersion,
     observedAt: s.observedAt,
+  };
+}
+
+/** What a types message says; `typesMessage` sorts, dedupes and adds the kind. */
+export interface TypesInput {
+  readonly recorded: readonly string[];
+  readonly excluded: readonly string[];
+  readonly unavailableGroups?: readonly string[] | undefined;
+  readonly observedAt: string;
+}
+
+/** The API group of a type id: `deployments.apps` -> `apps`, `configmaps` -> `""` (resources have no dots). */
+export function groupOfTypeId(id: string): string {
+  const dot = id.indexOf(".");
+  return dot < 0 ? "" : id.slice(dot + 1);
+}
+
+/** The one way a `TypesMessage` is built (by the watcher after each successful discovery). */
+export function typesMessage(t: TypesInput): TypesMessage {
+  const recorded = new Set(t.recorded);
+  const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
+  return {
+    kind: "types",
+    recorded: sorted(recorded),
+    // a type both recorded and excluded is recorded: it keeps its files
+    excluded: sorted(t.excluded.filter((id) => !recorded.has(id))),
+    unavailableGroups: sorted(t.unavailableGroups ?? []),
+    observedAt: t.observedAt,
   };
 }

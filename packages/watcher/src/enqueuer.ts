@@ -30,6 +30,11 @@ export interface EnqueuerOptions {
   readonly backoff?: Backoff;
 }
 
+/** The `type` label of a message's metrics: a types message concerns no single type. */
+function metricType(msg: WatchMessage): string {
+  return msg.kind === "types" ? "" : msg.type;
+}
+
 interface Pending {
   readonly msg: WatchMessage;
   readonly seq: number;
@@ -81,11 +86,12 @@ export class Enqueuer {
     const counts = new Map<string, { type: string; op: string; n: number }>();
     for (const msg of msgs) {
       this.#buf.push({ msg, seq: ++this.#seq, at });
-      const op = msg.kind === "change" ? msg.op : "sync";
-      const k = `${msg.type}\u0000${op}`;
+      const op = msg.kind === "change" ? msg.op : msg.kind;
+      const type = metricType(msg);
+      const k = `${type}\u0000${op}`;
       const c = counts.get(k);
       if (c) c.n++;
-      else counts.set(k, { type: msg.type, op, n: 1 });
+      else counts.set(k, { type, op, n: 1 });
     }
     for (const { type, op, n } of counts.values()) this.#o.metrics.enqueued.inc({ type, op }, n);
     this.#o.metrics.buffered.set(this.buffered);
@@ -144,7 +150,7 @@ export class Enqueuer {
     const lost = this.#buf.slice(this.#head);
     if (lost.length > 0) {
       const byType = new Map<string, number>();
-      for (const p of lost) byType.set(p.msg.type, (byType.get(p.msg.type) ?? 0) + 1);
+      for (const p of lost) byType.set(metricType(p.msg), (byType.get(metricType(p.msg)) ?? 0) + 1);
       for (const [type, n] of byType) this.#o.metrics.dropped.inc({ type, reason: "shutdown" }, n);
       this.#o.logger.error(
         { lost: lost.length, byType: Object.fromEntries(byType) },
@@ -200,7 +206,7 @@ export class Enqueuer {
       }
       this.#backoff.reset();
       for (const p of batch)
-        this.#o.metrics.queueAddLatency.observe({ type: p.msg.type }, (now - p.at) / 1000);
+        this.#o.metrics.queueAddLatency.observe({ type: metricType(p.msg) }, (now - p.at) / 1000);
       this.#head += batch.length;
       if (this.#head > 4096 && this.#head * 2 > this.#buf.length) {
         this.#buf = this.#buf.slice(this.#head);

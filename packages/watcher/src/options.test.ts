@@ -65,5 +65,9 @@ describe("resolveOptions", () => {
       field(() => resolveOptions({ ...base(), include: { groups: [1 as unknown as string] } })),
       "watcher.include.groups",
     );
+    assert.equal(
+      field(() => resolveOptions({ ...base(), forbidden: "secrets" as unknown as string[] })),
+      "watcher.forbidden",
+    );
   });
 });

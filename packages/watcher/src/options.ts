@@ -17,6 +17,11 @@ export interface WatcherOptions {
   include?: Selection;
   /** Never these; wins over `include`. */
   exclude?: Selection;
+  /**
+   * Type ids the caller already found forbidden (the RBAC preflight): not watched, but reported to the
+   * committer as recorded, so their files stay in Git (a forbidden type is not a deletion).
+   */
+  forbidden?: readonly string[];
   /** Kubernetes label selector applied to every list and watch. */
   labelSelector?: string;
   /** Objects per list page. @defaultValue `Defaults.pageSize` (500) */
@@ -94,6 +99,12 @@ export function resolveOptions(o: WatcherOptions): ResolvedOptions {
       );
     }
   }
+  check.require(
+    o.forbidden === undefined ||
+      (Array.isArray(o.forbidden) && o.forbidden.every((x) => typeof x === "string")),
+    "forbidden",
+    "must be an array of strings",
+  );
   check.require(
     o.labelSelector === undefined || typeof o.labelSelector === "string",
     "labelSelector",

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { setImmediate as yieldToIo } from "node:timers/promises";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { KubeObject, ResourceType } from "@shiplog/core";
+import type { KubeObject, ResourceType, TypesMessage, WatchMessage } from "@shiplog/core";
 import { createCanonicalizer, defaultConfig, QueueNames, silentLogger } from "@shiplog/core";
 import { FakeClock } from "@shiplog/core/testing";
 import { Queue } from "bullmq";
@@ -38,6 +38,15 @@ function crd(t: ResourceType): KubeObject {
     spec: { group: t.group, names: { plural: t.resource, kind: t.kind } },
     status: { conditions: [{ type: "Established", status: "True" }] },
   };
+}
+
+/** The types messages the watcher queued so far, oldest first. */
+async function typesMessages(q: Queue<WatchMessage>): Promise<TypesMessage[]> {
+  const jobs = await q.getJobs(["waiting", "delayed", "prioritized"]);
+  return jobs
+    .sort((a, b) => Number(a.id) - Number(b.id))
+    .map((j) => j.data)
+    .filter((m): m is TypesMessage => m.kind === "types");
 }
 
 function kubeConfig(): KubeConfig {
@@ -116,6 +125,74 @@ describe("Watcher", () => {
       stopped.then(settled, settled);
       await until(clock, () => done, "stop()");
       await stopped;
+    }
+  });
+
+  it("reports the recorded and excluded types after each discovery, and nothing unsafe on a partial one", async () => {
+    const clock = new FakeClock();
+    const client = new FakeApiClient(clock);
+    client.served = [CM, widgets, gadgets];
+    const cfg = defaultConfig();
+    const ownPrefix = `${prefix}-types`;
+    const q = new Queue<WatchMessage>(QueueNames.events, { connection, prefix: ownPrefix });
+    const w = new Watcher({
+      kubeConfig: kubeConfig(),
+      apiClient: client,
+      queue: { connection, prefix: ownPrefix },
+      canonicalizer: createCanonicalizer({
+        normalize: cfg.normalize,
+        secrets: cfg.secrets,
+        hmacKey: "watcher-test-fingerprint-key-0123",
+        watch: cfg.watch,
+      }),
+      exclude: { resources: ["gadgets.example.com"] },
+      logger: silentLogger,
+      clock,
+      random: () => 0,
+      rediscoverIntervalMs: 60_000,
+    });
+    let seen: TypesMessage[] = [];
+    const settle = async (n: number, what: string): Promise<void> => {
+      for (let i = 0; i < 50 && seen.length < n; i++) {
+        await until(clock, () => w.status().buffered === 0, "the queue");
+        seen = await typesMessages(q);
+      }
+      assert.equal(seen.length, n, what);
+    };
+    try {
+      await w.start();
+      await w.initialSyncDone();
+      await settle(1, "one types message after the initial discovery");
+      assert.deepEqual(seen[0]?.recorded, ["configmaps", "widgets.example.com"]);
+      assert.deepEqual(seen[0]?.excluded, ["gadgets.example.com"]);
+      assert.deepEqual(seen[0]?.unavailableGroups, []);
+
+      // example.com goes stale: its types are missing, and the message says their files must stay.
+      client.stale = new Set(["example.com/v1"]);
+      await clock.advance(60_000 + 100);
+      await settle(2, "a types message after the periodic rediscovery");
+      assert.deepEqual(seen[1]?.recorded, ["configmaps"]);
+      assert.deepEqual(seen[1]?.unavailableGroups, ["example.com"]);
+
+      // A failed discovery sends nothing.
+      client.discoveryError = new Error("apiserver down");
+      await clock.advance(60_000 + 100);
+      await settle(2, "no types message after a failed discovery");
+    } finally {
+      const stopped = w.stop();
+      let done = false;
+      const settled = (): void => {
+        done = true;
+      };
+      stopped.then(settled, settled);
+      try {
+        await until(clock, () => done, "stop()");
+        await stopped;
+      } finally {
+        // closed even when stop() did not finish, so that a failure cannot leave the process hanging
+        await q.obliterate({ force: true });
+        await q.close();
+      }
     }
   });
 });

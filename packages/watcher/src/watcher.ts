@@ -2,12 +2,13 @@
  * The watcher: discovery, one reflector per wanted type, rediscovery on CRD/APIService changes and
  * periodically, and the enqueuer in front of BullMQ.
  */
-import type { Clock, Logger, ResourceType, Timer } from "@shiplog/core";
+import type { Clock, Logger, ResourceType, Timer, TypesMessage } from "@shiplog/core";
 import { Backoff, QueueNames, silentLogger, systemClock, typeId } from "@shiplog/core";
 import { Queue } from "bullmq";
 import { Registry } from "prom-client";
 import type { ApiClientLike } from "./api-client.js";
 import { ApiClient } from "./api-client.js";
+import type { DiscoveryResult } from "./discovery.js";
 import { discover } from "./discovery.js";
 import { Enqueuer } from "./enqueuer.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
@@ -19,6 +20,14 @@ import type { ReflectorStatus } from "./reflector.js";
 import { Reflector } from "./reflector.js";
 import { RediscoveryTrigger } from "./rediscovery.js";
 import { TypeFilter } from "./type-filter.js";
+import { typesReport } from "./types-report.js";
+
+/** What one successful discovery yields: the types to watch and the result as the committer needs it. */
+interface Discovered {
+  readonly types: ResourceType[];
+  readonly result: DiscoveryResult;
+  readonly observedAt: string;
+}
 
 export interface WatcherStatus {
   readonly types: ReflectorStatus[];
@@ -37,6 +46,7 @@ export class Watcher {
   readonly #random: () => number;
   readonly #metrics: WatcherMetrics;
   readonly #filter: TypeFilter;
+  readonly #forbidden: ReadonlySet<string>;
   readonly #client: ApiClientLike;
   readonly #abort = new AbortController();
   readonly #reflectors = new Map<string, Reflector>();
@@ -59,6 +69,7 @@ export class Watcher {
     this.#random = opts.random ?? Math.random;
     this.#metrics = opts.metrics ?? createWatcherMetrics(new Registry());
     this.#filter = new TypeFilter(opts.include, opts.exclude);
+    this.#forbidden = new Set(opts.forbidden ?? []);
     this.#client =
       opts.apiClient ??
       new ApiClient(opts.kubeConfig, { inactivityTimeoutMs: this.#r.watchInactivityTimeoutMs });
@@ -102,10 +113,10 @@ export class Watcher {
     this.#enqueuer.start();
     const signal = this.#abort.signal;
     const backoff = new Backoff({ random: this.#random });
-    let types: ResourceType[] | undefined;
-    while (!signal.aborted && types === undefined) {
+    let found: Discovered | undefined;
+    while (!signal.aborted && found === undefined) {
       try {
-        types = await this.#discover();
+        found = await this.#discover();
       } catch (err) {
         if (signal.aborted) break;
         const cause = err instanceof Error && err.cause instanceof ApiStatusError ? err.cause : undefined;
@@ -114,11 +125,12 @@ export class Watcher {
         await this.#clock.sleep(backoff.next(this.#clock.now()), signal);
       }
     }
-    if (types === undefined) {
+    if (found === undefined) {
       this.#resolveInitialSync(Promise.resolve());
       return;
     }
-    await this.#reconcile(types);
+    await this.#reconcile(found.types);
+    this.#reportTypes(found, []);
     this.#resolveInitialSync(
       Promise.all([...this.#reflectors.values()].map((r) => r.firstSync)).then(() => undefined),
     );
@@ -161,14 +173,44 @@ export class Watcher {
     };
   }
 
-  async #discover(): Promise<ResourceType[]> {
+  async #discover(): Promise<Discovered> {
     const res = await discover(this.#client, this.#abort.signal);
-    this.#lastDiscoveryAt = new Date(this.#clock.now()).toISOString();
+    const observedAt = new Date(this.#clock.now()).toISOString();
+    this.#lastDiscoveryAt = observedAt;
     if (res.failedGroupVersions.length > 0) {
       this.#logger.warn({ failed: res.failedGroupVersions }, "some group versions could not be discovered");
     }
     this.#failedGroupVersions = res.failedGroupVersions;
-    return res.types.filter((t) => this.#filter.wantsType(t));
+    return { types: res.types.filter((t) => this.#watches(t)), result: res, observedAt };
+  }
+
+  #watches(t: ResourceType): boolean {
+    return this.#filter.wantsType(t) && !this.#forbidden.has(typeId(t));
+  }
+
+  /**
+   * After the reflectors follow a discovery: tell the committer which types are recorded, so that
+   * files of types that were removed or excluded leave the repository. Queued after everything the
+   * stopped reflectors pushed.
+   */
+  #reportTypes(found: Discovered, undiscovered: readonly string[]): void {
+    if (this.#abort.signal.aborted || !this.#enqueuer) return;
+    const msg: TypesMessage | undefined = typesReport(
+      found.result,
+      (t) => this.#watches(t),
+      this.#forbidden,
+      found.observedAt,
+      undiscovered,
+    );
+    if (msg === undefined) {
+      this.#logger.warn({}, "discovery found no types: not reconciling recorded types");
+      return;
+    }
+    this.#logger.debug(
+      { recorded: msg.recorded.length, excluded: msg.excluded.length, unavailable: msg.unavailableGroups },
+      "reporting recorded types",
+    );
+    this.#enqueuer.push([msg]);
   }
 
   #scheduleRediscovery(reason: string, delayMs: number): void {
@@ -181,22 +223,23 @@ export class Watcher {
 
   async #rediscover(reason: string): Promise<void> {
     if (this.#abort.signal.aborted) return;
-    let types: ResourceType[];
+    let found: Discovered;
     try {
-      types = await this.#discover();
+      found = await this.#discover();
     } catch (err) {
       if (this.#abort.signal.aborted) return;
       this.#logger.warn({ err, reason }, "rediscovery failed; keeping the current types");
       this.#scheduleRediscovery("retry after failure", 5000);
       return;
     }
+    const types = found.types;
     this.#logger.debug({ reason, types: types.length }, "rediscovered");
     await this.#apply(types);
     // A CRD can be Established a moment before discovery serves it: look again shortly.
-    const discovered = new Set(types.map((t) => typeId(t)));
-    const missing = [...(this.#trigger?.established.values() ?? [])].filter(
-      (id) => !discovered.has(id) && this.#filterWantsId(id),
-    );
+    const discovered = new Set(found.result.types.map((t) => typeId(t)));
+    const established = [...(this.#trigger?.established.values() ?? [])].filter((id) => !discovered.has(id));
+    this.#reportTypes(found, established);
+    const missing = established.filter((id) => this.#filterWantsId(id));
     if (missing.length > 0 && this.#followUps < 20) {
       this.#followUps++;
       this.#scheduleRediscovery(`waiting for ${missing.join(",")} in discovery`, 250);

@@ -94,7 +94,7 @@ export function replay(messages: readonly WatchMessage[]): Map<string, string> {
     if (m.kind === "change") {
       if (m.op === "deleted") state.delete(m.path);
       else state.set(m.path, { type: m.type, hash: m.contentHash ?? "" });
-    } else {
+    } else if (m.kind === "sync") {
       const keep = new Set(m.paths);
       for (const [p, v] of state) if (v.type === m.type && !keep.has(p)) state.delete(p);
     }

@@ -4,11 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError, parseConfig, QueueNames, type SinkConfig, type SinkTarget } from "@shiplog/core";
+import { ConfigError, parseConfig, type SinkConfig, type SinkTarget } from "@shiplog/core";
 import type { Committer } from "@shiplog/committer";
 import { createNotifierMetrics, Notifier } from "@shiplog/notifier";
 import { createWatcherMetrics, Watcher } from "@shiplog/watcher";
-import { Queue } from "bullmq";
 import type { Registry } from "prom-client";
 import { CliError, ExitCodes } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
@@ -34,6 +33,8 @@ export function buildWatcher(ctx: RuntimeContext, registry: Registry): Watcher {
     canonicalizer: ctx.canonicalizer,
     include: sel.include,
     exclude: sel.exclude,
+    // Types the preflight found forbidden are not watched but still recorded: their files stay.
+    forbidden: ctx.access?.denied.map((d) => d.type) ?? [],
     ...(ctx.config.watch.labelSelector !== "" ? { labelSelector: ctx.config.watch.labelSelector } : {}),
     pageSize: ctx.config.watch.pageSize,
     rediscoverIntervalMs: ctx.config.watch.rediscoverInterval,
@@ -73,6 +74,8 @@ export async function buildCommitter(
             ...(remote.sshKnownHostsFile !== undefined
               ? { knownHostsFile: resolve(io.cwd, remote.sshKnownHostsFile) }
               : {}),
+            ...(remote.caFile !== undefined ? { caFile: resolve(io.cwd, remote.caFile) } : {}),
+            ...(remote.insecureAcceptUnknownHostKey ? { insecureAcceptUnknownHostKey: true } : {}),
             ...(remote.tokenFile !== undefined
               ? { token: readSecretFile("repo.remote.tokenFile", remote.tokenFile, io.cwd) }
               : {}),
@@ -129,19 +132,4 @@ export function buildNotifier(ctx: RuntimeContext, registry: Registry, io: CliIo
     logger: ctx.logger.child({ component: "notifier" }),
     metrics: createNotifierMetrics(registry),
   });
-}
-
-/** Counts messages still waiting for (or held by) the committer; `close()` when done. */
-export function eventsQueueCounter(ctx: RuntimeContext): {
-  pending(): Promise<number>;
-  close(): Promise<void>;
-} {
-  const q = new Queue(QueueNames.events, { connection: ctx.connection, prefix: ctx.config.redis.prefix });
-  return {
-    pending: async () => {
-      const c = await q.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");
-      return Object.values(c).reduce((a, b) => a + b, 0);
-    },
-    close: () => q.close(),
-  };
 }

@@ -92,6 +92,10 @@ export class FakeApiClient implements ApiClientLike {
   readonly calls: Call[] = [];
   /** Types that discovery serves. */
   served: ResourceType[] = [];
+  /** Group versions (`example.com/v1`, `v1`) that aggregated discovery marks Stale (their types are not served). */
+  stale = new Set<string>();
+  /** When set, discovery requests fail with it. */
+  discoveryError: Error | undefined;
   readonly #clock: Clock | undefined;
   readonly #lists = new Map<string, ListReply[]>();
   readonly #watches = new Map<string, WatchReply[]>();
@@ -124,6 +128,7 @@ export class FakeApiClient implements ApiClientLike {
 
   getJson(path: string, _signal: AbortSignal): Promise<{ body: unknown; contentType: string }> {
     this.#record("get", path);
+    if (this.discoveryError) return Promise.reject(this.discoveryError);
     if (path !== "/api" && path !== "/apis") {
       return Promise.reject(new TransportError(`fake: no document at ${path}`, "BAD_RESPONSE"));
     }
@@ -142,6 +147,7 @@ export class FakeApiClient implements ApiClientLike {
         metadata: { name: group },
         versions: [...versions].map(([version, types]) => ({
           version,
+          ...(this.stale.has(group === "" ? version : `${group}/${version}`) ? { freshness: "Stale" } : {}),
           resources: types.map((t) => ({
             resource: t.resource,
             responseKind: { group: t.group, version: t.version, kind: t.kind },
