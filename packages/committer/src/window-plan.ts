@@ -77,6 +77,36 @@ interface Pending {
  */
 export type CommittedSeq = (path: string) => number | undefined;
 
+/** Records `path` as deleted by message `seq`: an object that vanished, or a whole type gone. */
+function markDeleted(
+  pending: Map<string, Pending>,
+  path: string,
+  p: Pending | undefined,
+  seq: number,
+  type: string,
+  vanished: boolean,
+  typeGone: TypeGoneReason | undefined,
+): void {
+  if (p) {
+    p.deleted = true;
+    p.vanished = vanished;
+    p.typeGone = typeGone;
+    p.updates++;
+    p.lastSeq = seq;
+    return;
+  }
+  pending.set(path, {
+    last: undefined,
+    deleted: true,
+    vanished,
+    typeGone,
+    updates: 1,
+    firstSeq: seq,
+    lastSeq: seq,
+    type,
+  });
+}
+
 /** Directories that hold files of a synced type: one per namespace in scope, or the cluster dir. */
 async function typeDirs(sync: SyncMessage, tree: TreeListing): Promise<string[]> {
   if (!sync.namespaced) return [typeDirOf("", sync.type)];
@@ -218,25 +248,7 @@ export async function planWindow(
         if (seq < (committedSeq(path) ?? Number.NEGATIVE_INFINITY)) continue; // created after this message
         const p = pending.get(path);
         if (p?.deleted) continue;
-        const type = parsePath(path)?.type ?? "";
-        if (p) {
-          p.deleted = true;
-          p.vanished = false;
-          p.typeGone = reason;
-          p.updates++;
-          p.lastSeq = seq;
-        } else {
-          pending.set(path, {
-            last: undefined,
-            deleted: true,
-            vanished: false,
-            typeGone: reason,
-            updates: 1,
-            firstSeq: seq,
-            lastSeq: seq,
-            type,
-          });
-        }
+        markDeleted(pending, path, p, seq, parsePath(path)?.type ?? "", false, reason);
       }
       continue;
     }
@@ -250,24 +262,7 @@ export async function planWindow(
         if (seq < (committedSeq(path) ?? Number.NEGATIVE_INFINITY)) continue; // created after this sync
         const p = pending.get(path);
         if (p?.deleted) continue;
-        if (p) {
-          p.deleted = true;
-          p.vanished = true;
-          p.typeGone = undefined;
-          p.updates++;
-          p.lastSeq = seq;
-        } else {
-          pending.set(path, {
-            last: undefined,
-            deleted: true,
-            vanished: true,
-            typeGone: undefined,
-            updates: 1,
-            firstSeq: seq,
-            lastSeq: seq,
-            type: message.type,
-          });
-        }
+        markDeleted(pending, path, p, seq, message.type, true, undefined);
       }
     }
   }

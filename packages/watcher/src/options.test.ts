@@ -1,19 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Canonicalizer } from "@shiplog/core";
 import { ConfigError, createCanonicalizer, defaultConfig, Defaults } from "@shiplog/core";
 import type { WatcherOptions } from "./options.js";
 import { resolveOptions } from "./options.js";
+import { unreachableKubeConfig } from "./testing/kube-config.js";
 
 function base(): WatcherOptions {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: "https://127.0.0.1:1" }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
+  const kc = unreachableKubeConfig();
   const cfg = defaultConfig();
   return {
     kubeConfig: kc,

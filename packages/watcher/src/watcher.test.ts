@@ -5,7 +5,6 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { setImmediate as yieldToIo } from "node:timers/promises";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ResourceType, TypesMessage, WatchMessage } from "@shiplog/core";
 import { createCanonicalizer, defaultConfig, QueueNames, silentLogger } from "@shiplog/core";
 import { FakeClock } from "@shiplog/core/testing";
@@ -17,6 +16,7 @@ import { FakeApiClient } from "./testing/fake-api-client.js";
 import { metricValue } from "./testing/metric-value.js";
 import { Watcher } from "./watcher.js";
 import { TestTypes } from "@shiplog/core/testing";
+import { unreachableKubeConfig } from "./testing/kube-config.js";
 
 const connection = { host: "127.0.0.1", port: 6379 };
 const prefix = `t-watcher-${randomBytes(4).toString("hex")}`;
@@ -49,17 +49,6 @@ async function typesMessages(q: Queue<WatchMessage>): Promise<TypesMessage[]> {
     .filter((m): m is TypesMessage => m.kind === "types");
 }
 
-function kubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: "c", server: "https://127.0.0.1:1" }],
-    users: [{ name: "u" }],
-    contexts: [{ name: "x", cluster: "c", user: "u" }],
-    currentContext: "x",
-  });
-  return kc;
-}
-
 /** Lets the pipeline (fake clock, real Redis round trips) settle until `cond` holds. */
 async function until(clock: FakeClock, cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) {
@@ -77,7 +66,7 @@ describe("Watcher", () => {
     const cfg = defaultConfig();
     const metrics = createWatcherMetrics(new Registry());
     const w = new Watcher({
-      kubeConfig: kubeConfig(),
+      kubeConfig: unreachableKubeConfig(),
       apiClient: client,
       queue: { connection, prefix },
       canonicalizer: createCanonicalizer({
@@ -136,7 +125,7 @@ describe("Watcher", () => {
     const ownPrefix = `${prefix}-types`;
     const q = new Queue<WatchMessage>(QueueNames.events, { connection, prefix: ownPrefix });
     const w = new Watcher({
-      kubeConfig: kubeConfig(),
+      kubeConfig: unreachableKubeConfig(),
       apiClient: client,
       queue: { connection, prefix: ownPrefix },
       canonicalizer: createCanonicalizer({
