@@ -128,7 +128,9 @@ export default tseslint.config(
   },
   {
     // No per-package shims of core's primitives.
-    files: ["packages/{watcher,committer,notifier,cli}/src/**/{clock,logger,backoff,guards,mask,is-record}.ts"],
+    files: [
+      "packages/{watcher,committer,notifier,cli}/src/**/{clock,logger,backoff,guards,mask,is-record}.ts",
+    ],
     rules: {
       "no-restricted-syntax": [
         "error",

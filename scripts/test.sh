@@ -22,8 +22,8 @@ echo "test: bootstrap $((SECONDS - t0))s" >&2
 status=0
 echo "== lint and typecheck" >&2
 t1=$SECONDS
-npm run --silent lint || status=1
-npm run --silent typecheck || status=1
+npm run --silent lint || { echo "test: lint failed (eslint, circular imports or formatting: see above)" >&2; status=1; }
+npm run --silent typecheck || { echo "test: typecheck failed (see above)" >&2; status=1; }
 echo "test: lint and typecheck $((SECONDS - t1))s" >&2
 
 echo "== tests" >&2
