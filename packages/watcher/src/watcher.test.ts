@@ -50,6 +50,18 @@ async function typesMessages(q: Queue<WatchMessage>): Promise<TypesMessage[]> {
 }
 
 /** Lets the pipeline (fake clock, real Redis round trips) settle until `cond` holds. */
+/** Stops `w`, moving the fake clock on until stop() settles (its flush waits on the clock). */
+async function stopUnder(clock: FakeClock, w: Watcher): Promise<void> {
+  const stopped = w.stop();
+  let done = false;
+  const settled = (): void => {
+    done = true;
+  };
+  stopped.then(settled, settled);
+  await until(clock, () => done, "stop()");
+  await stopped;
+}
+
 async function until(clock: FakeClock, cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) {
     await clock.tick();
@@ -106,14 +118,7 @@ describe("Watcher", () => {
       await clock.advance(10_000);
       assert.equal(client.callsOf("watch", widgets).length, widgetWatches, "its loop ended");
     } finally {
-      const stopped = w.stop();
-      let done = false;
-      const settled = (): void => {
-        done = true;
-      };
-      stopped.then(settled, settled);
-      await until(clock, () => done, "stop()");
-      await stopped;
+      await stopUnder(clock, w);
     }
   });
 
@@ -168,15 +173,8 @@ describe("Watcher", () => {
       await clock.advance(60_000 + 100);
       await settle(2, "no types message after a failed discovery");
     } finally {
-      const stopped = w.stop();
-      let done = false;
-      const settled = (): void => {
-        done = true;
-      };
-      stopped.then(settled, settled);
       try {
-        await until(clock, () => done, "stop()");
-        await stopped;
+        await stopUnder(clock, w);
       } finally {
         // closed even when stop() did not finish, so that a failure cannot leave the process hanging
         await q.obliterate({ force: true });
