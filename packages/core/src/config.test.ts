@@ -40,6 +40,7 @@ describe("config", () => {
     assert.equal(d.normalize.skipControllerOwned, true);
     assert.equal(d.repo.remote, undefined);
     assert.equal(d.server.listen, "0.0.0.0:9090");
+    assert.equal(d.server.stuckAfter, 300_000);
     assert.equal(d.log.level, "info");
     assert.deepEqual(parseConfig({}), d);
     assert.deepEqual(parseConfig(null), d);
@@ -137,6 +138,7 @@ log: { level: debug }
     );
     fails({ redis: { url: "http://x" } }, "redis.url", /redis: or rediss: URL/);
     fails({ server: { listen: "9090" } }, "server.listen", /host:port/);
+    fails({ server: { stuckAfter: "500ms" } }, "server.stuckAfter", /at least 1s/);
     fails(
       { notifier: { sinks: [{ name: "a", type: "slack" }] } },
       "notifier.sinks[0].url",
@@ -328,6 +330,7 @@ log: { level: debug }
       "notifier.sinks[].routes.ops",
       "notifier.sinks[].rateLimit.perMinute",
       "server.listen",
+      "server.stuckAfter",
       "log.level",
     ]) {
       assert.ok(ref.includes(`| \`${key}\` |`), key);

@@ -175,7 +175,7 @@ export interface ShiplogConfig {
   repo: RepoConfig;
   committer: CommitterConfig;
   notifier: NotifierConfig;
-  server: { listen: string };
+  server: { listen: string; stuckAfter: number };
   log: { level: LogLevel };
 }
 
@@ -603,6 +603,12 @@ const schema = obj<ShiplogConfig>({
       description: "Health and metrics endpoint.",
       fields: {
         listen: str({ description: "host:port to listen on.", default: "0.0.0.0:9090", check: listenCheck }),
+        stuckAfter: duration({
+          description:
+            "/healthz fails (so Kubernetes restarts the pod) when the committer has had events waiting, or a watched type has been listing or in backoff, this long without progress. Keep it above committer.maxWindow and the lock's expiry.",
+          default: formatDuration(Defaults.stuckAfterMs),
+          min: 1_000,
+        }),
       },
     }),
     log: obj({

@@ -18,6 +18,8 @@ export const Defaults = {
   sinkPerMinute: 20,
   sinkDigestAfter: 5,
   sinkMaxAttempts: 5,
+  /** /healthz fails after a stage has had work and made no progress for this long. */
+  stuckAfterMs: 300_000,
 } as const;
 
 /** The placeholders `notifier.commitUrlTemplate` may use. */

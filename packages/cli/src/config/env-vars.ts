@@ -24,6 +24,7 @@ export const EnvVars = [
   { name: "SHIPLOG_MAX_WINDOW", key: "committer.maxWindow", type: "string" },
   { name: "SHIPLOG_COMMIT_URL_TEMPLATE", key: "notifier.commitUrlTemplate", type: "string" },
   { name: "SHIPLOG_LISTEN", key: "server.listen", type: "string" },
+  { name: "SHIPLOG_STUCK_AFTER", key: "server.stuckAfter", type: "string" },
   { name: "SHIPLOG_LOG_LEVEL", key: "log.level", type: "string" },
 ] as const;
 

@@ -5,9 +5,10 @@
  */
 import type { CommitterStatus } from "@shiplog/committer";
 import type { WatcherStatus } from "@shiplog/watcher";
+import { Defaults } from "@shiplog/core";
 
 /** 5 minutes: longer than any window, lock expiry or backoff step, short enough to restart a wedge. */
-export const DEFAULT_STUCK_AFTER_MS = 5 * 60_000;
+export const DEFAULT_STUCK_AFTER_MS = Defaults.stuckAfterMs;
 
 /** What the committer stage looks like from outside; `CommitterStatus` plus the queue's backlog. */
 export interface CommitterProbe {

@@ -9,7 +9,7 @@ import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
 import type { EventsProgress } from "./events-progress.js";
 import { eventsProgress } from "./events-progress.js";
-import { DEFAULT_STUCK_AFTER_MS, HealthTracker } from "./health.js";
+import { HealthTracker } from "./health.js";
 import type { HealthVerdict } from "./health.js";
 import { startOpsServer } from "./ops-server.js";
 import { buildCommitter, buildNotifier, buildWatcher } from "./pipeline.js";
@@ -28,11 +28,6 @@ export interface ServeOptions {
   shutdownTimeoutMs?: number;
   /** V8 flags applied at start (logged). */
   v8Flags?: readonly string[];
-  /**
-   * /healthz fails when the committer has had events waiting, or a watched type has been listing or
-   * in backoff, for this long without progress. @defaultValue 300000 (5 minutes)
-   */
-  stuckAfterMs?: number;
   /** How often the stages' progress (and the events queue's backlog) is sampled. @defaultValue 5000 */
   healthSampleMs?: number;
 }
@@ -56,7 +51,7 @@ export async function serve(
   if (watcher && committer) gate.require("committed", "first sync not yet committed");
   if (committer) gate.require("committer", "committer not started");
   if (notifier) gate.require("notifier", "notifier not started");
-  const tracker = new HealthTracker(opts.stuckAfterMs ?? DEFAULT_STUCK_AFTER_MS);
+  const tracker = new HealthTracker(ctx.config.server.stuckAfter);
   const progress = committer ? eventsProgress(ctx.connection, ctx.config.redis.prefix) : undefined;
   let verdict: HealthVerdict = { healthy: true };
   let queued: number | undefined;
@@ -76,7 +71,10 @@ export async function serve(
       sampling = false;
     }
   };
-  const sampler = setInterval(() => void sample(), opts.healthSampleMs ?? 5000);
+  const sampler = setInterval(
+    () => void sample(),
+    opts.healthSampleMs ?? Math.min(5000, Math.ceil(ctx.config.server.stuckAfter / 4)),
+  );
   sampler.unref();
 
   let server;
