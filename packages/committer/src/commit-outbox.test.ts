@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import type { PublishedCommit } from "@shiplog/core";
-import { QueueNames } from "@shiplog/core";
+import { failpoints, QueueNames } from "@shiplog/core";
 import { CommitOutbox, firstParent } from "./commit-outbox.js";
 import { CommitPublisher } from "./commit-publisher.js";
 import { HeldJobs } from "./held-jobs.js";
@@ -116,9 +116,7 @@ describe("no lost alert (outbox, real Redis and git)", () => {
         pusher: undefined,
         metrics: createCommitterMetrics(),
         logger: new MemoryLogger(),
-        beforePublish: () => {
-          throw new Error("killed");
-        },
+        failpoints: failpoints("committer/before-publish=throw"),
       });
       try {
         await assert.rejects(
@@ -127,7 +125,7 @@ describe("no lost alert (outbox, real Redis and git)", () => {
             [],
             [written(onBranch)],
           ),
-          /killed/,
+          /failpoint committer\/before-publish hit/,
         );
       } finally {
         await crashing.close();

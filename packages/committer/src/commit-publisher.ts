@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import type { ConnectionOptions } from "bullmq";
-import type { Logger, PublishedCommit } from "@shiplog/core";
-import { QueueNames } from "@shiplog/core";
+import type { Failpoints, Logger, PublishedCommit } from "@shiplog/core";
+import { FailpointNames, noFailpoints, QueueNames } from "@shiplog/core";
 import type { CommitGraph, CommitOutbox } from "./commit-outbox.js";
 import { OUTBOX_WALK_LIMIT } from "./commit-outbox.js";
 import type { EventConsumer, HeldJob } from "./event-consumer.js";
@@ -23,10 +23,10 @@ export interface CommitPublisherOptions {
   readonly metrics: CommitterMetrics;
   readonly logger: Logger;
   /**
-   * Called after the outbox is written and before anything is published or acknowledged. Tests throw
-   * here to stand for a crash at the worst moment; nothing else sets it.
+   * The moments between the ref update, the outbox, the publish and the acknowledgement at which tests
+   * crash the process (see @shiplog/core failpoints). @defaultValue none armed
    */
-  readonly beforePublish?: ((commits: readonly PublishedCommit[]) => void) | undefined;
+  readonly failpoints?: Failpoints | undefined;
   /**
    * The payload of a commit on the branch that never reached the outbox (a crash right after its ref
    * update), rebuilt from git; undefined for a commit that is not shiplog's.
@@ -60,15 +60,18 @@ export class CommitPublisher {
     jobs: readonly HeldJob[],
     commits: readonly WrittenCommit[],
   ): Promise<void> {
+    const fp = this.o.failpoints ?? noFailpoints;
     const messages = this.queue ? commits.map((c) => this.message(c)) : [];
     if (messages.length > 0) {
+      fp.hit(FailpointNames.committerAfterRefUpdate);
       await this.record(messages);
-      this.o.beforePublish?.(messages);
+      fp.hit(FailpointNames.committerBeforePublish);
     }
     if (commits.length > 0) this.o.pusher?.notify();
     const retry = this.unsent;
     this.unsent = [];
     await this.publishAll([...retry, ...messages]);
+    if (messages.length > 0) fp.hit(FailpointNames.committerBeforeAck);
     const failedAcks = await consumer.ack(jobs);
     if (failedAcks) this.o.metrics.ackFailures.inc(failedAcks);
     this.o.held.release(jobs);

@@ -175,6 +175,7 @@ export class Committer {
       pusher: this.pusher,
       metrics: this.metrics,
       logger: this.logger,
+      failpoints: this.options.failpoints,
     });
     this.state = CommitterStates.waitingForLock;
     this.loop = this.run(this.leadership, this.writer, this.redis).catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from "bullmq";
 import type { RedisOptions } from "ioredis";
-import type { Clock, Logger } from "@shiplog/core";
+import type { Clock, Failpoints, Logger } from "@shiplog/core";
 import { Defaults, optionChecks } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
 import type { CommitterMetrics } from "./metrics.js";
@@ -74,6 +74,8 @@ export interface CommitterOptions {
   readonly publish?: boolean;
   /** How long `stop()` may take to finish the window, push and release. @defaultValue 30000 */
   readonly stopTimeoutMs?: number;
+  /** Crash points armed by tests (`SHIPLOG_FAILPOINTS`). @defaultValue none */
+  readonly failpoints?: Failpoints;
 }
 
 /** `RemoteOptions` with its timings filled in. */

@@ -72,6 +72,8 @@ export { silentLogger } from "./logger.js";
 export { Backoff, parseRetryAfter } from "./backoff.js";
 export type { BackoffOptions } from "./backoff.js";
 export { isRecord } from "./guards.js";
+export { failpoints, parseFailpoints, noFailpoints, FailpointNames, FAILPOINTS_ENV } from "./failpoints.js";
+export type { Failpoints, FailpointName, FailpointAction } from "./failpoints.js";
 export { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
 export { redisConnectionOptions } from "./redis-connection.js";
 export type { RedisConnectionOptions } from "./redis-connection.js";

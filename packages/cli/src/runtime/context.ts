@@ -5,10 +5,13 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import {
   createCanonicalizer,
+  failpoints as armFailpoints,
+  FAILPOINTS_ENV,
   maskUrlCredentials,
   redisConnectionOptions,
   SecretModeRegistry,
   type Canonicalizer,
+  type Failpoints,
   type RedisConnectionOptions,
   type ShiplogConfig,
 } from "@shiplog/core";
@@ -37,6 +40,8 @@ export interface RuntimeContext {
   access?: AccessReport;
   connection: RedisConnectionOptions;
   canonicalizer?: Canonicalizer;
+  /** Crash points a test armed with SHIPLOG_FAILPOINTS; none otherwise. */
+  failpoints: Failpoints;
 }
 
 export async function prepare(
@@ -48,6 +53,12 @@ export async function prepare(
   const loaded = loadConfig(g, io, configOpts);
   const config = loaded.config;
   const logger = createLogger({ level: config.log.level });
+  const failpoints = armFailpoints(io.env[FAILPOINTS_ENV]);
+  if (failpoints.armed.size > 0)
+    logger.warn(
+      { failpoints: Object.fromEntries(failpoints.armed) },
+      `${FAILPOINTS_ENV} is set: this process will crash on purpose at the named points (for tests only)`,
+    );
   let kc: KubeConfig | undefined;
   let access: AccessReport | undefined;
   if (needs.kube === true) {
@@ -74,6 +85,7 @@ export async function prepare(
     logger,
     cluster,
     connection: redisConnectionOptions(config.redis.url),
+    failpoints,
     ...(kc !== undefined ? { kc } : {}),
     ...(access !== undefined ? { access } : {}),
   };

@@ -84,6 +84,7 @@ export async function buildCommitter(
       : {}),
     logger: ctx.logger.child({ component: "committer" }),
     metrics: createCommitterMetrics(registry),
+    failpoints: ctx.failpoints,
   });
 }
 
