@@ -36,7 +36,7 @@ export interface CommitterOptions {
   readonly clock?: Clock;
   /** @defaultValue a private registry */
   readonly metrics?: CommitterMetrics;
-  /** TTL of the one-committer-per-repo lock in Redis. @defaultValue 30000 */
+  /** TTL of the one-committer-per-repo lock in Redis. @defaultValue `Defaults.lockTtlMs` (30000) */
   readonly lockTtlMs?: number;
   /** How often the holder renews the repo lock; must be below `lockTtlMs`. @defaultValue a third of `lockTtlMs` (at least 100) */
   readonly lockRenewIntervalMs?: number;
@@ -155,7 +155,7 @@ export function resolveOptions(o: CommitterOptions): ResolvedOptions {
   const quietPeriodMs = check.int("quietPeriodMs", o.quietPeriodMs, Defaults.quietPeriodMs, 1);
   const maxWindowMs = check.int("maxWindowMs", o.maxWindowMs, Defaults.maxWindowMs, 1);
   check.require(maxWindowMs >= quietPeriodMs, "maxWindowMs", `must be >= quietPeriodMs (${quietPeriodMs})`);
-  const lockTtlMs = check.int("lockTtlMs", o.lockTtlMs, 30000, 300);
+  const lockTtlMs = check.int("lockTtlMs", o.lockTtlMs, Defaults.lockTtlMs, 300);
   const jobLockMs = check.int("jobLockMs", o.jobLockMs, 30000, 300);
   const stalledIntervalMs = check.int("stalledIntervalMs", o.stalledIntervalMs, 15000, 1);
   const lockThird = Math.max(100, Math.floor(lockTtlMs / 3));

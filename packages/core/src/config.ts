@@ -125,6 +125,8 @@ export interface CommitterConfig {
   quietPeriod: number;
   /** milliseconds */
   maxWindow: number;
+  /** milliseconds */
+  lockTtl: number;
 }
 
 export interface SinkRoutes {
@@ -571,6 +573,12 @@ const schema = obj<ShiplogConfig>({
         maxWindow: duration({
           description: "Commit at the latest this long after the first change.",
           default: formatDuration(Defaults.maxWindowMs),
+        }),
+        lockTtl: duration({
+          description:
+            "Expiry of the one-committer-per-repo lock in Redis: after a crash (kill -9, lost node) the next committer takes over within this long. Renewed every third of it.",
+          default: formatDuration(Defaults.lockTtlMs),
+          min: 1_000,
         }),
       },
       check(v, path) {

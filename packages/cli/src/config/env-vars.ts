@@ -22,6 +22,7 @@ export const EnvVars = [
   { name: "SHIPLOG_REPO_REMOTE_SSH_KNOWN_HOSTS_FILE", key: "repo.remote.sshKnownHostsFile", type: "string" },
   { name: "SHIPLOG_QUIET_PERIOD", key: "committer.quietPeriod", type: "string" },
   { name: "SHIPLOG_MAX_WINDOW", key: "committer.maxWindow", type: "string" },
+  { name: "SHIPLOG_LOCK_TTL", key: "committer.lockTtl", type: "string" },
   { name: "SHIPLOG_COMMIT_URL_TEMPLATE", key: "notifier.commitUrlTemplate", type: "string" },
   { name: "SHIPLOG_LISTEN", key: "server.listen", type: "string" },
   { name: "SHIPLOG_STUCK_AFTER", key: "server.stuckAfter", type: "string" },

@@ -63,6 +63,7 @@ export async function buildCommitter(
     queue: { connection: ctx.connection, prefix: cfg.redis.prefix },
     quietPeriodMs: cfg.committer.quietPeriod,
     maxWindowMs: cfg.committer.maxWindow,
+    lockTtlMs: cfg.committer.lockTtl,
     authorDomain: cfg.repo.authorDomain,
     publish,
     ...(remote !== undefined
