@@ -104,9 +104,31 @@ export default tseslint.config(
     },
   },
   {
+    files: ["packages/attribution/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: [
+                "@shiplog/watcher",
+                "@shiplog/committer",
+                "@shiplog/notifier",
+                "@shiplog/cli",
+                "**/src/**",
+              ],
+              message: "attribution imports only core; the committer calls it, not the other way round.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // One owner per contract (issue 11, docs/adr/0003-where-things-live.md): these names are declared
     // in core only. Everything else imports them from "@shiplog/core".
-    files: ["packages/{watcher,committer,notifier,cli}/src/**/*.ts", "test/**/*.ts"],
+    files: ["packages/{watcher,committer,notifier,attribution,cli}/src/**/*.ts", "test/**/*.ts"],
     rules: {
       "no-restricted-syntax": [
         "error",
@@ -129,7 +151,7 @@ export default tseslint.config(
   {
     // No per-package shims of core's primitives.
     files: [
-      "packages/{watcher,committer,notifier,cli}/src/**/{clock,logger,backoff,guards,mask,is-record}.ts",
+      "packages/{watcher,committer,notifier,attribution,cli}/src/**/{clock,logger,backoff,guards,mask,is-record}.ts",
     ],
     rules: {
       "no-restricted-syntax": [
