@@ -1,78 +1,35 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFileSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gitHead, gitLog, tempDir, waitFor } from "./testing/fixtures.js";
 import { configMap } from "./testing/messages.js";
+import { sshdPath, startSshGitServer } from "./testing/ssh-git-server.js";
+import type { SshGitServer } from "./testing/ssh-git-server.js";
 import { prefixesDroppedAfter, startTestCommitter } from "./testing/start.js";
 import type { RemoteOptions } from "./pusher.js";
 
-const SSHD = "/usr/sbin/sshd";
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 describe(
   "push over SSH to a real sshd on loopback",
-  { skip: existsSync(SSHD) ? false : `${SSHD} not installed (apt package openssh-server)` },
+  { skip: existsSync(sshdPath) ? false : `${sshdPath} not installed (apt package openssh-server)` },
   () => {
     const dir = tempDir("ssh");
     const prefix = prefixesDroppedAfter();
-    let sshd: ChildProcess | undefined;
+    let server: SshGitServer | undefined;
     let port = 0;
     const remote = join(dir.path, "remote.git");
-    const clientKey = join(dir.path, "id_ecdsa");
-    const knownHosts = join(dir.path, "known_hosts");
+    let clientKey = "";
+    let knownHosts = "";
 
     before(async () => {
-      port = await freePort();
-      const hostKey = join(dir.path, "host_ed25519");
-      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-      execFileSync("ssh-keygen", ["-q", "-t", "ecdsa", "-b", "256", "-m", "PEM", "-N", "", "-f", clientKey]);
-      writeFileSync(join(dir.path, "authorized_keys"), readFileSync(`${clientKey}.pub`));
-      const [type, key] = readFileSync(`${hostKey}.pub`, "utf8").trim().split(/\s+/);
-      writeFileSync(knownHosts, `[127.0.0.1]:${port} ${type} ${key}\n`);
+      server = await startSshGitServer(dir.path);
+      ({ port, clientKey, knownHosts } = server);
       execFileSync("git", ["init", "--bare", "-q", "-b", "main", remote]);
-      mkdirSync("/run/sshd", { recursive: true });
-      const config = join(dir.path, "sshd_config");
-      writeFileSync(
-        config,
-        [
-          `ListenAddress 127.0.0.1`,
-          `HostKey ${hostKey}`,
-          `AuthorizedKeysFile ${join(dir.path, "authorized_keys")}`,
-          `PidFile ${join(dir.path, "sshd.pid")}`,
-          "PermitRootLogin prohibit-password",
-          "PasswordAuthentication no",
-          "KbdInteractiveAuthentication no",
-          "PubkeyAuthentication yes",
-          "StrictModes no",
-          "UsePAM no",
-          "",
-        ].join("\n"),
-      );
-      sshd = spawn(SSHD, ["-D", "-e", "-f", config, "-p", String(port)], {
-        stdio: ["ignore", "ignore", "pipe"],
-      });
-      let stderr = "";
-      sshd.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-      await waitFor(`sshd listening (${stderr})`, () => stderr.includes("Server listening"), 10000);
     });
 
-    after(() => {
-      sshd?.kill("SIGTERM");
+    after(async () => {
+      await server?.[Symbol.asyncDispose]();
       dir[Symbol.dispose]();
     });
 
@@ -81,7 +38,7 @@ describe(
       knownHostsFile: string | undefined,
       extra: Partial<RemoteOptions> = {},
     ): RemoteOptions => ({
-      url: `ssh://root@127.0.0.1:${port}${remote}`,
+      url: server?.url(remote) ?? "",
       sshKeyFile: clientKey,
       ...(knownHostsFile === undefined ? {} : { knownHostsFile }),
       pushIntervalMs: 50,
@@ -136,7 +93,7 @@ describe(
       execFileSync("git", ["init", "--bare", "-q", "-b", "main", fresh]);
       await using t = await startTestCommitter(local, prefix("ssh-insecure"), {
         remote: sshRemote(undefined, {
-          url: `ssh://root@127.0.0.1:${port}${fresh}`,
+          url: server?.url(fresh) ?? "",
           insecureAcceptUnknownHostKey: true,
         }),
       });

@@ -121,7 +121,8 @@ export async function startServing(
     async stop(timeoutMs = 40_000) {
       if (child.exitCode !== null) return child.exitCode;
       child.kill("SIGTERM");
-      const timer = sleep(timeoutMs).then(() => "timeout" as const);
+      // Unref'd: a stopped shiplog must not keep the test process alive for the rest of the timeout.
+      const timer = sleep(timeoutMs, undefined, { ref: false }).then(() => "timeout" as const);
       const r = await Promise.race([exited, timer]);
       if (r === "timeout") {
         child.kill("SIGKILL");

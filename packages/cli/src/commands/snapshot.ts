@@ -6,7 +6,7 @@ export function snapshotCommand(io: CliIo): Command {
     .description("one-shot: list everything, write one commit that makes the repo equal the cluster, exit")
     .addHelpText(
       "after",
-      "\nNeeds no Redis. Do not run it against a branch a running committer writes to. Shows a progress\nbar on a terminal. Replaces kube-backup style CronJobs:\n  shiplog snapshot --context prod --repo /backups/prod",
+      "\nNeeds no Redis. Safe beside a running committer on the same repo: both move the branch only by\ncompare-and-swap, and the committer rebuilds its window on the snapshot. Shows a progress bar on a\nterminal. Replaces kube-backup style CronJobs:\n  shiplog snapshot --context prod --repo /backups/prod",
     )
     .action(async (opts: unknown, cmd: Command) => {
       const { snapshotAction } = await import("../actions/snapshot.js");
