@@ -351,6 +351,8 @@ describe("chaos: watcher, committer, notifier, Redis and the apiserver killed un
         const leaked = leakedValues(text, values);
         assert.deepEqual(leaked, [], `Secret values (by index, of ${values.length}) found in ${where}`);
       }
+      // Every Redis error goes through the logger: none printed by ioredis itself, past it.
+      assert.doesNotMatch(logs.text, /Unhandled error event/, "a Redis client without an error listener");
 
       const durationMs = Date.now() - t0;
       const s = (ms: number): string => `${(ms / 1000).toFixed(1)}s`;

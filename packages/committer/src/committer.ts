@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { Redis } from "ioredis";
 import type { Author, Clock, Logger, Timer } from "@shiplog/core";
-import { silentLogger, systemClock } from "@shiplog/core";
+import { logRedisErrors, silentLogger, systemClock } from "@shiplog/core";
 import { FieldManagerAttribution, shiplogAuthor } from "./attribution.js";
 import { BranchCommitter } from "./branch-committer.js";
 import { CommitOutbox } from "./commit-outbox.js";
@@ -150,6 +150,7 @@ export class Committer {
       metrics: this.metrics,
     });
     this.redis = new Redis({ ...this.options.queue.connection, maxRetriesPerRequest: null });
+    logRedisErrors(this.redis, this.logger, "committer");
     this.leadership = new Leadership({
       lock: new RepoLock(this.redis, this.lockKey, this.instanceId, this.o.lockTtlMs),
       clock: this.clock,

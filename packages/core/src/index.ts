@@ -75,5 +75,5 @@ export { isRecord } from "./guards.js";
 export { failpoints, parseFailpoints, noFailpoints, FailpointNames, FAILPOINTS_ENV } from "./failpoints.js";
 export type { Failpoints, FailpointName, FailpointAction } from "./failpoints.js";
 export { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
-export { redisConnectionOptions } from "./redis-connection.js";
-export type { RedisConnectionOptions } from "./redis-connection.js";
+export { redisConnectionOptions, logRedisErrors } from "./redis-connection.js";
+export type { RedisConnectionOptions, RedisEvents } from "./redis-connection.js";

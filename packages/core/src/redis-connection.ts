@@ -3,6 +3,8 @@
  * CLI creates the clients (one per role) and passes them down, so packages never parse URLs or build
  * clients of their own.
  */
+import type { Logger } from "./logger.js";
+
 export interface RedisConnectionOptions {
   host: string;
   port: number;
@@ -27,4 +29,30 @@ export function redisConnectionOptions(url: string): RedisConnectionOptions {
     ...(u.protocol === "rediss:" ? { tls: {} } : {}),
     maxRetriesPerRequest: null,
   };
+}
+
+/** The part of an ioredis client `logRedisErrors` listens to. */
+export interface RedisEvents {
+  on(event: "error", listener: (err: Error) => void): unknown;
+  on(event: "ready", listener: () => void): unknown;
+}
+
+/**
+ * Gives a Redis client the "error" listener it must have: without one, ioredis prints "Unhandled error
+ * event" and a stack trace to stderr on every failed reconnect, past the logger. The first error of an
+ * outage is logged at warn, the reconnect attempts after it at debug, and "ready" ends the outage. The
+ * client keeps reconnecting on its own; nothing here throws.
+ */
+export function logRedisErrors(client: RedisEvents, logger: Logger, name: string): void {
+  let down = false;
+  client.on("error", (err) => {
+    const line = { client: name, err: err.message };
+    if (down) logger.debug(line, "redis still unreachable; reconnecting");
+    else logger.warn(line, "redis unreachable; reconnecting");
+    down = true;
+  });
+  client.on("ready", () => {
+    if (down) logger.info({ client: name }, "redis reachable again");
+    down = false;
+  });
 }

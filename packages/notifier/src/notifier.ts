@@ -92,7 +92,7 @@ export class Notifier {
   /** Start consuming published commits and delivering to every sink. */
   async start(): Promise<void> {
     if (this.commitsWorker !== undefined) return;
-    this.redis = createRedis(this.connection);
+    this.redis = createRedis(this.connection, this.logger);
     this.metrics.deadLetterSize.set(await this.dead.count());
     for (const rt of this.sinks) {
       const { sink } = rt;

@@ -4,7 +4,11 @@
  */
 import { Redis } from "ioredis";
 import type { RedisOptions } from "bullmq";
+import type { Logger } from "@shiplog/core";
+import { logRedisErrors } from "@shiplog/core";
 
-export function createRedis(connection: RedisOptions): Redis {
-  return new Redis({ ...connection, maxRetriesPerRequest: null });
+export function createRedis(connection: RedisOptions, logger: Logger): Redis {
+  const redis = new Redis({ ...connection, maxRetriesPerRequest: null });
+  logRedisErrors(redis, logger, "notifier");
+  return redis;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { describe, it } from "node:test";
-import { QueueNames, redisConnectionOptions } from "@shiplog/core";
+import { QueueNames, redisConnectionOptions, silentLogger } from "@shiplog/core";
 import { Queue, Worker } from "bullmq";
 import { eventsProgress } from "./events-progress.js";
 
@@ -12,7 +12,7 @@ describe("events queue progress (real Redis)", () => {
     const prefix = `shiplog-test-cli-progress-${randomUUID().slice(0, 8)}`;
     const queue = new Queue(QueueNames.events, { connection, prefix });
     const worker = new Worker(QueueNames.events, null, { connection, prefix, autorun: false });
-    const progress = eventsProgress(connection, prefix);
+    const progress = eventsProgress(connection, prefix, silentLogger);
     try {
       assert.equal(await progress.watermark(), 0);
       assert.equal(await progress.doneUpTo(0), true);

@@ -3,8 +3,8 @@
  * queue are BullMQ's counter (the watcher never sets one), so "every event enqueued before t is
  * committed" is "no pending job has an id at or below the counter's value at t".
  */
-import { QueueNames } from "@shiplog/core";
-import type { RedisConnectionOptions } from "@shiplog/core";
+import { logRedisErrors, QueueNames } from "@shiplog/core";
+import type { Logger, RedisConnectionOptions } from "@shiplog/core";
 import type { JobType } from "bullmq";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -21,9 +21,15 @@ export interface EventsProgress {
 
 const PENDING_STATES: JobType[] = ["wait", "active", "delayed", "prioritized"];
 
-export function eventsProgress(connection: RedisConnectionOptions, prefix: string): EventsProgress {
+export function eventsProgress(
+  connection: RedisConnectionOptions,
+  prefix: string,
+  logger: Logger,
+): EventsProgress {
   const q = new Queue(QueueNames.events, { connection, prefix });
+  q.on("error", (err) => logger.debug({ err: err.message }, "events queue probe: redis error"));
   const redis = new Redis({ ...connection, maxRetriesPerRequest: null, lazyConnect: true });
+  logRedisErrors(redis, logger, "events-progress");
   return {
     pending: async () => {
       const c = await q.getJobCounts("waiting", "active", "delayed", "prioritized", "waiting-children");

@@ -52,7 +52,7 @@ export async function serve(
   if (committer) gate.require("committer", "committer not started");
   if (notifier) gate.require("notifier", "notifier not started");
   const tracker = new HealthTracker(ctx.config.server.stuckAfter);
-  const progress = committer ? eventsProgress(ctx.connection, ctx.config.redis.prefix) : undefined;
+  const progress = committer ? eventsProgress(ctx.connection, ctx.config.redis.prefix, logger) : undefined;
   let verdict: HealthVerdict = { healthy: true };
   let queued: number | undefined;
   let sampling = false;
