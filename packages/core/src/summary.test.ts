@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { diffView, sameContent, summarizeChange, unifiedDiff } from "./summary.js";
+import { diffView, sameContent, summarizeChange, unifiedDiff, yamlSection } from "./summary.js";
 import { toYaml } from "./canonical-yaml.js";
 
 function dep(replicas: number, image: string, extra: Record<string, unknown> = {}): string {
@@ -86,6 +86,46 @@ describe("unifiedDiff", () => {
     const long = unifiedDiff("", lines.join("\n") + "\n", "x.yaml", { maxLines: 50 });
     assert.equal(long.split("\n").length, 52);
     assert.match(long, /… \d+ more lines\n$/);
+  });
+});
+
+describe("unifiedDiff sections", () => {
+  const manifest = (app: string, pw: string): string =>
+    [
+      "apiVersion: v1",
+      "kind: Secret",
+      "metadata:",
+      "  name: db",
+      "  namespace: prod",
+      "  labels:",
+      "    a: one",
+      "    b: two",
+      "    c: three",
+      "    d: four",
+      `    app: ${app}`,
+      "data:",
+      "  k1: djE=",
+      "  k2: djI=",
+      "  k3: djM=",
+      "  k4: djQ=",
+      `  password: ${pw}`,
+      "type: Opaque",
+      "",
+    ].join("\n");
+
+  it("names the section a hunk starts in, after the second @@ as git's function context does", () => {
+    const label = unifiedDiff(manifest("x", "cA=="), manifest("y", "cA=="), "prod/secrets/db.yaml");
+    assert.match(label, /^@@ -8,\d+ \+8,\d+ @@ metadata\.labels$/m);
+    const data = unifiedDiff(manifest("x", "cA=="), manifest("x", "cB=="), "prod/secrets/db.yaml");
+    assert.match(data, /^@@ -14,\d+ \+14,\d+ @@ data$/m);
+  });
+
+  it("names nothing for a hunk that starts at a top-level key or in an unknown place", () => {
+    assert.equal(yamlSection(["a: 1", "b:", "  c: 2"], 0), "");
+    assert.equal(yamlSection(["a: 1", "b:", "  c: 2"], 1), "");
+    assert.equal(yamlSection(["a: 1", "b:", "  c: 2"], 2), "b");
+    assert.equal(yamlSection(["  orphan: 1", "    deeper: 2"], 1), "");
+    assert.equal(yamlSection(["m:", "  l:", "    - x", "    - y"], 3), "m.l");
   });
 });
 

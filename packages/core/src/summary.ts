@@ -186,6 +186,40 @@ export function summarizeChange(
  * Unified diff of the diff views (never ciphertext or plaintext secrets) with `a/` and `b/` paths.
  * `""` stands for "no file". Output longer than `maxLines` is cut with a note.
  */
+const HUNK = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@$/;
+/** A mapping key at `indent` spaces, as canonical YAML writes it (no quotes, no flow). */
+const SECTION_KEY = /^( *)([A-Za-z][A-Za-z0-9_-]*):(?: |$)/;
+
+/**
+ * The YAML section a hunk starts in, as git's "function context" after the second `@@`: the top-level
+ * key (`metadata`, `data`, ...) and, for a line deeper down, the second-level key above it, joined by
+ * a dot (`metadata.labels`). Without it a reader (and the notifier's Secret guard) cannot tell a label
+ * from a Secret data key when the hunk starts inside a map. Empty when unknown.
+ */
+export function yamlSection(lines: readonly string[], firstLine: number): string {
+  let top: string | undefined;
+  let sub: string | undefined;
+  const own = /^ */.exec(lines[firstLine] ?? "")?.[0].length ?? 0;
+  for (let i = firstLine - 1; i >= 0 && top === undefined; i--) {
+    const m = SECTION_KEY.exec(lines[i] ?? "");
+    if (!m) continue;
+    const indent = m[1]?.length ?? 0;
+    if (indent === 0) top = m[2];
+    else if (indent === 2 && sub === undefined && own > 2) sub = m[2];
+  }
+  if (top === undefined || own === 0) return "";
+  return sub !== undefined ? `${top}.${sub}` : top;
+}
+
+function withSection(line: string, oldLines: readonly string[], newLines: readonly string[]): string {
+  const m = HUNK.exec(line);
+  if (!m) return line;
+  const newCount = m[4] === undefined ? 1 : Number(m[4]);
+  const section =
+    newCount > 0 ? yamlSection(newLines, Number(m[3]) - 1) : yamlSection(oldLines, Number(m[1]) - 1);
+  return section === "" ? line : `${line} ${section}`;
+}
+
 export function unifiedDiff(
   oldText: string,
   newText: string,
@@ -207,9 +241,11 @@ export function unifiedDiff(
   );
   const lines = raw.split("\n");
   const start = lines.findIndex((l) => l.startsWith("--- "));
-  const body = (start < 0 ? lines : lines.slice(start)).filter(
-    (l, i, a) => !(i === a.length - 1 && l === ""),
-  );
+  const oldLines = diffView(oldText).split("\n");
+  const newLines = diffView(newText).split("\n");
+  const body = (start < 0 ? lines : lines.slice(start))
+    .filter((l, i, a) => !(i === a.length - 1 && l === ""))
+    .map((l) => withSection(l, oldLines, newLines));
   if (body.length <= maxLines) return body.join("\n") + "\n";
   return body.slice(0, maxLines).join("\n") + `\n… ${body.length - maxLines} more lines\n`;
 }

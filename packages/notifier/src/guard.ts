@@ -51,6 +51,9 @@ function safeValue(value: string): boolean {
   return HARMLESS.test(v) || isMarkerValue(v);
 }
 
+/** A hunk's section as core's `yamlSection` writes it, when the guard may rely on it. */
+const SECTION = /^(?:(metadata)\.(labels|annotations)|([A-Za-z][A-Za-z0-9_-]*))$/;
+
 interface DiffState {
   /** Top-level key the line is under, or undefined when unknown (start of a hunk). */
   top: string | undefined;
@@ -117,9 +120,15 @@ export function guardSecretDiff(diff: string): { diff: string; withheld: number 
     if (line.startsWith("@@")) {
       st.top = undefined;
       st.sub = undefined;
-      // Keep only the range part; anything git puts after the second @@ is content.
-      const range = /^@@ [^@]* @@/.exec(line);
-      return range ? range[0] : "@@";
+      // Keep the range, and the section core's unifiedDiff names after it when it is one: a top-level
+      // key, or metadata's labels/annotations. Anything else after the second @@ is content: dropped.
+      const hunk = /^(@@ [^@]* @@)(?: (.*))?$/.exec(line);
+      if (!hunk) return "@@";
+      const section = SECTION.exec(hunk[2] ?? "");
+      if (section === null) return hunk[1] ?? "@@";
+      st.top = section[1] ?? section[3];
+      st.sub = section[2];
+      return `${hunk[1] ?? "@@"} ${hunk[2] ?? ""}`;
     }
     if (line.startsWith("\\") || /^… \d+ more lines$/.test(line)) return line;
     const prefix = line[0];
