@@ -1,11 +1,13 @@
 /** The `shiplog` command tree. Built per invocation from injected I/O (see `cli-io.ts`). */
 import { Command } from "commander";
 import type { CliIo } from "./cli-io.js";
+import { blameCommand } from "./commands/blame.js";
 import { commitCommand } from "./commands/commit.js";
 import { configCommand } from "./commands/config.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { addGlobalOptions } from "./commands/global-options.js";
 import { historyCommand } from "./commands/history.js";
+import { logCommand } from "./commands/log.js";
 import { notifyCommand } from "./commands/notify.js";
 import { restoreCommand } from "./commands/restore.js";
 import { runCommand } from "./commands/run.js";
@@ -35,6 +37,8 @@ export function buildProgram(io: CliIo): Command {
     notifyCommand(io),
     snapshotCommand(io),
     historyCommand(io),
+    blameCommand(io),
+    logCommand(io),
     restoreCommand(io),
     doctorCommand(io),
     configCommand(io),

@@ -31,7 +31,18 @@ describe("generated docs", () => {
     const keys = ["redis.url", "secrets.hmacKeyFile", "committer.quietPeriod", "notifier.sinks"];
     assertMentions("config.md", cfg, keys, (k) => `\`${k}\``);
     assert.ok(cfg.includes(SHIPLOG_CONFIG_ENV));
-    const commands = ["run", "watch", "commit", "notify", "snapshot", "history", "restore", "doctor"];
+    const commands = [
+      "run",
+      "watch",
+      "commit",
+      "notify",
+      "snapshot",
+      "history",
+      "blame",
+      "log",
+      "restore",
+      "doctor",
+    ];
     const more = ["config print", "config reference", "version"];
     assertMentions("cli.md", DOCS["cli.md"](), [...commands, ...more], (c) => `## shiplog ${c}\n`);
   });
