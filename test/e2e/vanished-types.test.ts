@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "node:test";
-import { run } from "../harness/index.js";
 import { startServing } from "./support/cli.js";
 import { useCluster } from "./support/cluster.js";
 import { fileAt, git } from "./support/git.js";
+import { foreignCommit } from "./support/git-servers.js";
 import { until } from "./support/until.js";
 
 const cluster = useCluster();
@@ -43,29 +43,6 @@ async function commitsOf(repo: string, path: string): Promise<string[]> {
     .split("\0")
     .map((c) => c.trim())
     .filter(Boolean);
-}
-
-/** Commits `path` with `content` on main of the bare `repo`, as someone other than shiplog would. */
-async function addForeignFile(repo: string, path: string, content: string): Promise<void> {
-  const env = {
-    GIT_DIR: repo,
-    GIT_INDEX_FILE: join(repo, "foreign-index"),
-    GIT_AUTHOR_NAME: "someone",
-    GIT_AUTHOR_EMAIL: "someone@example.com",
-    GIT_COMMITTER_NAME: "someone",
-    GIT_COMMITTER_EMAIL: "someone@example.com",
-  };
-  const ok = async (args: string[], input?: string): Promise<string> => {
-    const r = await run("git", args, { env, ...(input === undefined ? {} : { input }) });
-    assert.equal(r.code, 0, `git ${args.join(" ")}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-  await ok(["read-tree", "main"]);
-  const blob = await ok(["hash-object", "-w", "--stdin"], content);
-  await ok(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`]);
-  const tree = await ok(["write-tree"]);
-  const commit = await ok(["commit-tree", tree, "-p", "main", "-m", `add ${path}`]);
-  await ok(["update-ref", "refs/heads/main", commit]);
 }
 
 it("a deleted CRD's objects leave Git in a commit that says the type was removed from the API; a newly excluded type's files say config no longer records it", async () => {
@@ -104,7 +81,7 @@ it("a deleted CRD's objects leave Git in a commit that says the type was removed
     await s.stop().catch(() => undefined);
   }
   // A file shiplog does not own is kept whatever happens to the types.
-  await addForeignFile(sb.repo, "README.md", "not shiplog's\n");
+  await foreignCommit(sb.repo, { "README.md": "not shiplog's\n" }, "add README.md");
 
   await kubectl(["delete", "crd", typeId, "--wait=true", "--timeout=60s"]);
 

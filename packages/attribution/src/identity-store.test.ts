@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { FakeClock } from "@shiplog/core/testing";
 import { IdentityStoreError } from "./errors/identity-store-error.js";
 import { IdentityStore } from "./identity-store.js";
-import type { ObjectRef } from "./identity-store.js";
+import type { IdentityStoreOptions, ObjectRef } from "./identity-store.js";
 import type { IdentityRecord } from "./record.js";
 import { testRedis } from "./testkit/redis.test.helper.js";
 
@@ -33,15 +33,18 @@ function rec(over: Partial<IdentityRecord> & { atMs?: number } = {}): IdentityRe
   };
 }
 
+/** A store on the test Redis under its prefix, at T0 unless `opts` says otherwise. */
+function storeOn(
+  t: { redis: Redis; prefix: string },
+  opts: Partial<IdentityStoreOptions> = {},
+): IdentityStore {
+  return new IdentityStore({ redis: t.redis, prefix: t.prefix, clock: new FakeClock(T0), ...opts });
+}
+
 describe("IdentityStore", () => {
   it("stores the record's fields only, under the object's key, scored by time, with an expiry", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({
-      redis: t.redis,
-      prefix: t.prefix,
-      ttlMs: 60_000,
-      clock: new FakeClock(T0),
-    });
+    const store = storeOn(t, { ttlMs: 60_000 });
     const r = { ...rec({ resourceVersion: "10", userAgent: "kubectl" }), requestObject: { data: "x" } };
     await store.add([r]);
     const key = `${t.prefix}:attribution:apps/deployments/shop/web`;
@@ -61,12 +64,7 @@ describe("IdentityStore", () => {
 
   it("refreshes the expiry on every write, and stores a retried record once", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({
-      redis: t.redis,
-      prefix: t.prefix,
-      ttlMs: 60_000,
-      clock: new FakeClock(T0),
-    });
+    const store = storeOn(t, { ttlMs: 60_000 });
     const r = rec();
     await store.add([r]);
     const key = store.keyOf(web);
@@ -79,13 +77,7 @@ describe("IdentityStore", () => {
   it("trims records older than the expiry and beyond maxPerObject", async () => {
     await using t = await testRedis();
     const clock = new FakeClock(T0);
-    const store = new IdentityStore({
-      redis: t.redis,
-      prefix: t.prefix,
-      ttlMs: 10_000,
-      maxPerObject: 3,
-      clock,
-    });
+    const store = storeOn(t, { ttlMs: 10_000, maxPerObject: 3, clock });
     await store.add([rec({ atMs: T0 - 20_000, requestId: "stale" })]);
     await store.add([1, 2, 3, 4, 5].map((i) => rec({ atMs: T0 + i, requestId: `r${i}` })));
     const ids = (await t.redis.zrange(store.keyOf(web), 0, -1)).map(
@@ -96,7 +88,7 @@ describe("IdentityStore", () => {
 
   it("matches an exact resourceVersion before a later request in the window", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({ redis: t.redis, prefix: t.prefix, clock: new FakeClock(T0) });
+    const store = storeOn(t);
     await store.add([
       rec({ username: "alice", resourceVersion: "100", atMs: T0 }),
       rec({ username: "bob", atMs: T0 + 500 }),
@@ -108,12 +100,7 @@ describe("IdentityStore", () => {
 
   it("by time: the latest compatible request within [observedAt - window, observedAt + skew]", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({
-      redis: t.redis,
-      prefix: t.prefix,
-      skewMs: 1000,
-      clock: new FakeClock(T0),
-    });
+    const store = storeOn(t, { skewMs: 1000 });
     await store.add([
       rec({ username: "early", verb: "patch", atMs: T0 - 10_000 }),
       rec({ username: "alice", verb: "patch", atMs: T0 - 2000 }),
@@ -133,7 +120,7 @@ describe("IdentityStore", () => {
 
   it("by time, leaves out records that name another resourceVersion than the change's", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({ redis: t.redis, prefix: t.prefix, clock: new FakeClock(T0) });
+    const store = storeOn(t);
     await store.add([
       rec({ username: "alice", atMs: T0 - 1000 }),
       rec({ username: "bob", resourceVersion: "200", atMs: T0 - 100 }),
@@ -144,7 +131,7 @@ describe("IdentityStore", () => {
 
   it("matches a delete to a delete of the object, or a deletecollection in its namespace", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({ redis: t.redis, prefix: t.prefix, clock: new FakeClock(T0) });
+    const store = storeOn(t);
     await store.add([
       rec({ username: "cleaner", verb: "deletecollection", name: "", atMs: T0 - 300 }),
       rec({ username: "elsewhere", verb: "deletecollection", name: "", namespace: "other", atMs: T0 - 100 }),
@@ -158,7 +145,7 @@ describe("IdentityStore", () => {
 
   it("by resourceVersion, any verb: a delete of an object with finalizers is first seen as an update", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({ redis: t.redis, prefix: t.prefix, clock: new FakeClock(T0) });
+    const store = storeOn(t);
     await store.add([rec({ username: "alice", verb: "delete", resourceVersion: "555", atMs: T0 })]);
     const m = await store.lookup(web, { op: "update", resourceVersion: "555", observedAt: T0 + 100 }, 5000);
     assert.deepEqual([m?.matchedBy, m?.record.username], ["resourceVersion", "alice"]);
@@ -166,7 +153,7 @@ describe("IdentityStore", () => {
 
   it("matches a create with a generated name by resourceVersion only", async () => {
     await using t = await testRedis();
-    const store = new IdentityStore({ redis: t.redis, prefix: t.prefix, clock: new FakeClock(T0) });
+    const store = storeOn(t);
     await store.add([rec({ username: "alice", verb: "create", name: "", resourceVersion: "42", atMs: T0 })]);
     const pod = { ...web, name: "web-x7k2p" };
     const byRv = await store.lookup(pod, { op: "create", resourceVersion: "42", observedAt: T0 }, 5000);
@@ -181,7 +168,7 @@ describe("IdentityStore", () => {
     await using t = await testRedis();
     const warnings: object[] = [];
     const logger = { info() {}, debug() {}, error() {}, warn: (o: object) => void warnings.push(o) };
-    const store = new IdentityStore({ redis: t.redis, prefix: t.prefix, logger, clock: new FakeClock(T0) });
+    const store = storeOn(t, { logger });
     await t.redis.zadd(store.keyOf(web), T0, "{not json", T0 + 1, JSON.stringify({ source: "x" }));
     await store.add([rec({ username: "alice", atMs: T0 - 1 })]);
     assert.equal((await store.lookup(web, { op: "update", observedAt: T0 }, 5000))?.record.username, "alice");

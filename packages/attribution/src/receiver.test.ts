@@ -5,7 +5,7 @@
 // Against a real node:https server on 127.0.0.1 with openssl-made certificates, and the real Redis at
 // 127.0.0.1:6379 with a unique key prefix per test.
 import { strict as assert } from "node:assert";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type ClientRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
@@ -113,6 +113,19 @@ const auditBody = (): string =>
       auditEvent({ verb: "patch", code: 200, username: "bob", name: "app-config" }),
     ]),
   );
+
+/** A POST /audit that announces a 100,000-byte body and sends it (if at all) as the test decides. */
+function slowAuditRequest(port: number): ClientRequest {
+  return httpsRequest({
+    host: "127.0.0.1",
+    port,
+    path: "/audit",
+    method: "POST",
+    ca: pki.ca,
+    agent: false,
+    headers: { ...bearer, "content-type": "application/json", "content-length": "100000" },
+  });
+}
 
 describe("AttributionReceiver /audit", () => {
   it("stores the records of an authenticated EventList, and nothing of its bodies", async () => {
@@ -421,15 +434,7 @@ describe("AttributionReceiver, everything else", () => {
       },
     });
     await new Promise<void>((resolve) => {
-      const req = httpsRequest({
-        host: "127.0.0.1",
-        port: r.port,
-        path: "/audit",
-        method: "POST",
-        ca: pki.ca,
-        agent: false,
-        headers: { ...bearer, "content-type": "application/json", "content-length": "100000" },
-      });
+      const req = slowAuditRequest(r.port);
       req.on("error", () => resolve());
       req.write("{".repeat(1000), () => setTimeout(() => req.destroy(), 50));
       req.on("close", () => resolve());
@@ -445,15 +450,7 @@ describe("AttributionReceiver, everything else", () => {
     await using r = await start({ requestTimeoutMs: 500 });
     const started = Date.now();
     const ended = await new Promise<string>((resolve) => {
-      const req = httpsRequest({
-        host: "127.0.0.1",
-        port: r.port,
-        path: "/audit",
-        method: "POST",
-        ca: pki.ca,
-        agent: false,
-        headers: { ...bearer, "content-type": "application/json", "content-length": "100000" },
-      });
+      const req = slowAuditRequest(r.port);
       const guard = setTimeout(() => {
         resolve("still open after 5 s");
         req.destroy();
