@@ -5,6 +5,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type { Author, ChangeMessage } from "@shiplog/core";
 import { emailFor, IdentityAttribution } from "./identity-attribution.js";
+import type { IdentityAttributionOptions } from "./identity-attribution.js";
 import { IdentityStore } from "./identity-store.js";
 import type { IdentityRecord } from "./record.js";
 import { testRedis } from "./testkit/redis.test.helper.js";
@@ -56,6 +57,20 @@ function record(over: Partial<IdentityRecord> = {}): IdentityRecord {
   };
 }
 
+/** An IdentityAttribution over `store` with the field manager as fallback and a short poll. */
+function attribution(
+  store: IdentityAttributionOptions["store"],
+  opts: Partial<IdentityAttributionOptions> = {},
+): IdentityAttribution {
+  return new IdentityAttribution({
+    store,
+    fallback: fieldManager,
+    domain: "shiplog.local",
+    pollMs: 20,
+    ...opts,
+  });
+}
+
 describe("IdentityAttribution", () => {
   it("credits the user of the request that made the change, by resourceVersion", async () => {
     await using t = await testRedis();
@@ -96,13 +111,7 @@ describe("IdentityAttribution", () => {
   it("waits within the grace for an identity that arrives late", async () => {
     await using t = await testRedis();
     const store = new IdentityStore({ redis: t.redis, prefix: t.prefix });
-    const a = new IdentityAttribution({
-      store,
-      fallback: fieldManager,
-      domain: "shiplog.local",
-      graceMs: 3000,
-      pollMs: 20,
-    });
+    const a = attribution(store, { graceMs: 3000 });
     const late = setTimeout(() => void store.add([record({ username: "carol" })]), 300);
     try {
       const author = await a.authorFor(change());
@@ -115,13 +124,7 @@ describe("IdentityAttribution", () => {
   it("falls back to the field manager once the grace after observedAt is over, not later", async () => {
     await using t = await testRedis();
     const store = new IdentityStore({ redis: t.redis, prefix: t.prefix });
-    const a = new IdentityAttribution({
-      store,
-      fallback: fieldManager,
-      domain: "shiplog.local",
-      graceMs: 400,
-      pollMs: 20,
-    });
+    const a = attribution(store, { graceMs: 400 });
     const t0 = Date.now();
     assert.deepEqual(await a.authorFor(change({ observedAt: new Date(t0).toISOString() })), {
       name: "kubectl-edit",
