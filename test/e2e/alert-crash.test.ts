@@ -87,7 +87,10 @@ describe("kill -9 between a commit and its alert", () => {
       assert.ok(changeSha !== undefined);
 
       // Third run, unarmed: the alert for the change commit arrives.
-      const third = await startServing(sb, ["run", "--config", config]);
+      // Ready only once the killed window's jobs are committed: they come back when their BullMQ lock
+      // (30 s) expires and the stalled check (every 15 s, two passes) returns them, so up to ~75 s after
+      // the kill, plus the start; seen 47-90 s here under CI load.
+      const third = await startServing(sb, ["run", "--config", config], 150_000);
       try {
         await until(
           `the alert for ${changeSha.slice(0, 7)} (killed at ${point})`,
