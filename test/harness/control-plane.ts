@@ -42,6 +42,22 @@ export interface ControlPlane {
   stop(): Promise<void>;
   /** A kubeconfig authenticating as `user` in `groups` (client certificate signed by the CA). */
   userKubeconfig(user: string, groups?: string[]): Promise<string>;
+  /** A kubeconfig with the static bearer token of a user named in `staticTokenUsers`. */
+  tokenKubeconfig(user: string): Promise<string>;
+}
+
+/** Where the apiserver's audit webhook backend sends its EventLists. */
+export interface AuditWebhookTarget {
+  /** http(s) URL. */
+  url: string;
+  /** PEM CA the receiver's serving certificate chains to (the kubeconfig's certificate-authority). */
+  caFile?: string;
+  /** Bearer token the apiserver presents. */
+  token?: string;
+  /** --audit-webhook-mode. @defaultValue "batch" */
+  mode?: "batch" | "blocking";
+  /** --audit-webhook-batch-max-wait. @defaultValue "1s" */
+  batchMaxWait?: string;
 }
 
 export interface ControlPlaneOptions {
@@ -53,6 +69,10 @@ export interface ControlPlaneOptions {
   controllerManager?: boolean;
   /** Turn on the apiserver's audit webhook backend (batch mode, 1s max wait) and send events here. */
   auditWebhookUrl?: string;
+  /** Like `auditWebhookUrl`, with TLS trust, a token and the batch settings. */
+  auditWebhook?: AuditWebhookTarget;
+  /** Users the apiserver knows by a static bearer token (`--token-auth-file`), e.g. alice and bob. */
+  staticTokenUsers?: ReadonlyArray<{ user: string; groups?: string[] }>;
   /**
    * Audit policy YAML used with `auditWebhookUrl`.
    * @defaultValue Metadata level for everything except health/discovery probes
@@ -85,6 +105,8 @@ export interface ControlPlaneState {
   etcdEndpoint: string;
   pkiDir: string;
   keepDataDir: boolean;
+  /** Static bearer tokens of `staticTokenUsers`, by user. */
+  userTokens?: Record<string, string>;
   processes: { etcd: Proc; apiserver: Proc; controllerManager?: Proc; controllerManagerHealthz?: string };
   reaperPid?: number;
 }
@@ -200,10 +222,18 @@ export async function startControlPlaneProcesses(
     const token = randomBytes(24).toString("hex");
     const cmToken = randomBytes(24).toString("hex");
     const tokenFile = join(pki.dir, "tokens.csv");
+    const userTokens: Record<string, string> = {};
+    const userLines = (opts.staticTokenUsers ?? []).map((u) => {
+      const t = randomBytes(24).toString("hex");
+      userTokens[u.user] = t;
+      const groups = u.groups ?? [];
+      return `${t},${u.user},${u.user}${groups.length > 0 ? `,"${groups.join(",")}"` : ""}\n`;
+    });
     writeFileSync(
       tokenFile,
       `${token},shiplog-admin,shiplog-admin,"system:masters"\n` +
-        `${cmToken},system:kube-controller-manager,system:kube-controller-manager\n`,
+        `${cmToken},system:kube-controller-manager,system:kube-controller-manager\n` +
+        userLines.join(""),
       { mode: 0o600 },
     );
     await waitFor("etcd", etcd, readyTimeoutMs, async () => {
@@ -240,14 +270,17 @@ export async function startControlPlaneProcesses(
             .join(","),
       );
     }
-    if (opts.auditWebhookUrl !== undefined) {
+    const audit: AuditWebhookTarget | undefined =
+      opts.auditWebhook ?? (opts.auditWebhookUrl !== undefined ? { url: opts.auditWebhookUrl } : undefined);
+    if (audit !== undefined) {
       const policy = join(dataDir, "audit-policy.yaml");
       writeFileSync(policy, opts.auditPolicy ?? DEFAULT_AUDIT_POLICY);
+      const mode = audit.mode ?? "batch";
       apiArgs.push(
         `--audit-policy-file=${policy}`,
-        `--audit-webhook-config-file=${writeAuditWebhookConfig(join(dataDir, "audit-webhook.kubeconfig"), opts.auditWebhookUrl)}`,
-        "--audit-webhook-mode=batch",
-        "--audit-webhook-batch-max-wait=1s",
+        `--audit-webhook-config-file=${writeAuditWebhookConfig(join(dataDir, "audit-webhook.kubeconfig"), audit)}`,
+        `--audit-webhook-mode=${mode}`,
+        ...(mode === "batch" ? [`--audit-webhook-batch-max-wait=${audit.batchMaxWait ?? "1s"}`] : []),
       );
     }
     apiArgs.push(...(opts.extraApiserverArgs ?? []));
@@ -278,6 +311,7 @@ export async function startControlPlaneProcesses(
       etcdEndpoint,
       pkiDir: pki.dir,
       keepDataDir,
+      userTokens,
       processes: { etcd, apiserver },
       reaperPid,
     };
@@ -347,6 +381,19 @@ function validate(opts: ControlPlaneOptions): void {
     throw new TypeError(
       `startControlPlane: auditWebhookUrl must be an http(s) URL, got "${opts.auditWebhookUrl}"`,
     );
+  }
+  if (opts.auditWebhook !== undefined && !/^https?:\/\//.test(opts.auditWebhook.url)) {
+    throw new TypeError(
+      `startControlPlane: auditWebhook.url must be an http(s) URL, got "${opts.auditWebhook.url}"`,
+    );
+  }
+  if (opts.auditWebhook !== undefined && opts.auditWebhookUrl !== undefined) {
+    throw new TypeError("startControlPlane: set auditWebhookUrl or auditWebhook, not both");
+  }
+  for (const u of opts.staticTokenUsers ?? []) {
+    if (!/^[^,"\s]+$/.test(u.user) || ["shiplog-admin", "system:kube-controller-manager"].includes(u.user)) {
+      throw new TypeError(`startControlPlane: staticTokenUsers: bad or reserved user name "${u.user}"`);
+    }
   }
   for (const [r, n] of Object.entries(opts.watchCacheSizes ?? {})) {
     if (!Number.isInteger(n) || n < 0) {
@@ -559,6 +606,22 @@ export class LocalControlPlane implements ControlPlane {
       user: { clientCertificate: cert, clientKey: key },
       name: safe,
     });
+  }
+
+  tokenKubeconfig(user: string): Promise<string> {
+    const token = this.state.userTokens?.[user];
+    if (token === undefined) {
+      return Promise.reject(new ControlPlaneError(`tokenKubeconfig: "${user}" is not in staticTokenUsers`));
+    }
+    const safe = user.replace(/[^A-Za-z0-9_.-]/g, "_");
+    return Promise.resolve(
+      writeKubeconfig(join(this.dataDir, `token-${safe}.kubeconfig`), {
+        server: this.server,
+        caFile: this.caFile,
+        user: { token },
+        name: safe,
+      }),
+    );
   }
 
   stop(): Promise<void> {

@@ -4,6 +4,7 @@ export {
   ControlPlaneError,
   type ControlPlane,
   type ControlPlaneOptions,
+  type AuditWebhookTarget,
 } from "./control-plane.js";
 export { sharedControlPlane } from "./shared.js";
 export {

@@ -28,13 +28,27 @@ export function writeKubeconfig(
   return path;
 }
 
-/** The kubeconfig-format file the apiserver's audit webhook backend reads (no TLS for http URLs). */
-export function writeAuditWebhookConfig(path: string, url: string): string {
+/**
+ * The kubeconfig-format file the apiserver's audit webhook backend reads: the receiver's URL, the CA
+ * its serving certificate chains to (https), and the bearer token the apiserver presents.
+ */
+export function writeAuditWebhookConfig(
+  path: string,
+  target: { url: string; caFile?: string; token?: string },
+): string {
   const doc = {
     apiVersion: "v1",
     kind: "Config",
-    clusters: [{ name: "audit-sink", cluster: { server: url } }],
-    users: [{ name: "apiserver", user: {} }],
+    clusters: [
+      {
+        name: "audit-sink",
+        cluster: {
+          server: target.url,
+          ...(target.caFile !== undefined ? { "certificate-authority": target.caFile } : {}),
+        },
+      },
+    ],
+    users: [{ name: "apiserver", user: target.token !== undefined ? { token: target.token } : {} }],
     contexts: [{ name: "default", context: { cluster: "audit-sink", user: "apiserver" } }],
     "current-context": "default",
   };

@@ -117,6 +117,9 @@ class ExternalControlPlane implements ControlPlane {
   userKubeconfig(): Promise<string> {
     return Promise.reject(unsupported("userKubeconfig()"));
   }
+  tokenKubeconfig(): Promise<string> {
+    return Promise.reject(unsupported("tokenKubeconfig()"));
+  }
   stop(): Promise<void> {
     return Promise.resolve();
   }

@@ -167,6 +167,39 @@ export interface NotifierConfig {
   sinks: SinkConfig[];
 }
 
+/** Where identities come from (see docs/adr/0036-attribution-receiver.md). */
+export const AttributionSources = { audit: "audit", admission: "admission" } as const;
+export type AttributionSourceName = (typeof AttributionSources)[keyof typeof AttributionSources];
+
+export interface UserMapping {
+  /** Kubernetes username as the apiserver authenticated it, e.g. `alice` or `system:serviceaccount:ci:deployer`. */
+  username: string;
+  name: string;
+  email: string;
+}
+
+export interface AttributionReceiverConfig {
+  listen: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** File of accepted bearer tokens, one per line. */
+  tokenFile?: string;
+  clientCaFile?: string;
+  admissionRequiresAuth: boolean;
+  maxBodyBytes: number;
+}
+
+export interface AttributionConfig {
+  /** Empty = attribution off: authors are field managers. */
+  sources: AttributionSourceName[];
+  /** milliseconds */
+  grace: number;
+  /** milliseconds */
+  retention: number;
+  users: UserMapping[];
+  receiver: AttributionReceiverConfig;
+}
+
 export interface ShiplogConfig {
   cluster: { name: string };
   kubernetes: { kubeconfig?: string; context?: string };
@@ -177,6 +210,7 @@ export interface ShiplogConfig {
   repo: RepoConfig;
   committer: CommitterConfig;
   notifier: NotifierConfig;
+  attribution: AttributionConfig;
   server: { listen: string; stuckAfter: number };
   log: { level: LogLevel };
 }
@@ -605,6 +639,109 @@ const schema = obj<ShiplogConfig>({
             });
           },
         }),
+      },
+    }),
+    attribution: obj<AttributionConfig>({
+      description:
+        "Who made each change: the real user, from the apiserver's audit webhook or a validating admission webhook, as the commit author (docs/attribution.md).",
+      fields: {
+        sources: strList({
+          description:
+            'Identity sources the receiver accepts: "audit" (POST /audit, the apiserver\'s audit webhook backend) and/or "admission" (POST /admission, a ValidatingWebhookConfiguration). Empty = off: authors are field managers.',
+          default: [],
+          check: (v) => {
+            const known: readonly string[] = Object.values(AttributionSources);
+            return known.includes(v)
+              ? undefined
+              : `expected one of ${known.join(", ")}, got ${JSON.stringify(v)}`;
+          },
+        }),
+        grace: duration({
+          description:
+            "How long after a change was seen its identity may still arrive; then the field manager is credited and the commit says so. Keep it above the apiserver's --audit-webhook-batch-max-wait plus delivery (recommended: 1s batch wait, 5s grace).",
+          default: formatDuration(Defaults.attributionGraceMs),
+        }),
+        retention: duration({
+          description: "How long identity records stay in Redis after the last write to their object.",
+          default: formatDuration(Defaults.attributionRetentionMs),
+          min: 60_000,
+        }),
+        users: list(
+          obj<UserMapping>({
+            description: "The Git author of one Kubernetes user.",
+            fields: {
+              username: str({ description: "Kubernetes username.", default: "", check: notEmpty }),
+              name: str({ description: "Git author name.", default: "", check: notEmpty }),
+              email: str({
+                description: "Git author email.",
+                default: "",
+                check: (v) =>
+                  /^[^\s@<>]+@[^\s@<>]+$/.test(v) ? undefined : `expected an email address, got ${JSON.stringify(v)}`,
+              }),
+            },
+          }),
+          {
+            description:
+              "Git name and email per Kubernetes username (unlisted users: the username, and the username as email when it is one, else <username>@repo.authorDomain).",
+            check(v, path) {
+              const seen = new Set<string>();
+              v.forEach((u, i) => {
+                if (seen.has(u.username))
+                  throw new ConfigError(`${path}[${i}].username`, `duplicate username ${JSON.stringify(u.username)}`);
+                seen.add(u.username);
+              });
+            },
+          },
+        ),
+        receiver: obj<AttributionReceiverConfig>({
+          description: "The HTTPS endpoint the apiserver sends identities to (runs with the committer).",
+          fields: {
+            listen: str({
+              description: "host:port of the HTTPS receiver.",
+              default: "0.0.0.0:9443",
+              check: listenCheck,
+            }),
+            tlsCertFile: optStr({ description: "PEM serving certificate (re-read on SIGHUP)." }),
+            tlsKeyFile: optStr({ description: "PEM serving key." }),
+            tokenFile: optStr({
+              description:
+                "File of bearer tokens the audit webhook kubeconfig presents, one per line (several while rotating).",
+            }),
+            clientCaFile: optStr({
+              description: "PEM CA whose client certificates authenticate the caller (instead of, or with, tokens).",
+            }),
+            admissionRequiresAuth: bool({
+              description:
+                "Require the token or client certificate on /admission too (only where the apiserver's AdmissionConfiguration gives the webhook a kubeconfig; managed clusters cannot).",
+              default: false,
+            }),
+            maxBodyBytes: int({
+              description: "Largest request body accepted (larger: 413).",
+              default: 3 * 1024 * 1024,
+              min: 1024,
+              max: 64 * 1024 * 1024,
+            }),
+          },
+        }),
+      },
+      check(v, path) {
+        const seen = new Set<string>();
+        v.sources.forEach((s, i) => {
+          if (seen.has(s)) throw new ConfigError(`${path}.sources[${i}]`, `duplicate source ${JSON.stringify(s)}`);
+          seen.add(s);
+        });
+        if (v.sources.length === 0) return;
+        const r = v.receiver;
+        if (r.tlsCertFile === undefined)
+          throw new ConfigError(`${path}.receiver.tlsCertFile`, "the receiver is HTTPS only: set a serving certificate");
+        if (r.tlsKeyFile === undefined)
+          throw new ConfigError(`${path}.receiver.tlsKeyFile`, "the receiver is HTTPS only: set the serving key");
+        const needsAuth = v.sources.includes(AttributionSources.audit) || r.admissionRequiresAuth;
+        if (needsAuth && r.tokenFile === undefined && r.clientCaFile === undefined)
+          throw new ConfigError(
+            `${path}.receiver.tokenFile`,
+            "audit callers must authenticate: set tokenFile or clientCaFile",
+          );
       },
     }),
     server: obj({

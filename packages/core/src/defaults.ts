@@ -21,6 +21,10 @@ export const Defaults = {
   sinkMaxAttempts: 5,
   /** /healthz fails after a stage has had work and made no progress for this long. */
   stuckAfterMs: 300_000,
+  /** An identity may arrive this long after its change was seen (audit batch wait 1s + delivery). */
+  attributionGraceMs: 5_000,
+  /** Identity records are kept this long after the last write to their object. */
+  attributionRetentionMs: 900_000,
 } as const;
 
 /** The placeholders `notifier.commitUrlTemplate` may use. */

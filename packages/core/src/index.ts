@@ -9,11 +9,12 @@ export type {
   WatchMessage,
   ChangeOp,
   Author,
+  AuthorSource,
   PublishedChange,
   PublishedCommit,
 } from "./messages.js";
 export type { SyncInput, TypesInput } from "./messages.js";
-export { QueueNames, WatchOps, ChangeOps, syncMessage, typesMessage, groupOfTypeId } from "./messages.js";
+export { AuthorSources, QueueNames, WatchOps, ChangeOps, syncMessage, typesMessage, groupOfTypeId } from "./messages.js";
 
 export { pathForKey, parsePath, typeDirOf, CLUSTER_DIR } from "./paths.js";
 export { toYaml, fromYaml } from "./canonical-yaml.js";
@@ -42,6 +43,7 @@ export {
   SecretModes,
   SinkTypes,
   LogLevels,
+  AttributionSources,
 } from "./config.js";
 export type {
   ShiplogConfig,
@@ -61,6 +63,10 @@ export type {
   SinkConfig,
   SinkTarget,
   NotifierConfig,
+  AttributionConfig,
+  AttributionReceiverConfig,
+  AttributionSourceName,
+  UserMapping,
 } from "./config.js";
 export { Defaults, COMMIT_URL_PLACEHOLDERS } from "./defaults.js";
 export { optionChecks } from "./option-checks.js";

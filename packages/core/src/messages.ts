@@ -96,8 +96,26 @@ export interface Author {
   readonly name: string;
   readonly email: string;
   /** Where the attribution came from. */
-  readonly source: "field-manager" | "audit" | "unknown";
+  readonly source: AuthorSource;
+  /** The Kubernetes username behind an audit or admission attribution. */
+  readonly username?: string;
+  /** Who impersonated `username` (`kubectl --as`), from audit only. */
+  readonly impersonator?: string;
+  /** The request's User-Agent. */
+  readonly userAgent?: string;
+  /** The field manager of the change (whatever the source). */
+  readonly fieldManager?: string;
+  /** Why the field manager is credited although a source is configured (no identity within the grace). */
+  readonly fallbackReason?: string;
 }
+
+export const AuthorSources = {
+  audit: "audit",
+  admission: "admission",
+  fieldManager: "field-manager",
+  unknown: "unknown",
+} as const;
+export type AuthorSource = (typeof AuthorSources)[keyof typeof AuthorSources];
 
 /** One object's change inside a published commit. */
 export interface PublishedChange {
