@@ -75,7 +75,10 @@ describe("IdentityAttribution", () => {
   it("credits the user of the request that made the change, by resourceVersion", async () => {
     await using t = await testRedis();
     const store = new IdentityStore({ redis: t.redis, prefix: t.prefix });
-    await store.add([record(), record({ username: "bob", resourceVersion: "499" })]);
+    await store.add([
+      record({ userAgent: "kubectl/v1.36.3" }),
+      record({ username: "bob", resourceVersion: "499" }),
+    ]);
     const seen: string[] = [];
     const a = new IdentityAttribution({
       store,
@@ -87,8 +90,16 @@ describe("IdentityAttribution", () => {
       name: "alice@example.com",
       email: "alice@example.com",
       source: "audit",
+      username: "alice@example.com",
+      userAgent: "kubectl/v1.36.3",
+      fieldManager: "kubectl-edit",
     });
     assert.deepEqual(seen, ["audit"]);
+    // The deleter is not the deleted object's last field manager: no field manager on a delete.
+    await store.add([record({ verb: "delete", resourceVersion: "501", source: "admission" })]);
+    const deleted = await a.authorFor(change({ op: "deleted", resourceVersion: "501" }));
+    assert.equal(deleted.source, "admission");
+    assert.equal(deleted.fieldManager, undefined);
   });
 
   it("credits the impersonated user, and maps usernames to Git identities", async () => {
@@ -105,6 +116,9 @@ describe("IdentityAttribution", () => {
       name: "Bob Builder",
       email: "bob@corp.example",
       source: "audit",
+      username: "bob",
+      impersonator: "admin",
+      fieldManager: "kubectl-edit",
     });
   });
 
@@ -130,6 +144,7 @@ describe("IdentityAttribution", () => {
       name: "kubectl-edit",
       email: "kubectl-edit@shiplog.local",
       source: "field-manager",
+      fallbackReason: "no identity within 400ms",
     });
     const waited = Date.now() - t0;
     assert.ok(waited >= 380 && waited < 1400, `waited ${waited} ms`);
@@ -156,7 +171,9 @@ describe("IdentityAttribution", () => {
       graceMs: 10_000,
     });
     const t0 = Date.now();
-    assert.equal((await a.authorFor(change())).source, "field-manager");
+    const author = await a.authorFor(change());
+    assert.equal(author.source, "field-manager");
+    assert.equal(author.fallbackReason, "the identity store (Redis) could not be read");
     assert.ok(Date.now() - t0 < 1000);
   });
 

@@ -8,7 +8,7 @@
  * changes all miss waits at most `graceMs` past its newest change, not `graceMs` per change.
  */
 import type { Author, ChangeMessage, ChangeOp, Clock, Logger } from "@shiplog/core";
-import { optionChecks, silentLogger, systemClock } from "@shiplog/core";
+import { formatDuration, optionChecks, silentLogger, systemClock } from "@shiplog/core";
 import type { IdentityStore } from "./identity-store.js";
 import { actingUser } from "./record.js";
 
@@ -30,7 +30,7 @@ export interface IdentityAttributionOptions {
   /** Git name and email for a username (the configured mapping); undefined uses the username. */
   readonly mapUser?: (username: string) => { name: string; email: string } | undefined;
   /** Told of every attribution, for metrics. */
-  readonly onAttributed?: (result: { source: Author["source"]; delayMs: number }) => void;
+  readonly onAttributed?: (result: { source: Author["source"]; matched: boolean; delayMs: number }) => void;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -86,6 +86,7 @@ export class IdentityAttribution {
       resourceVersion: change.resourceVersion,
       observedAt: Number.isFinite(observedAt) ? observedAt : this.clock.now(),
     };
+    let reason = `no identity within ${formatDuration(this.graceMs)}`;
     for (;;) {
       let match;
       try {
@@ -93,32 +94,43 @@ export class IdentityAttribution {
       } catch (err) {
         // Redis down: the change is still committed, under its field manager.
         this.logger.warn({ err: (err as Error).message, path: change.path }, "identity lookup failed");
+        reason = "the identity store (Redis) could not be read";
         break;
       }
       if (match !== undefined) {
-        const { user } = actingUser(match.record);
+        const { user, impersonator } = actingUser(match.record);
         const mapped = this.o.mapUser?.(user);
+        const source = match.record.source;
         this.o.onAttributed?.({
-          source: "audit",
+          source,
+          matched: true,
           delayMs: Math.max(0, this.clock.now() - observed.observedAt),
         });
         return {
           name: mapped?.name ?? user,
           email: mapped?.email ?? emailFor(user, this.o.domain),
-          source: "audit",
+          source,
+          username: user,
+          ...(impersonator !== undefined ? { impersonator } : {}),
+          ...(match.record.userAgent !== undefined ? { userAgent: match.record.userAgent } : {}),
+          // A deleted object's last field manager is not its deleter.
+          ...(change.op !== "deleted" && change.manager !== undefined && change.manager !== ""
+            ? { fieldManager: change.manager }
+            : {}),
         };
       }
       if (this.clock.now() >= deadline) break;
       await this.clock.sleep(Math.min(this.pollMs, Math.max(1, deadline - this.clock.now())));
     }
-    const fallback = await this.o.fallback.authorFor(change);
+    const fallback: Author = { ...(await this.o.fallback.authorFor(change)), fallbackReason: reason };
     this.o.onAttributed?.({
       source: fallback.source,
+      matched: false,
       delayMs: Math.max(0, this.clock.now() - observed.observedAt),
     });
     this.logger.debug(
       { path: change.path, author: fallback.name },
-      "no identity within the grace; field manager credited",
+      "no identity within the grace; the field manager is credited",
     );
     return fallback;
   }

@@ -48,7 +48,11 @@ describe("IdentityStore", () => {
     const r = { ...rec({ resourceVersion: "10", userAgent: "kubectl" }), requestObject: { data: "x" } };
     await store.add([r]);
     const key = `${t.prefix}:attribution:apps/deployments/shop/web`;
-    assert.deepEqual(await t.keys(), [key]);
+    assert.deepEqual((await t.keys()).sort(), [key, `${t.prefix}:attribution:last:audit`]);
+    // `shiplog doctor` reads when each source last delivered.
+    const last = await store.lastSeen();
+    assert.equal(last.admission, undefined);
+    assert.ok(last.audit !== undefined && last.audit > 0);
     const members = await t.redis.zrange(key, 0, -1, "WITHSCORES");
     assert.equal(members.length, 2);
     assert.equal(Number(members[1]), T0);

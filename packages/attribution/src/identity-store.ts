@@ -12,7 +12,7 @@ import type { Redis } from "ioredis";
 import type { ChangeOp, Clock, Logger } from "@shiplog/core";
 import { isRecord, optionChecks, silentLogger, systemClock } from "@shiplog/core";
 import { IdentityStoreError } from "./errors/identity-store-error.js";
-import type { IdentityRecord, IdentityVerb } from "./record.js";
+import type { IdentityRecord, IdentitySource, IdentityVerb } from "./record.js";
 import { IdentitySources, IdentityVerbs } from "./record.js";
 
 export interface IdentityStoreOptions {
@@ -101,6 +101,31 @@ export class IdentityStore {
     this.logger = opts.logger ?? silentLogger;
   }
 
+  /**
+   * When each source last delivered a record (ms since the epoch), or undefined when none did within
+   * the retention. `shiplog doctor` reports it. Throws `IdentityStoreError` when Redis cannot be read.
+   */
+  async lastSeen(): Promise<Readonly<Record<IdentitySource, number | undefined>>> {
+    const sources = Object.values(IdentitySources);
+    let values: Array<string | null>;
+    try {
+      values = await this.redis.mget(...sources.map((s) => this.lastSeenKey(s)));
+    } catch (err) {
+      throw new IdentityStoreError("reading identity records failed", { cause: err });
+    }
+    const out: Partial<Record<IdentitySource, number | undefined>> = {};
+    sources.forEach((s, i) => {
+      const n = Number(values[i] ?? NaN);
+      out[s] = Number.isFinite(n) ? n : undefined;
+    });
+    return out as Record<IdentitySource, number | undefined>;
+  }
+
+  /** Not an object key: those always contain "/". */
+  private lastSeenKey(source: IdentitySource): string {
+    return `${this.base}last:${source}`;
+  }
+
   /** The sorted set of one object (`name: ""` = deletecollection and not-yet-named creates). */
   keyOf(ref: ObjectRef): string {
     return `${this.base}${ref.apiGroup}/${ref.resource}/${ref.namespace}/${ref.name}`;
@@ -119,8 +144,12 @@ export class IdentityStore {
       if (entries === undefined) byKey.set(key, (entries = []));
       entries.push([score, encodeRecord(r)]);
     }
-    const oldest = this.clock.now() - this.ttlMs;
+    const now = this.clock.now();
+    const oldest = now - this.ttlMs;
     const tx = this.redis.multi();
+    for (const source of new Set(records.map((r) => r.source))) {
+      tx.set(this.lastSeenKey(source), String(now), "PX", this.ttlMs);
+    }
     for (const [key, entries] of byKey) {
       tx.zadd(key, ...entries.flat());
       tx.zremrangebyscore(key, "-inf", `(${oldest}`);

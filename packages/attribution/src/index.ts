@@ -16,7 +16,7 @@ export type {
 export { AttributionReceiver } from "./receiver.js";
 export type { AttributionReceiverOptions, RecordSink } from "./receiver.js";
 export type { BucketLimit } from "./rate-limit.js";
-export { createAttributionMetrics, RequestResults } from "./metrics.js";
+export { attributionRecorder, createAttributionMetrics, RequestResults } from "./metrics.js";
 export type { AttributionMetrics, RequestResult } from "./metrics.js";
 export { IdentityAttribution, emailFor } from "./identity-attribution.js";
 export type { IdentityAttributionOptions } from "./identity-attribution.js";

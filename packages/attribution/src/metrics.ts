@@ -1,5 +1,5 @@
 /** Prometheus metrics of the attribution receiver. The CLI passes its registry; tests read values back. */
-import { Counter, Registry } from "prom-client";
+import { Counter, Histogram, Registry } from "prom-client";
 
 /** `result` label values of `shiplog_attribution_requests_total`. */
 export const RequestResults = {
@@ -22,6 +22,12 @@ export interface AttributionMetrics {
   readonly requests: Counter<"endpoint" | "result">;
   /** Identity records stored, by source (audit|admission). */
   readonly records: Counter<"source">;
+  /** Committed changes by the source of their author (audit|admission|field-manager|unknown). */
+  readonly changes: Counter<"source">;
+  /** Changes no identity matched within the grace (credited to the field manager). */
+  readonly unmatched: Counter;
+  /** From the watcher seeing a change to its identity being found (matched changes only). */
+  readonly matchDelay: Histogram;
 }
 
 export function createAttributionMetrics(registry: Registry = new Registry()): AttributionMetrics {
@@ -40,5 +46,33 @@ export function createAttributionMetrics(registry: Registry = new Registry()): A
       labelNames: ["source"],
       registers,
     }),
+    changes: new Counter({
+      name: "shiplog_attribution_changes_total",
+      help: "Committed changes by the source of their author (audit, admission, field-manager, unknown).",
+      labelNames: ["source"],
+      registers,
+    }),
+    unmatched: new Counter({
+      name: "shiplog_attribution_unmatched_total",
+      help: "Changes no identity matched within attribution.grace; their field manager was credited.",
+      registers,
+    }),
+    matchDelay: new Histogram({
+      name: "shiplog_attribution_match_delay_seconds",
+      help: "Seconds from the watcher seeing a change to its identity being found, for matched changes.",
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 3, 5, 10, 30],
+      registers,
+    }),
+  };
+}
+
+/** `IdentityAttribution`'s `onAttributed`, counting into these metrics. */
+export function attributionRecorder(
+  m: AttributionMetrics,
+): (r: { source: string; matched: boolean; delayMs: number }) => void {
+  return (r) => {
+    m.changes.inc({ source: r.source });
+    if (r.matched) m.matchDelay.observe(r.delayMs / 1000);
+    else m.unmatched.inc();
   };
 }

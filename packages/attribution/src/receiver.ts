@@ -46,7 +46,12 @@ export interface RecordSink {
 export interface AttributionReceiverOptions {
   /** PEM files of the serving certificate and key (re-read by `reloadCertificates()`). */
   readonly tls: { readonly certFile: string; readonly keyFile: string };
-  /** At least one of the two. */
+  /**
+   * Which endpoints are served; a disabled one answers 404 like an unknown path.
+   * @defaultValue both
+   */
+  readonly endpoints?: { readonly audit?: boolean; readonly admission?: boolean };
+  /** At least one of the two, unless only an unauthenticated `/admission` is served. */
   readonly auth: {
     /** Accepted `Authorization: Bearer` tokens (several, to rotate). Compared in constant time. */
     readonly bearerTokens?: readonly string[];
@@ -111,6 +116,7 @@ export class AttributionReceiver {
   private readonly requestTimeoutMs: number;
   private readonly maxConnections: number;
   private readonly admissionRequiresAuth: boolean;
+  private readonly serves: Readonly<Record<"audit" | "admission", boolean>>;
   private readonly limits: Readonly<Record<"audit" | "admission", TokenBuckets>>;
   private readonly metrics: AttributionMetrics;
   private readonly clock: Clock;
@@ -124,8 +130,12 @@ export class AttributionReceiver {
     const tokens = opts.auth?.bearerTokens ?? [];
     tokens.forEach((t, i) => check.nonEmpty(`auth.bearerTokens[${i}]`, t));
     if (opts.auth?.clientCaFile !== undefined) check.nonEmpty("auth.clientCaFile", opts.auth.clientCaFile);
+    this.serves = { audit: opts.endpoints?.audit ?? true, admission: opts.endpoints?.admission ?? true };
+    check.require(this.serves.audit || this.serves.admission, "endpoints", "must serve audit or admission");
     check.require(
-      tokens.length > 0 || opts.auth?.clientCaFile !== undefined,
+      tokens.length > 0 ||
+        opts.auth?.clientCaFile !== undefined ||
+        (!this.serves.audit && !(opts.admissionRequiresAuth ?? false)),
       "auth",
       "needs bearerTokens or clientCaFile: the audit endpoint never accepts unauthenticated callers",
     );
@@ -220,7 +230,8 @@ export class AttributionReceiver {
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const endpoint = endpointOf(req);
+    const routed = endpointOf(req);
+    const endpoint = routed !== "other" && !this.serves[routed] ? "other" : routed;
     this.handle(endpoint, req, res)
       .catch((err: unknown) => {
         this.logger.error(

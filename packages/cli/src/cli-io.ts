@@ -8,7 +8,7 @@ export interface OutputStream {
   readonly columns?: number;
 }
 
-export type SignalName = "SIGTERM" | "SIGINT";
+export type SignalName = "SIGTERM" | "SIGINT" | "SIGHUP";
 
 export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;

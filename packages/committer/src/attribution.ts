@@ -38,6 +38,7 @@ export class FieldManagerAttribution implements AttributionSource {
       name: change.manager,
       email: `${emailLocalPart(change.manager)}@${this.domain}`,
       source: "field-manager",
+      fieldManager: change.manager,
     };
   }
 }

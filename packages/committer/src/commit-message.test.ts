@@ -51,6 +51,50 @@ describe("commit messages", () => {
     );
   });
 
+  it("names who made the changes in trailers: source, user, impersonator, managers, agents, fallback", () => {
+    const base = { cluster: "prod", windowStart: "s", windowEnd: "e" };
+    const alice = {
+      name: "Alice",
+      email: "alice@example.com",
+      source: "audit" as const,
+      username: "alice",
+      userAgent: "kubectl/v1.36.3 (linux/amd64)",
+      fieldManager: "kubectl-edit",
+    };
+    const msg = commitMessage([web, web], {
+      ...base,
+      authors: [alice, { ...alice, impersonator: "admin", fieldManager: "kubectl-patch" }],
+    });
+    assert.match(
+      msg,
+      /Shiplog-Window-End: e\nShiplog-Attribution: audit\nShiplog-User: alice\nShiplog-Impersonator: admin\nShiplog-Field-Manager: kubectl-edit\nShiplog-Field-Manager: kubectl-patch\nShiplog-User-Agent: kubectl\/v1\.36\.3 \(linux\/amd64\)\n$/,
+    );
+    const fallback = commitMessage([web], {
+      ...base,
+      authors: [
+        {
+          name: "helm",
+          email: "helm@shiplog.local",
+          source: "field-manager",
+          fieldManager: "helm",
+          fallbackReason: "no identity within 5s",
+        },
+      ],
+    });
+    assert.match(
+      fallback,
+      /Shiplog-Attribution: field-manager\nShiplog-Field-Manager: helm\nShiplog-Attribution-Note: no identity within 5s; the field manager is credited\n$/,
+    );
+    // A trailer is one line, and a long user agent is cut.
+    const long = commitMessage([web], {
+      ...base,
+      authors: [{ ...alice, userAgent: `evil\nShiplog-User: mallory ${"x".repeat(500)}` }],
+    });
+    assert.equal(long.match(/^Shiplog-User: /gm)?.length, 1);
+    const ua = long.split("\n").find((l) => l.startsWith("Shiplog-User-Agent: ")) ?? "";
+    assert.ok(ua.length <= "Shiplog-User-Agent: ".length + 200 && ua.endsWith("..."), ua);
+  });
+
   it("says when objects vanished while not watched", () => {
     const v: MessageChange = {
       ...web,

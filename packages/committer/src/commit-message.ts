@@ -1,4 +1,4 @@
-import type { ChangeOp } from "@shiplog/core";
+import type { Author, ChangeOp } from "@shiplog/core";
 import type { TypeGoneReason } from "./window-plan.js";
 
 /** How a commit says why a type's files left the repository. */
@@ -35,6 +35,61 @@ export interface MessageContext {
   readonly cluster: string;
   readonly windowStart: string;
   readonly windowEnd: string;
+  /** The commit's changes' authors (one Git author; the sources and details can differ). */
+  readonly authors?: readonly Author[];
+}
+
+/** Longest trailer value kept (user agents can be long); the rest is cut with "...". */
+const MAX_TRAILER_VALUE = 200;
+
+/**
+ * Who made the commit's changes, as Git trailers (`git log --format=%(trailers:key=Shiplog-User)`):
+ * the attribution source, the Kubernetes user, the impersonator, field managers and user agents, and
+ * why the field manager was credited when a configured source had no identity. Each distinct value
+ * once, in the order the changes came.
+ */
+export function authorTrailers(authors: readonly Author[]): string[] {
+  const lines: string[] = [];
+  const add = (key: string, values: ReadonlyArray<string | undefined>): void => {
+    const seen = new Set<string>();
+    for (const v of values) {
+      if (v === undefined || v === "") continue;
+      let one = oneLine(v);
+      if (one.length > MAX_TRAILER_VALUE) one = `${one.slice(0, MAX_TRAILER_VALUE - 3)}...`;
+      if (seen.has(one)) continue;
+      seen.add(one);
+      lines.push(`${key}: ${one}`);
+    }
+  };
+  add(
+    "Shiplog-Attribution",
+    authors.map((a) => a.source),
+  );
+  add(
+    "Shiplog-User",
+    authors.map((a) => a.username),
+  );
+  add(
+    "Shiplog-Impersonator",
+    authors.map((a) => a.impersonator),
+  );
+  add(
+    "Shiplog-Field-Manager",
+    authors.map((a) => a.fieldManager),
+  );
+  add(
+    "Shiplog-User-Agent",
+    authors.map((a) => a.userAgent),
+  );
+  add(
+    "Shiplog-Attribution-Note",
+    authors.map((a) =>
+      a.fallbackReason === undefined
+        ? undefined
+        : `${a.fallbackReason}; ${a.source === "field-manager" ? "the field manager is credited" : "the author is unknown"}`,
+    ),
+  );
+  return lines;
 }
 
 export function objectLabel(c: Pick<MessageChange, "type" | "namespace" | "name">): string {
@@ -85,6 +140,7 @@ export function commitMessage(changes: readonly MessageChange[], ctx: MessageCon
     `Shiplog-Cluster: ${oneLine(ctx.cluster)}`,
     `Shiplog-Window-Start: ${ctx.windowStart}`,
     `Shiplog-Window-End: ${ctx.windowEnd}`,
+    ...authorTrailers(ctx.authors ?? []),
   );
   return `${lines.join("\n")}\n`;
 }

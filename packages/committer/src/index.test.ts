@@ -6,6 +6,7 @@ describe("public API of @shiplog/committer", () => {
   it("exports exactly the hand-picked runtime names", () => {
     assert.deepEqual(Object.keys(api).sort(), [
       "Committer",
+      "FieldManagerAttribution",
       "commitSnapshot",
       "createCommitterMetrics",
       "openRepo",

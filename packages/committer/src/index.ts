@@ -5,6 +5,7 @@ export { Committer } from "./committer.js";
 export type { CommitterState, CommitterStatus } from "./committer.js";
 export type { CommitterOptions } from "./options.js";
 export type { AttributionSource } from "./attribution.js";
+export { FieldManagerAttribution } from "./attribution.js";
 export type { RemoteOptions, PushState, PushStatus } from "./pusher.js";
 export { openRepo } from "./git/repo.js";
 export type { GitRepo, OpenRepoOptions } from "./git/repo.js";

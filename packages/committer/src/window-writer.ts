@@ -96,7 +96,13 @@ export class WindowWriter {
       if (!first) continue;
       const staged = await this.tree.stage(new Map(group.map((e) => [e.change.path, e.blob])));
       const messages = group.map((e) => e.message);
-      const message = commitMessage(messages, { cluster: this.opts.cluster, windowStart, windowEnd });
+      const message = commitMessage(messages, {
+        cluster: this.opts.cluster,
+        windowStart,
+        windowEnd,
+        // shiplog's own commits (vanished objects, snapshots) name no person.
+        authors: group.map((e) => e.author).filter((a) => a !== this.opts.shiplog),
+      });
       const committedAt = this.opts.now();
       const sha = await this.repo.writeCommit({
         tree: staged.rootOid,

@@ -49,6 +49,61 @@ describe("config", () => {
     assert.equal(defaultConfig().watch.exclude.resources.length, 3);
   });
 
+  it("checks the attribution section: sources, HTTPS files, caller authentication, users", () => {
+    const d = defaultConfig().attribution;
+    assert.deepEqual(d.sources, []);
+    assert.equal(d.grace, 5000);
+    assert.equal(d.receiver.listen, "0.0.0.0:9443");
+    const tls = { tlsCertFile: "/t/tls.crt", tlsKeyFile: "/t/tls.key" };
+    fails(
+      { attribution: { sources: ["audit", "syslog"] } },
+      "attribution.sources[1]",
+      /expected one of audit, admission/,
+    );
+    fails({ attribution: { sources: ["audit", "audit"] } }, "attribution.sources[1]", /duplicate source/);
+    fails({ attribution: { sources: ["admission"] } }, "attribution.receiver.tlsCertFile", /HTTPS only/);
+    fails(
+      { attribution: { sources: ["admission"], receiver: { tlsCertFile: "/t/tls.crt" } } },
+      "attribution.receiver.tlsKeyFile",
+      /HTTPS only/,
+    );
+    fails(
+      { attribution: { sources: ["audit"], receiver: tls } },
+      "attribution.receiver.tokenFile",
+      /authenticate/,
+    );
+    fails(
+      { attribution: { sources: ["admission"], receiver: { ...tls, admissionRequiresAuth: true } } },
+      "attribution.receiver.tokenFile",
+      /authenticate/,
+    );
+    fails({ attribution: { grace: 5 } }, "attribution.grace", /add a unit/);
+    fails(
+      { attribution: { users: [{ username: "alice", name: "Alice", email: "alice" }] } },
+      "attribution.users[0].email",
+      /email address/,
+    );
+    fails(
+      {
+        attribution: {
+          users: [
+            { username: "a", name: "A", email: "a@x.io" },
+            { username: "a", name: "B", email: "b@x.io" },
+          ],
+        },
+      },
+      "attribution.users[1].username",
+      /duplicate username/,
+    );
+    // Admission alone on a managed cluster: no caller authentication needed.
+    const ok = parseConfig({ attribution: { sources: ["admission"], receiver: tls } }).attribution;
+    assert.deepEqual(ok.sources, ["admission"]);
+    const audit = parseConfig({
+      attribution: { sources: ["audit", "admission"], receiver: { ...tls, clientCaFile: "/t/ca.crt" } },
+    });
+    assert.equal(audit.attribution.receiver.clientCaFile, "/t/ca.crt");
+  });
+
   it("parses a full YAML configuration", () => {
     const cfg = parseConfig(
       fromYaml(`

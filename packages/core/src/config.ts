@@ -645,7 +645,7 @@ const schema = obj<ShiplogConfig>({
       description:
         "Who made each change: the real user, from the apiserver's audit webhook or a validating admission webhook, as the commit author (docs/attribution.md).",
       fields: {
-        sources: strList({
+        sources: strList<AttributionSourceName>({
           description:
             'Identity sources the receiver accepts: "audit" (POST /audit, the apiserver\'s audit webhook backend) and/or "admission" (POST /admission, a ValidatingWebhookConfiguration). Empty = off: authors are field managers.',
           default: [],
@@ -676,7 +676,9 @@ const schema = obj<ShiplogConfig>({
                 description: "Git author email.",
                 default: "",
                 check: (v) =>
-                  /^[^\s@<>]+@[^\s@<>]+$/.test(v) ? undefined : `expected an email address, got ${JSON.stringify(v)}`,
+                  /^[^\s@<>]+@[^\s@<>]+$/.test(v)
+                    ? undefined
+                    : `expected an email address, got ${JSON.stringify(v)}`,
               }),
             },
           }),
@@ -687,7 +689,10 @@ const schema = obj<ShiplogConfig>({
               const seen = new Set<string>();
               v.forEach((u, i) => {
                 if (seen.has(u.username))
-                  throw new ConfigError(`${path}[${i}].username`, `duplicate username ${JSON.stringify(u.username)}`);
+                  throw new ConfigError(
+                    `${path}[${i}].username`,
+                    `duplicate username ${JSON.stringify(u.username)}`,
+                  );
                 seen.add(u.username);
               });
             },
@@ -708,7 +713,8 @@ const schema = obj<ShiplogConfig>({
                 "File of bearer tokens the audit webhook kubeconfig presents, one per line (several while rotating).",
             }),
             clientCaFile: optStr({
-              description: "PEM CA whose client certificates authenticate the caller (instead of, or with, tokens).",
+              description:
+                "PEM CA whose client certificates authenticate the caller (instead of, or with, tokens).",
             }),
             admissionRequiresAuth: bool({
               description:
@@ -727,15 +733,22 @@ const schema = obj<ShiplogConfig>({
       check(v, path) {
         const seen = new Set<string>();
         v.sources.forEach((s, i) => {
-          if (seen.has(s)) throw new ConfigError(`${path}.sources[${i}]`, `duplicate source ${JSON.stringify(s)}`);
+          if (seen.has(s))
+            throw new ConfigError(`${path}.sources[${i}]`, `duplicate source ${JSON.stringify(s)}`);
           seen.add(s);
         });
         if (v.sources.length === 0) return;
         const r = v.receiver;
         if (r.tlsCertFile === undefined)
-          throw new ConfigError(`${path}.receiver.tlsCertFile`, "the receiver is HTTPS only: set a serving certificate");
+          throw new ConfigError(
+            `${path}.receiver.tlsCertFile`,
+            "the receiver is HTTPS only: set a serving certificate",
+          );
         if (r.tlsKeyFile === undefined)
-          throw new ConfigError(`${path}.receiver.tlsKeyFile`, "the receiver is HTTPS only: set the serving key");
+          throw new ConfigError(
+            `${path}.receiver.tlsKeyFile`,
+            "the receiver is HTTPS only: set the serving key",
+          );
         const needsAuth = v.sources.includes(AttributionSources.audit) || r.admissionRequiresAuth;
         if (needsAuth && r.tokenFile === undefined && r.clientCaFile === undefined)
           throw new ConfigError(

@@ -14,7 +14,15 @@ export type {
   PublishedCommit,
 } from "./messages.js";
 export type { SyncInput, TypesInput } from "./messages.js";
-export { AuthorSources, QueueNames, WatchOps, ChangeOps, syncMessage, typesMessage, groupOfTypeId } from "./messages.js";
+export {
+  AuthorSources,
+  QueueNames,
+  WatchOps,
+  ChangeOps,
+  syncMessage,
+  typesMessage,
+  groupOfTypeId,
+} from "./messages.js";
 
 export { pathForKey, parsePath, typeDirOf, CLUSTER_DIR } from "./paths.js";
 export { toYaml, fromYaml } from "./canonical-yaml.js";
@@ -69,6 +77,7 @@ export type {
   UserMapping,
 } from "./config.js";
 export { Defaults, COMMIT_URL_PLACEHOLDERS } from "./defaults.js";
+export { formatDuration } from "./duration.js";
 export { optionChecks } from "./option-checks.js";
 export type { OptionChecks } from "./option-checks.js";
 export type { Clock, Timer } from "./clock.js";

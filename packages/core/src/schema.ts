@@ -139,9 +139,9 @@ export function oneOf<const V extends string>(values: readonly V[], d: Doc & { d
 }
 
 /** A list of strings (each checked), default copied on every parse. */
-export function strList(
-  d: Doc & { default: readonly string[]; check?: (v: string) => string | undefined },
-): Field<string[]> {
+export function strList<V extends string = string>(
+  d: Doc & { default: readonly V[]; check?: (v: string) => string | undefined },
+): Field<V[]> {
   return {
     type: "list of string",
     description: d.description,
@@ -154,7 +154,7 @@ export function strList(
         if (typeof v !== "string") throw new ConfigError(p, `expected a string, got ${describe(v)}`);
         const problem = d.check?.(v);
         if (problem !== undefined) throw new ConfigError(p, problem);
-        return v;
+        return v as V;
       });
     },
   };
@@ -164,13 +164,13 @@ export function strList(
 export function optStrList<V extends string = string>(
   d: Doc & { check?: (v: string) => string | undefined },
 ): Field<V[] | undefined> {
-  const inner = strList({ ...d, default: [] });
+  const inner = strList<V>({ ...d, default: [] });
   return {
     type: "list of string",
     description: d.description,
     shownDefault: "(unset)",
     parse(raw, path) {
-      return raw === undefined || raw === null ? undefined : (inner.parse(raw, path) as V[]);
+      return raw === undefined || raw === null ? undefined : inner.parse(raw, path);
     },
   };
 }

@@ -53,6 +53,7 @@ export async function doctorAction(io: CliIo, opts: { output: string }, cmd: Com
   await checkRepo(cfg, io, add);
   await checkRemote(cfg, io, add);
   await checkKeys(cfg, io, add);
+  await checkAttribution(cfg, io, add);
   finish(io, opts.output, findings);
 }
 
@@ -303,4 +304,133 @@ async function checkIdentity(
   return match
     ? { ok: true, text: `${SOPS_AGE_KEY_FILE_ENV} can decrypt recorded Secrets` }
     : { ok: false, text: `${SOPS_AGE_KEY_FILE_ENV} holds no identity for any of secrets.ageRecipients` };
+}
+
+/** How many of the branch's newest commits are read for the attribution summary. */
+const ATTRIBUTION_SAMPLE = 200;
+
+/**
+ * Which identity source is active: configured, files readable, when each source last delivered an
+ * identity (from Redis), and how the newest commits were attributed (their Shiplog-Attribution
+ * trailers).
+ */
+async function checkAttribution(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
+  const a = cfg.attribution;
+  const counts = await recentAttribution(resolve(io.cwd, cfg.repo.path), cfg.repo.branch);
+  const summary =
+    counts === undefined
+      ? "no commits yet"
+      : `last ${counts.total} commit(s): ${Object.entries(counts.by)
+          .map(([src, n]) => `${src} ${n}`)
+          .join(", ")}`;
+  if (a.sources.length === 0) {
+    add({
+      check: "attribution",
+      status: "ok",
+      message: `off: authors are field managers (${summary})`,
+      fix: "set attribution.sources to name the people behind changes (docs/attribution.md)",
+    });
+    return;
+  }
+  for (const [key, path] of [
+    ["attribution.receiver.tlsCertFile", a.receiver.tlsCertFile],
+    ["attribution.receiver.tlsKeyFile", a.receiver.tlsKeyFile],
+    ["attribution.receiver.tokenFile", a.receiver.tokenFile],
+    ["attribution.receiver.clientCaFile", a.receiver.clientCaFile],
+  ] as const) {
+    if (path === undefined) continue;
+    try {
+      accessSync(resolve(io.cwd, path), constants.R_OK);
+    } catch (err) {
+      add({
+        check: "attribution",
+        status: "fail",
+        message: `${key} ${path} is not readable (${oneLine(err)})`,
+        fix: `mount the file or correct ${key}`,
+      });
+      return;
+    }
+  }
+  let last: Readonly<Record<string, number | undefined>>;
+  try {
+    last = await lastIdentities(cfg);
+  } catch (err) {
+    add({
+      check: "attribution",
+      status: "warn",
+      message: `sources ${a.sources.join(", ")}; cannot read when identities last arrived (${oneLine(err)}); ${summary}`,
+    });
+    return;
+  }
+  const now = Date.now();
+  const silent = a.sources.filter((s) => last[s] === undefined);
+  const seen = a.sources
+    .filter((s) => last[s] !== undefined)
+    .map((s) => `${s} active (last identity ${Math.round((now - (last[s] ?? now)) / 1000)}s ago)`);
+  const parts = [
+    ...seen,
+    ...silent.map((s) => `${s}: no identity in the last ${Math.round(a.retention / 60_000)}m`),
+  ];
+  add({
+    check: "attribution",
+    status: silent.length === 0 ? "ok" : "warn",
+    message: `${parts.join("; ")}; ${summary}`,
+    ...(silent.length > 0
+      ? {
+          fix: silent.includes("audit")
+            ? "point the apiserver's --audit-webhook-config-file at the receiver (deploy/attribution/README.md) and check its logs for webhook errors"
+            : "create the ValidatingWebhookConfiguration (Helm attribution.admission.enabled) and check that the apiserver reaches the receiver's Service",
+        }
+      : {}),
+  });
+}
+
+async function lastIdentities(cfg: ShiplogConfig): Promise<Readonly<Record<string, number | undefined>>> {
+  const [{ IdentityStore }, { Redis }, { redisConnectionOptions }] = await Promise.all([
+    import("@shiplog/attribution"),
+    import("ioredis"),
+    import("@shiplog/core"),
+  ]);
+  const redis = new Redis({
+    ...redisConnectionOptions(cfg.redis.url),
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    connectTimeout: 5000,
+    retryStrategy: () => null,
+  });
+  redis.on("error", () => undefined); // the failed connect below reports it
+  try {
+    await redis.connect();
+    return await new IdentityStore({ redis, prefix: cfg.redis.prefix }).lastSeen();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Counts of the Shiplog-Attribution trailer over the branch's newest commits; undefined: no commits. */
+async function recentAttribution(
+  repo: string,
+  branch: string,
+): Promise<{ total: number; by: Record<string, number> } | undefined> {
+  if (!existsSync(repo) || !(await hasCommits(repo, branch).catch(() => false))) return undefined;
+  let out: string;
+  try {
+    out = await git(repo, [
+      "log",
+      `--max-count=${ATTRIBUTION_SAMPLE}`,
+      "--format=%x1e%(trailers:key=Shiplog-Attribution,valueonly,separator=%x2c)",
+      branch,
+    ]);
+  } catch {
+    return undefined;
+  }
+  const by: Record<string, number> = {};
+  let total = 0;
+  for (const rec of out.split("\x1e").slice(1)) {
+    total++;
+    const sources = rec.trim() === "" ? ["none"] : [...new Set(rec.trim().split(","))];
+    for (const src of sources) by[src] = (by[src] ?? 0) + 1;
+  }
+  return { total, by };
 }

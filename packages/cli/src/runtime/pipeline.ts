@@ -14,6 +14,7 @@ import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
 import { watchSelection } from "./context.js";
 import { loadNative } from "./lazy.js";
+import { buildAttribution, type AttributionStage } from "./attribution.js";
 
 function readSecretFile(field: string, path: string, cwd: string): string {
   try {
@@ -43,20 +44,29 @@ export function buildWatcher(ctx: RuntimeContext, registry: Registry): Watcher {
   });
 }
 
-/** The committer needs nodegit (native): imported only by processes that commit (see ADR 0042). */
+/**
+ * The committer needs nodegit (native): imported only by processes that commit (see ADR 0042). With
+ * `attribution.sources` set, the attribution stage (receiver and author lookup) comes with it.
+ */
 export async function buildCommitter(
   ctx: RuntimeContext,
   registry: Registry,
   io: CliIo,
   publish: boolean,
-): Promise<Committer> {
-  const { Committer, createCommitterMetrics } = await loadNative(
+): Promise<{ committer: Committer; attribution: AttributionStage | undefined }> {
+  const { Committer, createCommitterMetrics, FieldManagerAttribution } = await loadNative(
     "the committer",
     () => import("@shiplog/committer"),
   );
   const cfg = ctx.config;
   const remote = cfg.repo.remote;
-  return new Committer({
+  const attribution = buildAttribution(
+    ctx,
+    registry,
+    io.cwd,
+    new FieldManagerAttribution(cfg.repo.authorDomain),
+  );
+  const committer = new Committer({
     repoPath: resolve(io.cwd, cfg.repo.path),
     branch: cfg.repo.branch,
     cluster: ctx.cluster,
@@ -65,6 +75,7 @@ export async function buildCommitter(
     maxWindowMs: cfg.committer.maxWindow,
     lockTtlMs: cfg.committer.lockTtl,
     authorDomain: cfg.repo.authorDomain,
+    ...(attribution !== undefined ? { attribution: attribution.attribution } : {}),
     publish,
     ...(remote !== undefined
       ? {
@@ -87,6 +98,7 @@ export async function buildCommitter(
     metrics: createCommitterMetrics(registry),
     failpoints: ctx.failpoints,
   });
+  return { committer, attribution };
 }
 
 /** A sink as the notifier takes it: the config's sink with its URL and secret files read. */

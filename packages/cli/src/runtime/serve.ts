@@ -45,11 +45,14 @@ export async function serve(
   const stopping = new AbortController();
 
   const watcher = stages.watcher ? buildWatcher(ctx, registry) : undefined;
-  const committer = stages.committer ? await buildCommitter(ctx, registry, io, true) : undefined;
+  const built = stages.committer ? await buildCommitter(ctx, registry, io, true) : undefined;
+  const committer = built?.committer;
+  const attribution = built?.attribution;
   const notifier = stages.notifier ? buildNotifier(ctx, registry, io) : undefined;
   if (watcher) gate.require("watcher", "first list of every type not yet done");
   if (watcher && committer) gate.require("committed", "first sync not yet committed");
   if (committer) gate.require("committer", "committer not started");
+  if (attribution) gate.require("attribution", "attribution receiver not listening");
   if (notifier) gate.require("notifier", "notifier not started");
   const tracker = new HealthTracker(ctx.config.server.stuckAfter);
   const progress = committer ? eventsProgress(ctx.connection, ctx.config.redis.prefix, logger) : undefined;
@@ -105,6 +108,26 @@ export async function serve(
       await notifier.start();
       started.unshift(["notifier", () => notifier.stop()]);
       gate.done("notifier");
+    }
+    if (attribution) {
+      // Before the committer: identities of the first changes must already have somewhere to go.
+      await attribution.start();
+      const offHup = io.onSignal("SIGHUP", () => {
+        attribution
+          .reloadCertificates()
+          .then(() => logger.info({}, "attribution receiver: serving certificate reloaded"))
+          .catch((err: unknown) =>
+            logger.error({ err: oneLine(err) }, "attribution receiver: reloading the certificate failed"),
+          );
+      });
+      started.unshift([
+        "attribution receiver",
+        () => {
+          offHup();
+          return attribution.stop();
+        },
+      ]);
+      gate.done("attribution");
     }
     if (committer) {
       await committer.start();
