@@ -322,7 +322,10 @@ const routes = obj<SinkRoutes>({
       check: opCheck,
     }),
     excludeOps: optStrList<ChangeOp>({ description: "Never these operations.", check: opCheck }),
-    authors: optStrList({ description: "Only changes by these authors (field managers)." }),
+    authors: optStrList({
+      description:
+        "Only changes by these authors: commit author names or emails (people with attribution on, else field managers).",
+    }),
     excludeAuthors: optStrList({ description: "Never changes by these authors." }),
   },
 });

@@ -5,7 +5,7 @@
  * committer replica also receives (any replica may take the apiserver's requests: the records meet
  * in Redis).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   AttributionReceiver,
@@ -28,7 +28,7 @@ export interface AttributionStage {
   readonly metrics: AttributionMetrics;
   /** Connects to Redis and starts listening; a port in use is a config error naming the key. */
   start(): Promise<void>;
-  /** Re-reads the serving certificate (SIGHUP, after cert-manager renewed it). */
+  /** Re-reads the serving certificate (SIGHUP; also on its own when the files change). */
   reloadCertificates(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -50,6 +50,22 @@ export function readTokens(path: string, cwd: string): string[] {
   if (tokens.length === 0)
     throw new CliError(`attribution.receiver.tokenFile ${path} holds no token`, ExitCodes.config);
   return tokens;
+}
+
+/** How often the serving certificate's files are checked for a renewal (cert-manager, a rotated Secret). */
+const CERT_CHECK_MS = 60_000;
+
+/** Modification times of the files, to notice a renewed certificate (a Secret volume swaps a symlink). */
+function stamp(files: readonly string[]): string {
+  return files
+    .map((f) => {
+      try {
+        return String(statSync(f).mtimeMs);
+      } catch {
+        return "missing";
+      }
+    })
+    .join("/");
 }
 
 /** Host and port of `host:port` (`[::]:9443` too). */
@@ -127,6 +143,12 @@ export function buildAttribution(
     metrics,
     logger,
   });
+  let certStamp = stamp([certFile, keyFile]);
+  let certTimer: ReturnType<typeof setInterval> | undefined;
+  const reload = async (): Promise<void> => {
+    await receiver.reloadCertificates();
+    certStamp = stamp([certFile, keyFile]);
+  };
   return {
     attribution,
     metrics,
@@ -139,6 +161,19 @@ export function buildAttribution(
           { listen: `${host}:${bound}`, sources: cfg.sources, graceMs: cfg.grace },
           "attribution receiver listening",
         );
+        certTimer = setInterval(() => {
+          if (stamp([certFile, keyFile]) === certStamp) return;
+          reload()
+            .then(() => logger.info({}, "attribution receiver: renewed serving certificate loaded"))
+            .catch((err: unknown) =>
+              // A half-written pair: the next check tries again; the old certificate keeps serving.
+              logger.warn(
+                { err: oneLine(err) },
+                "attribution receiver: cannot load the renewed certificate yet",
+              ),
+            );
+        }, CERT_CHECK_MS);
+        certTimer.unref();
       } catch (err) {
         throw new CliError(
           `cannot listen on ${r.listen} (attribution.receiver.listen): ${oneLine(err)}`,
@@ -147,8 +182,9 @@ export function buildAttribution(
         );
       }
     },
-    reloadCertificates: () => receiver.reloadCertificates(),
+    reloadCertificates: reload,
     async stop() {
+      clearInterval(certTimer);
       await receiver.close();
       await redis.quit().catch(() => redis.disconnect());
     },
