@@ -94,6 +94,13 @@ before(() => {
   commit("alice", ago(10 * 60_000), { "other/configmaps/x.yaml": cm(["  k: v"]) }, "alice elsewhere");
   commit("carol", ago(5 * 60_000), { "shop/configmaps/gone.yaml": cm(["  z: 1"]) }, "carol adds gone");
   commit("dave", ago(60_000), { "shop/configmaps/gone.yaml": null }, "dave deletes gone");
+  // attribution.users maps the Kubernetes user ops-7 to another Git name; the trailer keeps the username.
+  commit(
+    "Erin Kay|ekay@corp.example",
+    ago(30_000),
+    { "team/configmaps/t.yaml": cm(["  t: 1"]) },
+    "erin adds t\n\nShiplog-Attribution: audit\nShiplog-User: ops-7",
+  );
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -138,6 +145,21 @@ describe("shiplog log", () => {
     assert.deepEqual(subjects(alice.stdout), ["alice elsewhere", "create app"]);
     const recent = await shiplog(["log", "-n", "shop", "--since", "30m"]);
     assert.deepEqual(subjects(recent.stdout), ["dave deletes gone", "carol adds gone", "argocd syncs web"]);
+    const mapped = await shiplog(["log", "--user", "ops-7"]);
+    assert.equal(mapped.code, 0, mapped.line);
+    assert.deepEqual(subjects(mapped.stdout), [
+      "erin adds t",
+      "Shiplog-Attribution: audit",
+      "Shiplog-User: ops-7",
+    ]);
+    assert.deepEqual(
+      subjects((await shiplog(["log", "--user", "ops"])).stdout),
+      [],
+      "usernames match exactly",
+    );
+    assert.deepEqual(subjects((await shiplog(["log", "--user", "ops-7", "-n", "shop"])).stdout), []);
+    const one = await shiplog(["log", "--user", "alice", "--max-count", "1"]);
+    assert.deepEqual(subjects(one.stdout), ["alice elsewhere"]);
     const sa = await shiplog(["log", "--user", "system:serviceaccount:argocd:"]);
     assert.deepEqual(subjects(sa.stdout), ["argocd syncs web"]);
     assert.match(shop.stdout, /^D\tshop\/configmaps\/gone\.yaml$/m, "files changed are listed");

@@ -1,7 +1,9 @@
 /**
  * `shiplog log`: git log of the recorded repository with the filters people reach for during an
- * incident. Namespace and type become pathspecs (`<ns>/<type id>/`), the user an author filter, the
- * times `--since`/`--until`.
+ * incident. Namespace and type become pathspecs (`<ns>/<type id>/`), the times `--since`/`--until`.
+ * The user matches the author's name or email (case-insensitive substring) or, exactly, the
+ * Kubernetes username in a `Shiplog-User` trailer (a user mapped to another Git name is still found by
+ * username).
  */
 import { parseDuration, parsePath } from "@shiplog/core";
 import type { Command } from "commander";
@@ -66,20 +68,47 @@ export async function logAction(io: CliIo, rawFlags: unknown, cmd: Command): Pro
     throw new CliError(`--max-count: expected a positive integer, got "${flags.maxCount}"`, ExitCodes.config);
   }
   const now = Date.now();
-  const args = [
+  const times = [
+    ...(flags.since !== undefined ? [`--since=${gitDate("--since", flags.since, now)}`] : []),
+    ...(flags.until !== undefined ? [`--until=${gitDate("--until", flags.until, now)}`] : []),
+  ];
+  const paths = ["--", ...(await pathspecs(repo, rev, namespace, flags.type))];
+  const show = [
     "log",
     "--no-color",
     "--format=commit %H%nAuthor: %an <%ae>%nDate:   %aI%n%n    %s%n%w(0,4,4)%b",
     flags.patch === true ? "-p" : "--name-status",
-    ...(flags.user !== undefined
-      ? ["--fixed-strings", "--regexp-ignore-case", `--author=${flags.user}`]
-      : []),
-    ...(flags.since !== undefined ? [`--since=${gitDate("--since", flags.since, now)}`] : []),
-    ...(flags.until !== undefined ? [`--until=${gitDate("--until", flags.until, now)}`] : []),
-    ...(maxCount !== undefined ? [`--max-count=${maxCount}`] : []),
-    rev,
-    "--",
-    ...(await pathspecs(repo, rev, namespace, flags.type)),
   ];
-  io.stdout.write(await git(repo, args));
+  if (flags.user === undefined) {
+    const count = maxCount !== undefined ? [`--max-count=${maxCount}`] : [];
+    io.stdout.write(await git(repo, [...show, ...times, ...count, rev, ...paths]));
+    return;
+  }
+  const shas = await commitsBy(repo, flags.user, [...times, rev, ...paths], maxCount);
+  if (shas.length === 0) return;
+  io.stdout.write(await git(repo, [...show, "--no-walk=unsorted", ...shas, ...paths]));
+}
+
+/** Newest first: the commits whose author or `Shiplog-User` trailer matches `user`. */
+async function commitsBy(
+  repo: string,
+  user: string,
+  selection: readonly string[],
+  maxCount: number | undefined,
+): Promise<string[]> {
+  const out = await git(repo, [
+    "log",
+    "--format=%H%x1f%an <%ae>%x1f%(trailers:key=Shiplog-User,valueonly,separator=%x1f)%x1e",
+    ...selection,
+  ]);
+  const needle = user.toLowerCase();
+  const shas: string[] = [];
+  for (const rec of out.split("\x1e")) {
+    const [sha, author, ...users] = rec.trim().split("\x1f");
+    if (sha === undefined || sha === "" || author === undefined) continue;
+    if (!author.toLowerCase().includes(needle) && !users.some((u) => u.trim() === user)) continue;
+    shas.push(sha);
+    if (maxCount !== undefined && shas.length >= maxCount) break;
+  }
+  return shas;
 }

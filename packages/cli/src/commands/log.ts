@@ -5,7 +5,10 @@ export function logCommand(io: CliIo): Command {
   return new Command("log")
     .description("the recorded changes, newest first, filtered by namespace (-n), type, user and time")
     .option("--type <type>", "only objects of this type, e.g. deployment, cm, widgets.example.com")
-    .option("--user <name>", "only commits whose author (name or email) contains this, e.g. alice")
+    .option(
+      "--user <name>",
+      "only commits whose author (name or email) contains this, or whose Kubernetes user (Shiplog-User) is this, e.g. alice",
+    )
     .option(
       "--since <when>",
       'only changes after this: a duration ago ("1h", "30m") or a date (2026-12-01T10:00:00Z)',
