@@ -5,7 +5,9 @@
 // that fingerprints gets a stable key Secret, mounted where the config points (else each pod start
 // would generate a new key and re-commit every Secret), and the bundled Redis never evicts.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { generateKeyPairSync, X509Certificate } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -18,12 +20,20 @@ import {
   type SecretMode,
 } from "@shiplog/core";
 import { parse, parseAllDocuments, stringify } from "yaml";
-import { binary, run, sharedControlPlane, uniquePrefix, type ControlPlane } from "../harness/index.js";
+import {
+  binary,
+  freePort,
+  run,
+  sharedControlPlane,
+  uniquePrefix,
+  type ControlPlane,
+} from "../harness/index.js";
 
 // test/dist/e2e/deploy.test.js -> the repository root.
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const CHART = join(ROOT, "deploy", "helm", "shiplog");
 const KUSTOMIZE = join(ROOT, "deploy", "kustomize");
+const ATTRIBUTION_EXAMPLES = join(ROOT, "deploy", "attribution");
 const HELM_VARIANTS = readdirSync(join(CHART, "ci"))
   .filter((f) => f.endsWith("-values.yaml"))
   .map((f) => f.replace(/-values\.yaml$/, ""))
@@ -68,10 +78,11 @@ function shiplogConfig(ms: Manifest[]): ReturnType<typeof parseConfig> {
 }
 
 type PodSpec = {
-  volumes?: { name: string; secret?: { secretName?: string } }[];
+  volumes?: { name: string; secret?: { secretName?: string; items?: { key: string; path: string }[] } }[];
   containers: {
     name: string;
     args?: string[];
+    ports?: { name?: string; containerPort: number }[];
     volumeMounts?: { name: string; mountPath: string }[];
     resources?: { limits?: { memory?: string } };
   }[];
@@ -177,12 +188,245 @@ const SERVICEMONITOR_CRD = {
   },
 };
 
+/** A namespaced cert-manager.io/v1 CRD with the spec fields our manifests use (strict field validation). */
+function certManagerCrd(kind: string, plural: string, spec: Record<string, unknown>) {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: `${plural}.cert-manager.io` },
+    spec: {
+      group: "cert-manager.io",
+      names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase() },
+      scope: "Namespaced",
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: { type: "object", properties: { spec: { type: "object", properties: spec } } },
+          },
+        },
+      ],
+    },
+  };
+}
+
+const str = { type: "string" };
+const strList = { type: "array", items: str };
+/** Stand-ins for cert-manager's CRDs, so the certManager TLS mode and the kustomize components apply. */
+const CERT_MANAGER_CRDS = [
+  certManagerCrd("Issuer", "issuers", {
+    selfSigned: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    ca: { type: "object", properties: { secretName: str } },
+  }),
+  certManagerCrd("Certificate", "certificates", {
+    secretName: str,
+    commonName: str,
+    dnsNames: strList,
+    privateKey: {
+      type: "object",
+      properties: { algorithm: str, size: { type: "integer" }, rotationPolicy: str },
+    },
+    issuerRef: { type: "object", properties: { name: str, kind: str, group: str } },
+  }),
+];
+const STUB_CRDS = [SERVICEMONITOR_CRD, ...CERT_MANAGER_CRDS];
+
+/**
+ * What docs/deploy.md tells kustomize users to add when they move shiplog to another namespace: the
+ * certificate's names and the webhook's cert-manager.io/inject-ca-from name the namespace as text.
+ */
+const ATTRIBUTION_REPLACEMENTS = [
+  {
+    source: { kind: "Service", name: "shiplog-attribution", fieldPath: "metadata.namespace" },
+    targets: [
+      {
+        select: { kind: "ValidatingWebhookConfiguration", name: "shiplog-attribution" },
+        fieldPaths: ["metadata.annotations.[cert-manager.io/inject-ca-from]"],
+        options: { delimiter: "/", index: 0 },
+      },
+      {
+        select: { kind: "Certificate", name: "shiplog-attribution" },
+        fieldPaths: ["spec.commonName", "spec.dnsNames.1", "spec.dnsNames.2", "spec.dnsNames.3"],
+        options: { delimiter: ".", index: 1 },
+      },
+    ],
+  },
+];
+
+/** Where the chart and the kustomize components mount the receiver's files. */
+const ATTRIBUTION_TLS_DIR = "/etc/shiplog/attribution/tls";
+const ATTRIBUTION_TOKEN_DIR = "/etc/shiplog/attribution/token";
+
+/** The Secret and key behind `file` in a Deployment's shiplog container (through `items`, if any). */
+function secretFileBehind(m: Manifest, file: string): { secret: string; key: string } | undefined {
+  const spec = podSpec(m);
+  const mounts = spec.containers.find((c) => c.name === "shiplog")?.volumeMounts ?? [];
+  const mount = mounts.find((vm) => file.startsWith(`${vm.mountPath}/`));
+  if (mount === undefined) return undefined;
+  const volume = spec.volumes?.find((v) => v.name === mount.name)?.secret;
+  if (volume?.secretName === undefined) return undefined;
+  const path = file.slice(mount.mountPath.length + 1);
+  const key = volume.items === undefined ? path : volume.items.find((i) => i.path === path)?.key;
+  return key === undefined ? undefined : { secret: volume.secretName, key };
+}
+
+function podLabels(m: Manifest): Record<string, string> {
+  return (m.spec?.["template"] as { metadata?: { labels?: Record<string, string> } }).metadata?.labels ?? {};
+}
+
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  return Object.entries(selector).every(([k, v]) => labels[k] === v);
+}
+
+type Webhook = {
+  name: string;
+  admissionReviewVersions: string[];
+  sideEffects: string;
+  failurePolicy: string;
+  timeoutSeconds: number;
+  clientConfig: {
+    service: { name: string; namespace: string; path: string; port: number };
+    caBundle?: string;
+  };
+  rules: {
+    operations: string[];
+    apiGroups: string[];
+    apiVersions: string[];
+    resources: string[];
+    scope: string;
+  }[];
+  matchConditions: { name: string; expression: string }[];
+};
+
+/**
+ * The attribution wiring of one rendering: config.yaml has the section (checked by core's parser), the
+ * Service selects exactly the pod that commits and targets its `attribution` port (the one the config
+ * listens on), the TLS and token files the config names are mounted from Secrets, and the webhook (if
+ * any) calls that Service on /admission. Returns the pieces for further checks.
+ */
+function checkAttribution(
+  what: string,
+  ms: Manifest[],
+  ns: string,
+  want: { sources: string[]; component: string; webhook: boolean },
+) {
+  const config = shiplogConfig(ms);
+  const att = config.attribution;
+  assert.deepEqual(att.sources, want.sources, `${what}: attribution.sources`);
+  assert.equal(att.receiver.tlsCertFile, `${ATTRIBUTION_TLS_DIR}/tls.crt`, `${what}: tlsCertFile`);
+  assert.equal(att.receiver.tlsKeyFile, `${ATTRIBUTION_TLS_DIR}/tls.key`, `${what}: tlsKeyFile`);
+  const services = ms.filter((m) => m.kind === "Service" && m.metadata.name.endsWith("-attribution"));
+  assert.equal(services.length, 1, `${what}: one attribution Service`);
+  const service = services[0] as Manifest;
+  const spec = service.spec as {
+    selector: Record<string, string>;
+    ports: { port: number; targetPort: string | number }[];
+  };
+  const deployments = ms.filter((m) => m.kind === "Deployment");
+  const selected = deployments.filter((d) => selects(spec.selector, podLabels(d)));
+  assert.deepEqual(
+    selected.map((d) => d.metadata.labels?.["app.kubernetes.io/component"]),
+    [want.component],
+    `${what}: the Service selects the pod that commits, and only it`,
+  );
+  const deploy = selected[0] as Manifest;
+  assert.equal(spec.ports.length, 1, `${what}: one Service port`);
+  assert.equal(spec.ports[0]?.port, 443, `${what}: Service port 443`);
+  const listenPort = Number(att.receiver.listen.split(":").at(-1));
+  const containerPorts = podSpec(deploy).containers.find((c) => c.name === "shiplog")?.ports ?? [];
+  const target = containerPorts.find((p) => p.name === spec.ports[0]?.targetPort);
+  assert.equal(target?.containerPort, listenPort, `${what}: targetPort is the port the receiver listens on`);
+  for (const d of deployments.filter((x) => x !== deploy))
+    assert.ok(
+      !(podSpec(d).containers[0]?.ports ?? []).some((p) => p.name === "attribution"),
+      `${what}: ${d.metadata.name} has no attribution port`,
+    );
+  const cert = secretFileBehind(deploy, att.receiver.tlsCertFile ?? "");
+  const key = secretFileBehind(deploy, att.receiver.tlsKeyFile ?? "");
+  assert.equal(cert?.key, "tls.crt", `${what}: the certificate file is mounted`);
+  assert.equal(key?.key, "tls.key", `${what}: the key file is mounted`);
+  assert.equal(cert?.secret, key?.secret, `${what}: from one TLS Secret`);
+  const tlsSecret = cert?.secret ?? "";
+  let token: { secret: string; key: string } | undefined;
+  if (want.sources.includes("audit")) {
+    assert.ok(att.receiver.tokenFile?.startsWith(`${ATTRIBUTION_TOKEN_DIR}/`), `${what}: tokenFile`);
+    token = secretFileBehind(deploy, att.receiver.tokenFile ?? "");
+    assert.ok(token, `${what}: the token file is mounted from a Secret`);
+  }
+  const vwcs = ms.filter((m) => m.kind === "ValidatingWebhookConfiguration");
+  assert.equal(vwcs.length, want.webhook ? 1 : 0, `${what}: ValidatingWebhookConfiguration`);
+  const vwc = vwcs[0];
+  const webhook = (vwc?.["webhooks"] as Webhook[] | undefined)?.[0];
+  if (want.webhook) {
+    assert.ok(webhook, `${what}: a webhook`);
+    assert.deepEqual(
+      webhook.clientConfig.service,
+      { name: service.metadata.name, namespace: ns, path: "/admission", port: 443 },
+      `${what}: the webhook calls the Service`,
+    );
+    assert.equal(service.metadata.namespace, ns, `${what}: the Service is in ${ns}`);
+    assert.equal(webhook.failurePolicy, "Ignore");
+    assert.equal(webhook.sideEffects, "None");
+    assert.deepEqual(webhook.admissionReviewVersions, ["v1"]);
+    assert.ok(webhook.timeoutSeconds <= 5, `${what}: a short timeout`);
+    assert.deepEqual(webhook.rules, [
+      {
+        operations: ["CREATE", "UPDATE", "DELETE"],
+        apiGroups: ["*"],
+        apiVersions: ["*"],
+        resources: ["*", "*/scale"],
+        scope: "*",
+      },
+    ]);
+    const conditions = webhook.matchConditions.map((c) => c.expression).join("\n");
+    assert.match(conditions, /"events"/, `${what}: events are skipped`);
+    assert.match(conditions, /"coordination\.k8s\.io"/, `${what}: leases are skipped`);
+  }
+  return { config, service, deploy, tlsSecret, token, vwc, webhook };
+}
+
+/** A first-match evaluation of an audit.k8s.io/v1 Policy for a resource request (as the apiserver does). */
+type AuditRule = {
+  level: string;
+  verbs?: string[];
+  users?: string[];
+  userGroups?: string[];
+  namespaces?: string[];
+  nonResourceURLs?: string[];
+  resources?: { group?: string; resources?: string[]; resourceNames?: string[] }[];
+  omitStages?: string[];
+};
+function auditLevel(rules: AuditRule[], verb: string, group: string, resource: string): string {
+  for (const r of rules) {
+    if (r.users || r.userGroups || r.namespaces) continue; // the example policy uses none of these
+    if (r.nonResourceURLs) continue; // only matches non-resource requests
+    if (r.verbs && !r.verbs.includes(verb) && !r.verbs.includes("*")) continue;
+    if (r.resources) {
+      const base = resource.split("/")[0] ?? resource;
+      const hit = r.resources.some(
+        (g) =>
+          (g.group ?? "") === group &&
+          (!g.resources ||
+            g.resources.length === 0 ||
+            g.resources.some(
+              (x) => x === "*" || x === resource || x === `${base}/*` || x === `*/${resource.split("/")[1]}`,
+            )),
+      );
+      if (!hit) continue;
+    }
+    return r.level;
+  }
+  return "None";
+}
+
 describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserver", () => {
   let cp: ControlPlane;
   let helm: string;
   let apiVersions: string[] = [];
   let kubeVersion = "";
-  let createdCrd = false;
+  const createdCrds: string[] = [];
   const namespaces: string[] = [];
   const clusterObjects: string[] = []; // "kind/name" created for real, deleted in after()
   const work = mkdtempSync(join(tmpdir(), "shiplog-deploy-test-"));
@@ -356,23 +600,12 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
     cp = await sharedControlPlane();
     helm = await binary("helm");
     await binary("kubectl");
-    const crd = await kubectl([
-      "get",
-      "crd",
-      SERVICEMONITOR_CRD.metadata.name,
-      "--ignore-not-found",
-      "-o",
-      "name",
-    ]);
-    if (crd.stdout.trim() === "") {
-      await kubectlOk(["create", "-f", "-"], JSON.stringify(SERVICEMONITOR_CRD));
-      createdCrd = true;
-      await kubectlOk([
-        "wait",
-        "--for=condition=Established",
-        `crd/${SERVICEMONITOR_CRD.metadata.name}`,
-        "--timeout=60s",
-      ]);
+    for (const stub of STUB_CRDS) {
+      const crd = await kubectl(["get", "crd", stub.metadata.name, "--ignore-not-found", "-o", "name"]);
+      if (crd.stdout.trim() !== "") continue;
+      await kubectlOk(["create", "-f", "-"], JSON.stringify(stub));
+      createdCrds.push(stub.metadata.name);
+      await kubectlOk(["wait", "--for=condition=Established", `crd/${stub.metadata.name}`, "--timeout=60s"]);
     }
     apiVersions = (await kubectlOk(["api-versions"])).split("\n").filter((l) => l.trim() !== "");
     // helm built from modules without its k8sVersion ldflags assumes Kubernetes 1.20; say what we run.
@@ -391,20 +624,14 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
       await cp?.kubectl(["delete", obj, "--ignore-not-found", "--wait=false"]);
     for (const ns of namespaces)
       await cp?.kubectl(["delete", "namespace", ns, "--ignore-not-found", "--wait=false"]);
-    if (createdCrd)
-      await cp?.kubectl([
-        "delete",
-        "crd",
-        SERVICEMONITOR_CRD.metadata.name,
-        "--ignore-not-found",
-        "--wait=false",
-      ]);
+    for (const name of createdCrds)
+      await cp?.kubectl(["delete", "crd", name, "--ignore-not-found", "--wait=false"]);
     rmSync(work, { recursive: true, force: true });
   });
 
   describe("Helm chart", () => {
     it("has a values file per variant, and the expected ones", () => {
-      assert.deepEqual(HELM_VARIANTS, ["default", "external-redis", "no-secrets", "split"]);
+      assert.deepEqual(HELM_VARIANTS, ["attribution", "default", "external-redis", "no-secrets", "split"]);
     });
 
     it("passes `helm lint --strict` with every variant", async () => {
@@ -460,6 +687,36 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
           /redis\.maxmemory 500mb is above 90% of redis\.resources\.limits\.memory 512Mi/,
         ],
         [["--set-string", "redis.maxmemory=0"], /redis\/maxmemory/],
+        [
+          ["--set", "attribution.admission.enabled=true"],
+          /attribution\.admission\.enabled needs "admission"/,
+        ],
+        [["--set", "attribution.sources[0]=ldap"], /attribution\/sources/],
+        [
+          ["--set", "attribution.sources[0]=audit", "--set", "attribution.networkPolicy.enabled=true"],
+          /attribution\.networkPolicy\.from/,
+        ],
+        [
+          ["--set", "attribution.sources[0]=admission", "--set", "attribution.tls.mode=secret"],
+          /attribution\.tls\.secretName/,
+        ],
+        [
+          [
+            "--set",
+            "attribution.sources[0]=admission",
+            "--set",
+            "attribution.admission.enabled=true",
+            "--set",
+            "attribution.tls.mode=secret",
+            "--set",
+            "attribution.tls.secretName=own-tls",
+          ],
+          /attribution\.tls\.caBundle/,
+        ],
+        [
+          ["--set", "attribution.sources[0]=audit", "--set", "attribution.receiver.port=9090"],
+          /metrics port/,
+        ],
       ];
       for (const [set, message] of cases) {
         const r = await helmRun(["template", "x", CHART, "--kube-version", kubeVersion, ...set]);
@@ -469,7 +726,7 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
       }
     });
 
-    for (const variant of ["default", "external-redis", "no-secrets", "split"]) {
+    for (const variant of ["attribution", "default", "external-redis", "no-secrets", "split"]) {
       it(`${variant}: renders and applies (server-side dry run) into a restricted namespace, pods included`, async (t) => {
         const ns = await restrictedNamespace(`helm-${variant}`);
         const ms = await helmTemplate(variant, "shiplog", ns);
@@ -539,6 +796,189 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
         !ext.some((m) => m.kind === "PersistentVolumeClaim"),
         "no PVC with persistence.enabled=false",
       );
+    });
+  });
+
+  describe("attribution: the receiver, its certificate and token, the webhook (Helm)", () => {
+    const b64 = (v: string | undefined): Buffer => Buffer.from(v ?? "", "base64");
+    const secretData = (ms: Manifest[], name: string): Record<string, string> | undefined =>
+      (ms.find((m) => m.kind === "Secret" && m.metadata.name === name) as { data?: Record<string, string> })
+        ?.data;
+
+    for (const layout of ["all-in-one", "split"]) {
+      it(`generate (${layout}): a CA and a serving certificate for the Service name, the same CA in the webhook`, async (t) => {
+        const ns = "attr";
+        const ms = await helmTemplate("attribution", "shiplog", ns, ["--set", `mode=${layout}`]);
+        const r = checkAttribution(`helm ${layout}`, ms, ns, {
+          sources: ["audit", "admission"],
+          component: layout === "split" ? "committer" : "all-in-one",
+          webhook: true,
+        });
+        assert.equal(r.config.attribution.grace, 5_000);
+        assert.deepEqual(
+          r.config.attribution.users.map((u) => u.username),
+          ["alice", "system:serviceaccount:ci:deployer"],
+        );
+        const tls = secretData(ms, r.tlsSecret);
+        assert.ok(tls, `the TLS Secret ${r.tlsSecret} is rendered`);
+        const cert = new X509Certificate(b64(tls["tls.crt"]));
+        const ca = new X509Certificate(b64(tls["ca.crt"]));
+        assert.ok(ca.ca, "ca.crt is a CA");
+        assert.ok(cert.verify(ca.publicKey), "the serving certificate is signed by ca.crt");
+        const host = `${r.service.metadata.name}.${ns}.svc`;
+        assert.equal(cert.checkHost(host), host, `the certificate is valid for ${host}`);
+        assert.equal(r.webhook?.clientConfig.caBundle, tls["ca.crt"], "the webhook trusts the same CA");
+        assert.ok(b64(tls["tls.key"]).toString().includes("PRIVATE KEY"), "tls.key is a PEM key");
+        const token = b64(secretData(ms, r.token?.secret ?? "")?.[r.token?.key ?? ""]);
+        assert.ok(token.length >= 32, `a generated ${token.length}-byte token`);
+        // The NetworkPolicy: the attribution port only from the configured peer, metrics from anywhere.
+        const np = ms.find((m) => m.kind === "NetworkPolicy" && m.metadata.name === r.service.metadata.name);
+        const npSpec = np?.spec as {
+          podSelector: { matchLabels: Record<string, string> };
+          ingress: { from?: unknown[]; ports: { port: string }[] }[];
+        };
+        assert.ok(
+          selects(npSpec.podSelector.matchLabels, podLabels(r.deploy)),
+          "the policy selects the receiver",
+        );
+        for (const d of ms.filter((m) => m.kind === "Deployment" && m !== r.deploy))
+          assert.ok(!selects(npSpec.podSelector.matchLabels, podLabels(d)), `not ${d.metadata.name}`);
+        assert.deepEqual(npSpec.ingress, [
+          { from: [{ ipBlock: { cidr: "10.0.0.0/28" } }], ports: [{ port: "attribution", protocol: "TCP" }] },
+          { ports: [{ port: "http-metrics", protocol: "TCP" }] },
+        ]);
+        t.diagnostic(`${layout}: receiver in ${r.deploy.metadata.name}, certificate for ${host}`);
+      });
+    }
+
+    it("certManager: a Certificate into the mounted Secret and the CA injected by annotation; applies", async () => {
+      const ns = await restrictedNamespace("helm-attr-cm");
+      const ms = await helmTemplate("attribution", "shiplog", ns, [
+        "--set",
+        "attribution.tls.mode=certManager",
+      ]);
+      const r = checkAttribution("helm certManager", ms, ns, {
+        sources: ["audit", "admission"],
+        component: "all-in-one",
+        webhook: true,
+      });
+      const cert = ms.find((m) => m.kind === "Certificate");
+      const spec = cert?.spec as {
+        secretName: string;
+        dnsNames: string[];
+        issuerRef: { name: string; kind: string };
+      };
+      assert.equal(spec.secretName, r.tlsSecret, "cert-manager writes the Secret the pod mounts");
+      assert.ok(spec.dnsNames.includes(`${r.service.metadata.name}.${ns}.svc`), spec.dnsNames.join(", "));
+      const issuer = ms.find((m) => m.kind === "Issuer");
+      assert.equal(spec.issuerRef.name, issuer?.metadata.name, "the chart's self-signed Issuer");
+      assert.equal(
+        r.vwc?.metadata.annotations?.["cert-manager.io/inject-ca-from"],
+        `${ns}/${cert?.metadata.name}`,
+        "cainjector reads the Certificate",
+      );
+      assert.equal(r.webhook?.clientConfig.caBundle, undefined, "no caBundle: cert-manager injects it");
+      assert.equal(secretData(ms, r.tlsSecret), undefined, "the chart does not create the TLS Secret");
+      await dryRunApply("helm attribution certManager", ms);
+      // An issuer of your own: no Issuer rendered.
+      const own = await helmTemplate("attribution", "shiplog", ns, [
+        "--set",
+        "attribution.tls.mode=certManager",
+        "--set",
+        "attribution.tls.issuerRef.name=cluster-ca",
+        "--set",
+        "attribution.tls.issuerRef.kind=ClusterIssuer",
+      ]);
+      assert.ok(!own.some((m) => m.kind === "Issuer"));
+      assert.deepEqual(
+        (own.find((m) => m.kind === "Certificate")?.spec as { issuerRef: unknown }).issuerRef,
+        {
+          name: "cluster-ca",
+          kind: "ClusterIssuer",
+        },
+      );
+    });
+
+    it("secret: an existing TLS Secret and token Secret are mounted, nothing is generated", async () => {
+      const ms = await helmTemplate("attribution", "shiplog", "attr", [
+        "--set",
+        "attribution.tls.mode=secret",
+        "--set",
+        "attribution.tls.secretName=team-attribution-tls",
+        "--set",
+        "attribution.tls.caBundle=Q0EtQlVORExF",
+        "--set",
+        "attribution.audit.tokenSecret.name=team-audit-token",
+        "--set",
+        "attribution.audit.tokenSecret.key=tokens",
+      ]);
+      const r = checkAttribution("helm secret", ms, "attr", {
+        sources: ["audit", "admission"],
+        component: "all-in-one",
+        webhook: true,
+      });
+      assert.equal(r.tlsSecret, "team-attribution-tls");
+      assert.deepEqual(r.token, { secret: "team-audit-token", key: "tokens" });
+      assert.equal(r.config.attribution.receiver.tokenFile, `${ATTRIBUTION_TOKEN_DIR}/tokens`);
+      assert.equal(r.webhook?.clientConfig.caBundle, "Q0EtQlVORExF");
+      assert.ok(
+        !ms.some(
+          (m) => m.kind === "Secret" && m.metadata.labels?.["app.kubernetes.io/component"] === "attribution",
+        ),
+      );
+    });
+
+    it("admission only: no token; audit only: no webhook; no sources: nothing at all", async () => {
+      const admission = await helmTemplate("default", "shiplog", "attr", [
+        "--set",
+        "attribution.sources[0]=admission",
+        "--set",
+        "attribution.admission.enabled=true",
+      ]);
+      const a = checkAttribution("admission only", admission, "attr", {
+        sources: ["admission"],
+        component: "all-in-one",
+        webhook: true,
+      });
+      assert.equal(a.config.attribution.receiver.tokenFile, undefined);
+      assert.ok(!admission.some((m) => m.metadata.name.endsWith("-attribution-token")));
+      const audit = await helmTemplate("default", "shiplog", "attr", [
+        "--set",
+        "attribution.sources[0]=audit",
+      ]);
+      checkAttribution("audit only", audit, "attr", {
+        sources: ["audit"],
+        component: "all-in-one",
+        webhook: false,
+      });
+      const off = await helmTemplate("default", "shiplog", "attr");
+      assert.deepEqual(shiplogConfig(off).attribution.sources, []);
+      assert.ok(!off.some((m) => m.metadata.name.includes("attribution")), "nothing named attribution");
+      assert.ok(!JSON.stringify(off).includes("9443"), "no receiver port");
+    });
+
+    it("generate: an upgrade keeps the existing certificate, CA and token (lookup)", async () => {
+      const ns = await restrictedNamespace("helm-attr-keep");
+      const first = await helmTemplate("attribution", "shiplog", ns);
+      const kept = first.filter(
+        (m) => m.kind === "Secret" && m.metadata.labels?.["app.kubernetes.io/component"] === "attribution",
+      );
+      assert.equal(kept.length, 2, "the TLS and the token Secret");
+      await kubectlOk(
+        ["apply", "--server-side", `--field-manager=${FIELD_MANAGER}`, "-f", "-"],
+        toYaml(kept),
+      );
+      const again = await helmTemplate("attribution", "shiplog", ns, [
+        "--dry-run=server",
+        "--kubeconfig",
+        cp.kubeconfigPath,
+      ]);
+      for (const s of kept)
+        assert.deepEqual(secretData(again, s.metadata.name), s["data"], `${s.metadata.name} is reused`);
+      const webhook = (
+        again.find((m) => m.kind === "ValidatingWebhookConfiguration")?.["webhooks"] as Webhook[]
+      )[0];
+      assert.equal(webhook?.clientConfig.caBundle, secretData(first, "shiplog-attribution-tls")?.["ca.crt"]);
     });
   });
 
@@ -675,10 +1115,17 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
 
   describe("kustomize overlays", () => {
     it("has the expected overlays", () => {
-      assert.deepEqual(OVERLAYS, ["all-in-one", "external-redis", "full", "no-secrets", "split"]);
+      assert.deepEqual(OVERLAYS, [
+        "all-in-one",
+        "attribution",
+        "external-redis",
+        "full",
+        "no-secrets",
+        "split",
+      ]);
     });
 
-    for (const overlay of ["all-in-one", "external-redis", "full", "no-secrets", "split"]) {
+    for (const overlay of ["all-in-one", "attribution", "external-redis", "full", "no-secrets", "split"]) {
       it(`${overlay}: renders with the built kubectl and applies (server-side dry run), pods included`, async (t) => {
         const ns = await restrictedNamespace(`k-${overlay}`);
         const ms = await kustomize(overlay, ns);
@@ -692,6 +1139,196 @@ describe("deploy: Helm chart, kustomize overlays and RBAC against a real apiserv
         );
       });
     }
+  });
+
+  describe("kustomize attribution components", () => {
+    it("attribution overlay: receiver, token, webhook and certificate agree, in another namespace too", async (t) => {
+      for (const ns of ["shiplog", "ops-history"]) {
+        const dir = join(work, `k-attribution-moved-${ns}`);
+        wrapper(dir, "attribution", ns, { replacements: ATTRIBUTION_REPLACEMENTS });
+        const ms = manifests(await kubectlOk(["kustomize", dir]));
+        const r = checkAttribution(`kustomize attribution in ${ns}`, ms, ns, {
+          sources: ["audit", "admission"],
+          component: "all-in-one",
+          webhook: true,
+        });
+        assert.deepEqual(r.token, { secret: "shiplog-attribution-token", key: "token" });
+        const cert = ms.find((m) => m.kind === "Certificate");
+        const spec = cert?.spec as { secretName: string; commonName: string; dnsNames: string[] };
+        assert.equal(spec.secretName, r.tlsSecret, "cert-manager writes the Secret the pod mounts");
+        const host = `${r.service.metadata.name}.${ns}.svc`;
+        assert.equal(spec.commonName, host);
+        assert.deepEqual(spec.dnsNames, [
+          r.service.metadata.name,
+          `${r.service.metadata.name}.${ns}`,
+          host,
+          `${host}.cluster.local`,
+        ]);
+        assert.equal(
+          r.vwc?.metadata.annotations?.["cert-manager.io/inject-ca-from"],
+          `${cert?.metadata.namespace}/${cert?.metadata.name}`,
+        );
+        assert.equal(cert?.metadata.namespace, ns);
+      }
+      t.diagnostic("names and the CA injection follow the namespace with the documented replacements");
+    });
+
+    it("with components/split the receiver lands on the committer only", async () => {
+      const dir = join(work, "k-attribution-split");
+      mkdirSync(dir, { recursive: true });
+      const components = join(KUSTOMIZE, "components");
+      const config = parse(
+        readFileSync(join(KUSTOMIZE, "overlays", "attribution", "config.yaml"), "utf8"),
+      ) as {
+        attribution: { sources: string[] };
+      };
+      config.attribution.sources = ["audit"];
+      writeFileSync(join(dir, "config.yaml"), stringify(config));
+      writeFileSync(
+        join(dir, "kustomization.yaml"),
+        stringify({
+          apiVersion: "kustomize.config.k8s.io/v1beta1",
+          kind: "Kustomization",
+          resources: [relative(dir, join(KUSTOMIZE, "base"))],
+          components: ["split", "attribution-receiver", "attribution-audit"].map((c) =>
+            relative(dir, join(components, c)),
+          ),
+          configMapGenerator: [{ name: "shiplog-config", behavior: "replace", files: ["config.yaml"] }],
+        }),
+      );
+      const ms = manifests(await kubectlOk(["kustomize", dir]));
+      checkAttribution("kustomize split + audit", ms, "shiplog", {
+        sources: ["audit"],
+        component: "committer",
+        webhook: false,
+      });
+    });
+  });
+
+  describe("deploy/attribution: the audit policy and webhook kubeconfig examples", () => {
+    const policyFile = join(ATTRIBUTION_EXAMPLES, "audit-policy.yaml");
+    const policy = parse(readFileSync(policyFile, "utf8")) as {
+      apiVersion: string;
+      kind: string;
+      omitStages?: string[];
+      rules: AuditRule[];
+    };
+
+    it("audits each change at Metadata, reads and noise not at all, Secrets and tokens never above Metadata", () => {
+      assert.equal(policy.apiVersion, "audit.k8s.io/v1");
+      assert.equal(policy.kind, "Policy");
+      assert.deepEqual(policy.omitStages, ["RequestReceived"]);
+      const cases: [verb: string, group: string, resource: string, level: string][] = [
+        ["get", "", "secrets", "None"],
+        ["list", "", "secrets", "None"],
+        ["watch", "apps", "deployments", "None"],
+        ["create", "", "secrets", "Metadata"],
+        ["update", "", "secrets", "Metadata"],
+        ["patch", "", "secrets", "Metadata"],
+        ["delete", "", "secrets", "Metadata"],
+        ["create", "", "serviceaccounts/token", "Metadata"],
+        ["create", "authentication.k8s.io", "tokenreviews", "Metadata"],
+        ["patch", "apps", "deployments", "Metadata"],
+        ["update", "apps", "deployments/scale", "Metadata"],
+        ["create", "", "configmaps", "Metadata"],
+        ["delete", "", "namespaces", "Metadata"],
+        ["deletecollection", "", "pods", "Metadata"],
+        ["create", "", "events", "None"],
+        ["patch", "events.k8s.io", "events", "None"],
+        ["update", "coordination.k8s.io", "leases", "None"],
+      ];
+      const wrong = cases
+        .map(([verb, group, resource, level]) => [
+          verb,
+          group,
+          resource,
+          level,
+          auditLevel(policy.rules, verb, group, resource),
+        ])
+        .filter(([, , , want, got]) => want !== got)
+        .map(([verb, group, resource, want, got]) => `${verb} ${group}/${resource}: ${got} (want ${want})`);
+      assert.deepEqual(wrong, []);
+      const levels = new Set(policy.rules.map((r) => r.level));
+      assert.ok(!levels.has("Request") && !levels.has("RequestResponse"), "no rule records bodies");
+    });
+
+    it("the real kube-apiserver loads both (and refuses a broken policy)", async (t) => {
+      const apiserver = await binary("kube-apiserver");
+      const dir = join(work, "audit-examples");
+      mkdirSync(dir, { recursive: true });
+      const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+      writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
+      writeFileSync(join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
+      // The example with its CA path pointing at a file that exists here.
+      const kubeconfig = join(dir, "audit-webhook.kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        readFileSync(join(ATTRIBUTION_EXAMPLES, "audit-webhook.kubeconfig"), "utf8").replace(
+          /certificate-authority: .*/,
+          `certificate-authority: ${cp.caFile}`,
+        ),
+        { mode: 0o600 },
+      );
+      const broken = join(dir, "broken-policy.yaml");
+      writeFileSync(broken, "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Everything\n");
+
+      /**
+       * Starts kube-apiserver against an etcd that does not exist (nothing is stored anywhere) and waits
+       * for "Using audit backend" (the policy and the webhook kubeconfig are loaded) or its exit.
+       */
+      async function loads(policyPath: string): Promise<{ ok: boolean; log: string }> {
+        const port = await freePort();
+        const child = spawn(
+          apiserver,
+          [
+            "--etcd-servers=http://127.0.0.1:1",
+            `--audit-policy-file=${policyPath}`,
+            `--audit-webhook-config-file=${kubeconfig}`,
+            "--audit-webhook-mode=batch",
+            "--audit-webhook-batch-max-wait=1s",
+            "--service-account-issuer=https://shiplog.test",
+            `--service-account-key-file=${join(dir, "sa.pub")}`,
+            `--service-account-signing-key-file=${join(dir, "sa.key")}`,
+            `--cert-dir=${join(dir, "certs")}`,
+            "--bind-address=127.0.0.1",
+            `--secure-port=${port}`,
+            "--service-cluster-ip-range=10.96.0.0/16",
+            "-v=3",
+          ],
+          { stdio: ["ignore", "ignore", "pipe"] },
+        );
+        let log = "";
+        try {
+          return await new Promise((resolve) => {
+            const timer = setTimeout(() => resolve({ ok: false, log: `${log}\n(timed out)` }), 30_000);
+            child.stderr.setEncoding("utf8");
+            child.stderr.on("data", (chunk: string) => {
+              log += chunk;
+              if (/Using audit backend: .*webhook/.test(log)) {
+                clearTimeout(timer);
+                resolve({ ok: true, log });
+              }
+            });
+            child.on("exit", () => {
+              clearTimeout(timer);
+              resolve({ ok: false, log });
+            });
+          });
+        } finally {
+          if (child.exitCode === null && child.pid !== undefined) child.kill("SIGKILL");
+        }
+      }
+
+      const good = await loads(policyFile);
+      const failure = /"command failed" err=.*/.exec(good.log)?.[0] ?? good.log.slice(-2000);
+      assert.ok(good.ok, `kube-apiserver did not load the examples: ${failure}`);
+      const bad = await loads(broken);
+      assert.ok(!bad.ok, "a broken policy must be refused");
+      assert.match(bad.log, /loading audit policy file: rules\[0\]\.level: Unsupported value/);
+      t.diagnostic(
+        `kube-apiserver ${apiserver}: example policy and kubeconfig loaded; a broken policy refused`,
+      );
+    });
   });
 
   it("the restricted-profile check can fail: a pod template without its securityContext is rejected", async () => {

@@ -90,8 +90,61 @@ app.kubernetes.io/part-of: shiplog
 {{- default (printf "%s-repo" (include "shiplog.fullname" .)) .Values.persistence.existingClaim -}}
 {{- end -}}
 
+{{/* Attribution (docs/deploy.md "Attribution") ------------------------------------------------ */}}
+{{- /* "true" when the receiver runs: attribution.sources is not empty. */ -}}
+{{- define "shiplog.attribution" -}}
+{{- if .Values.attribution.sources -}}true{{- end -}}
+{{- end -}}
+
+{{- define "shiplog.attributionAudit" -}}
+{{- if has "audit" .Values.attribution.sources -}}true{{- end -}}
+{{- end -}}
+
+{{- /* The Deployment component that runs the receiver: the one that commits. */ -}}
+{{- define "shiplog.attributionComponent" -}}
+{{- if eq .Values.mode "split" -}}committer{{- else -}}all-in-one{{- end -}}
+{{- end -}}
+
+{{- define "shiplog.attributionName" -}}
+{{- printf "%s-attribution" (include "shiplog.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "shiplog.attributionTlsSecretName" -}}
+{{- if eq .Values.attribution.tls.mode "secret" -}}
+{{- .Values.attribution.tls.secretName -}}
+{{- else -}}
+{{- printf "%s-tls" (include "shiplog.attributionName" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "shiplog.attributionTokenSecretName" -}}
+{{- default (printf "%s-token" (include "shiplog.attributionName" .) | trunc 63 | trimSuffix "-") .Values.attribution.audit.tokenSecret.name -}}
+{{- end -}}
+
+{{- /* Where the pod mounts the receiver's files; config.yaml points here. */ -}}
+{{- define "shiplog.attributionTlsDir" -}}/etc/shiplog/attribution/tls{{- end -}}
+{{- define "shiplog.attributionTokenDir" -}}/etc/shiplog/attribution/token{{- end -}}
+
 {{/* Validation: fail the render with a message naming the value ------------------------------- */}}
 {{- define "shiplog.validate" -}}
+{{- $att := .Values.attribution -}}
+{{- if and $att.admission.enabled (not (has "admission" $att.sources)) -}}
+{{- fail "attribution.admission.enabled needs \"admission\" in attribution.sources" -}}
+{{- end -}}
+{{- if include "shiplog.attribution" . -}}
+{{- if eq (int $att.receiver.port) (int .Values.server.port) -}}
+{{- fail (printf "attribution.receiver.port %d is the metrics port (server.port); pick another" (int $att.receiver.port)) -}}
+{{- end -}}
+{{- if and (eq $att.tls.mode "secret") (not $att.tls.secretName) -}}
+{{- fail "attribution.tls.mode is secret, so set attribution.tls.secretName (a kubernetes.io/tls Secret)" -}}
+{{- end -}}
+{{- if and (eq $att.tls.mode "secret") $att.admission.enabled (not $att.tls.caBundle) -}}
+{{- fail "attribution.tls.mode is secret, so set attribution.tls.caBundle (base64 PEM) for the webhook's clientConfig" -}}
+{{- end -}}
+{{- if and $att.networkPolicy.enabled (not $att.networkPolicy.from) -}}
+{{- fail "attribution.networkPolicy.enabled needs at least one peer in attribution.networkPolicy.from (an empty list would admit everyone)" -}}
+{{- end -}}
+{{- end -}}
 {{- if not (has .Values.mode (list "all-in-one" "split")) -}}
 {{- fail (printf "mode must be \"all-in-one\" or \"split\", got %q" .Values.mode) -}}
 {{- end -}}
@@ -176,10 +229,16 @@ app.kubernetes.io/part-of: shiplog
     {{- toYaml . | nindent 4 }}
     {{- end }}
   {{- end }}
+  {{- $receiver := and (include "shiplog.attribution" $root) (eq $component (include "shiplog.attributionComponent" $root)) }}
   ports:
     - name: http-metrics
       containerPort: {{ $root.Values.server.port }}
       protocol: TCP
+    {{- if $receiver }}
+    - name: attribution
+      containerPort: {{ $root.Values.attribution.receiver.port }}
+      protocol: TCP
+    {{- end }}
   startupProbe:
     httpGet: { path: /healthz, port: http-metrics }
     periodSeconds: 5
@@ -225,6 +284,16 @@ app.kubernetes.io/part-of: shiplog
       readOnly: true
     {{- end }}
     {{- end }}
+    {{- if $receiver }}
+    - name: attribution-tls
+      mountPath: {{ include "shiplog.attributionTlsDir" $root }}
+      readOnly: true
+    {{- if include "shiplog.attributionAudit" $root }}
+    - name: attribution-token
+      mountPath: {{ include "shiplog.attributionTokenDir" $root }}
+      readOnly: true
+    {{- end }}
+    {{- end }}
 {{- end -}}
 
 {{- define "shiplog.volumes" -}}
@@ -262,6 +331,23 @@ app.kubernetes.io/part-of: shiplog
   secret:
     secretName: {{ include "shiplog.sinkSecretName" (list $root .) }}
     defaultMode: 0440
+{{- end }}
+{{- end }}
+{{- if and (include "shiplog.attribution" $root) (eq $component (include "shiplog.attributionComponent" $root)) }}
+- name: attribution-tls
+  secret:
+    secretName: {{ include "shiplog.attributionTlsSecretName" $root }}
+    defaultMode: 0440
+    items:
+      - { key: tls.crt, path: tls.crt }
+      - { key: tls.key, path: tls.key }
+{{- if include "shiplog.attributionAudit" $root }}
+- name: attribution-token
+  secret:
+    secretName: {{ include "shiplog.attributionTokenSecretName" $root }}
+    defaultMode: 0440
+    items:
+      - { key: {{ $root.Values.attribution.audit.tokenSecret.key }}, path: {{ $root.Values.attribution.audit.tokenSecret.key }} }
 {{- end }}
 {{- end }}
 {{- end -}}
