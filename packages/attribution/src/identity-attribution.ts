@@ -9,11 +9,13 @@
  */
 import type { Author, ChangeMessage, ChangeOp, Clock, Logger } from "@shiplog/core";
 import { formatDuration, optionChecks, silentLogger, systemClock } from "@shiplog/core";
-import type { IdentityStore } from "./identity-store.js";
+import type { IdentityStore, ObjectRef, ObservedChange } from "./identity-store.js";
+import type { IdentityRecord } from "./record.js";
 import { actingUser } from "./record.js";
 
 export interface IdentityAttributionOptions {
-  readonly store: Pick<IdentityStore, "lookup">;
+  /** `settle` (optional for stubs) records each outcome so a later change cannot reuse an identity. */
+  readonly store: Pick<IdentityStore, "lookup"> & Partial<Pick<IdentityStore, "settle">>;
   /** Who is credited when no identity arrives within the grace (the field manager). */
   readonly fallback: { authorFor(change: ChangeMessage): Author | Promise<Author> };
   /** Email domain for usernames that are not email addresses (`repo.authorDomain`). */
@@ -70,6 +72,20 @@ export class IdentityAttribution {
     this.logger = o.logger ?? silentLogger;
   }
 
+  /** Best effort: a failure only means a later change might reuse this one's identity. */
+  private async settle(
+    ref: ObjectRef,
+    observed: ObservedChange,
+    path: string,
+    record?: IdentityRecord,
+  ): Promise<void> {
+    try {
+      await this.o.store.settle?.(ref, observed, record);
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message, path }, "recording an attribution outcome failed");
+    }
+  }
+
   async authorFor(change: ChangeMessage): Promise<Author> {
     const op = OPS[change.op];
     if (op === undefined) return this.o.fallback.authorFor(change);
@@ -87,6 +103,7 @@ export class IdentityAttribution {
       observedAt: Number.isFinite(observedAt) ? observedAt : this.clock.now(),
     };
     let reason = `no identity within ${formatDuration(this.graceMs)}`;
+    let storeFailed = false;
     for (;;) {
       let match;
       try {
@@ -95,9 +112,11 @@ export class IdentityAttribution {
         // Redis down: the change is still committed, under its field manager.
         this.logger.warn({ err: (err as Error).message, path: change.path }, "identity lookup failed");
         reason = "the identity store (Redis) could not be read";
+        storeFailed = true;
         break;
       }
       if (match !== undefined) {
+        await this.settle(ref, observed, change.path, match.record);
         const { user, impersonator } = actingUser(match.record);
         const mapped = this.o.mapUser?.(user);
         const source = match.record.source;
@@ -122,6 +141,7 @@ export class IdentityAttribution {
       if (this.clock.now() >= deadline) break;
       await this.clock.sleep(Math.min(this.pollMs, Math.max(1, deadline - this.clock.now())));
     }
+    if (!storeFailed) await this.settle(ref, observed, change.path);
     const fallback: Author = { ...(await this.o.fallback.authorFor(change)), fallbackReason: reason };
     this.o.onAttributed?.({
       source: fallback.source,

@@ -102,6 +102,42 @@ describe("IdentityStore", () => {
     assert.equal(m?.record.username, "alice");
   });
 
+  it("never credits a settled change's identity to a later change of the object", async () => {
+    await using t = await testRedis();
+    const store = storeOn(t);
+    const alice = rec({ username: "alice", verb: "patch", atMs: T0 });
+    await store.add([alice]);
+    const first = { op: "update" as const, resourceVersion: "10", observedAt: T0 + 50 };
+    const m1 = await store.lookup(web, first, 30_000);
+    assert.equal(m1?.record.username, "alice");
+    await store.settle(web, first, m1?.record);
+    // bob's scale 15 s later, whose own identity never arrives (receiver down): not alice's.
+    const second = { op: "update" as const, resourceVersion: "11", observedAt: T0 + 15_000 };
+    assert.equal(await store.lookup(web, second, 30_000), undefined);
+    await store.settle(web, second);
+    // Deciding the first change again (a committer restarted mid-window) gives the same answer.
+    assert.equal((await store.lookup(web, first, 30_000))?.record.username, "alice");
+    // An audit record timed after the watcher saw its change is claimed by that change, not reused.
+    const late = rec({ username: "carol", verb: "patch", atMs: T0 + 20_050 });
+    await store.add([late]);
+    const third = { op: "update" as const, resourceVersion: "12", observedAt: T0 + 20_000 };
+    const m3 = await store.lookup(web, third, 30_000);
+    assert.equal(m3?.record.username, "carol");
+    await store.settle(web, third, m3?.record);
+    assert.equal(
+      await store.lookup(web, { op: "update", resourceVersion: "13", observedAt: T0 + 21_000 }, 30_000),
+      undefined,
+    );
+    // The next writer's record still matches.
+    await store.add([rec({ username: "dave", verb: "patch", atMs: T0 + 21_900 })]);
+    const m4 = await store.lookup(
+      web,
+      { op: "update", resourceVersion: "14", observedAt: T0 + 22_000 },
+      30_000,
+    );
+    assert.equal(m4?.record.username, "dave");
+  });
+
   it("by time: the latest compatible request within [observedAt - window, observedAt + skew]", async () => {
     await using t = await testRedis();
     const store = storeOn(t, { skewMs: 1000 });

@@ -126,6 +126,35 @@ export class IdentityStore {
     return `${this.base}last:${source}`;
   }
 
+  /**
+   * What was already decided about an object's changes (a hash beside its records): `c:<requestId>`
+   * = the resourceVersion a record was credited to, `f:<resourceVersion>` = when that change was seen.
+   * A record credited to one change is never credited to another, and a record older than an earlier
+   * change of the object cannot have made a later one (see `lookup`).
+   */
+  private claimsKey(ref: ObjectRef): string {
+    return `${this.base}claims:${ref.apiGroup}/${ref.resource}/${ref.namespace}/${ref.name}`;
+  }
+
+  /**
+   * Records the outcome of one change (credited to `record`, or to nobody) so that later changes of
+   * the object do not reuse it. Idempotent: the committer may decide a change again after a crash.
+   * A change without a resourceVersion is not recorded. Throws `IdentityStoreError` when Redis fails.
+   */
+  async settle(ref: ObjectRef, change: ObservedChange, record?: IdentityRecord): Promise<void> {
+    const rv = change.resourceVersion;
+    if (rv === undefined || rv === "") return;
+    const key = this.claimsKey(ref);
+    const fields: Record<string, string> = { [`f:${rv}`]: String(change.observedAt) };
+    // A deletecollection deletes many objects: it is credited to each, never claimed by one.
+    if (record !== undefined && record.verb !== "deletecollection") fields[`c:${record.requestId}`] = rv;
+    try {
+      await this.redis.multi().hset(key, fields).pexpire(key, this.ttlMs).exec();
+    } catch (err) {
+      throw new IdentityStoreError("storing an attribution outcome failed", { cause: err });
+    }
+  }
+
   /** The sorted set of one object (`name: ""` = deletecollection and not-yet-named creates). */
   keyOf(ref: ObjectRef): string {
     return `${this.base}${ref.apiGroup}/${ref.resource}/${ref.namespace}/${ref.name}`;
@@ -176,7 +205,10 @@ export class IdentityStore {
    * 2. else the latest record of the object with a compatible verb (create: create; update: update or
    *    patch, `scale` included; delete: delete, or a deletecollection in the object's namespace) timed
    *    within [observedAt - windowMs, observedAt + skewMs], leaving out records that name another
-   *    resourceVersion than a known one of the change;
+   *    resourceVersion than a known one of the change, records already credited to another change of
+   *    the object, and records timed before the object's latest earlier change that was settled
+   *    (`settle`): without them, a change whose own identity never came would be credited to the
+   *    previous writer;
    * 3. else undefined.
    * Throws `IdentityStoreError` when Redis cannot be read.
    */
@@ -185,19 +217,23 @@ export class IdentityStore {
       throw new TypeError("IdentityStore.lookup: windowMs must be >= 0");
     const keys = ref.name === "" ? [this.keyOf(ref)] : [this.keyOf(ref), this.keyOf({ ...ref, name: "" })];
     let raw: string[][];
+    let claims: Record<string, string>;
     try {
       const pipe = this.redis.pipeline();
       for (const k of keys) pipe.zrange(k, 0, -1);
+      pipe.hgetall(this.claimsKey(ref));
       const results = (await pipe.exec()) ?? [];
-      raw = results.map(([err, v]) => {
+      const values = results.map(([err, v]) => {
         if (err !== null) throw err;
-        return v as string[];
+        return v;
       });
+      claims = (values.pop() ?? {}) as Record<string, string>;
+      raw = values as string[][];
     } catch (err) {
       throw new IdentityStoreError("reading identity records failed", { cause: err });
     }
     const own = this.decodeAll(raw[0] ?? []);
-    const collection = this.decodeAll(raw[1] ?? []);
+    const collection = ref.name === "" ? [] : this.decodeAll(raw[1] ?? []);
 
     const rv =
       change.resourceVersion === undefined || change.resourceVersion === ""
@@ -208,14 +244,26 @@ export class IdentityStore {
       if (exact !== undefined) return { record: exact, matchedBy: "resourceVersion" };
     }
 
+    // The latest earlier change of this object that was already decided: a request timed before it
+    // made that change or an older one, never this one.
+    let fence = -Infinity;
+    for (const [field, value] of Object.entries(claims)) {
+      if (!field.startsWith("f:") || field === `f:${rv ?? ""}`) continue;
+      const seen = Number(value);
+      if (Number.isFinite(seen) && seen < change.observedAt && seen > fence) fence = seen;
+    }
+    const claimedElsewhere = (r: IdentityRecord): boolean => {
+      const to = claims[`c:${r.requestId}`];
+      return to !== undefined && to !== rv;
+    };
     const from = change.observedAt - windowMs;
     const to = change.observedAt + this.skewMs;
     const verbs = COMPATIBLE[change.op];
     const inTime = (r: IdentityRecord): boolean => {
       const t = Date.parse(r.at);
-      return t >= from && t <= to && (rv === undefined || r.resourceVersion === undefined);
+      return t >= from && t > fence && t <= to && (rv === undefined || r.resourceVersion === undefined);
     };
-    const candidates = own.filter((r) => verbs.has(r.verb) && inTime(r));
+    const candidates = own.filter((r) => verbs.has(r.verb) && inTime(r) && !claimedElsewhere(r));
     if (change.op === "delete")
       candidates.push(...collection.filter((r) => r.verb === "deletecollection" && inTime(r)));
     const best = latest(candidates);
