@@ -8,10 +8,12 @@
 #
 # The local demo starts the test control plane (etcd + kube-apiserver + controller-manager, or reuses
 # a running one) and a Redis if none answers on 127.0.0.1:6379, runs `shiplog run` into
-# .shiplog/demo-repo (git-ignored), makes sample changes with kubectl (a Deployment rollout by one field
-# manager and a scale by another, a ConfigMap edit, a Secret rotation, a CRD and one of its objects, a
-# deletion), waits for the commits, prints `git log --stat`, a `git blame` of the Deployment and the
-# redacted Secret file, checks that no plaintext Secret value reached Git, and stops what it started.
+# .shiplog/demo-repo (git-ignored) with attribution through a validating admission webhook (the
+# receiver on loopback, its certificate made with openssl), makes sample changes with kubectl as
+# different users (`--as`: a CI service account's rollout, alice's scale, bob's ConfigMap edit and
+# deletion, a rotator's Secret rotation, carol's CRD and one of its objects), waits for the commits,
+# prints `git log --stat`, a `git blame` of the Deployment, the commit trailers and the redacted Secret
+# file, checks that no plaintext Secret value reached Git, and stops what it started.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$SHIPLOG_ROOT"
@@ -60,8 +62,10 @@ rm -rf "$REPO"
 started_cluster=""
 redis_pid=""
 shiplog_pid=""
+webhook=""
 cleanup() {
   local rc=$?
+  if [ -n "$webhook" ]; then "$KUBECTL" delete validatingwebhookconfiguration "$webhook" --ignore-not-found >/dev/null 2>&1 || true; fi
   if [ -n "$shiplog_pid" ] && kill -0 "$shiplog_pid" 2>/dev/null; then
     kill -TERM "$shiplog_pid" 2>/dev/null || true
     wait "$shiplog_pid" 2>/dev/null || true
@@ -99,6 +103,30 @@ else
   echo "started redis-server on port $port" >&2
 fi
 
+say "attribution receiver certificate (openssl, 127.0.0.1)"
+command -v openssl >/dev/null || die "openssl is needed for the receiver's certificate (apt-get install openssl)"
+PKI="$DEMO_DIR/attribution"
+rm -rf "$PKI" && mkdir -p "$PKI"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=shiplog-demo-ca" \
+  -keyout "$PKI/ca.key" -out "$PKI/ca.crt" >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$PKI/tls.key" -out "$PKI/tls.csr" >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1\n' >"$PKI/san.ext"
+openssl x509 -req -in "$PKI/tls.csr" -CA "$PKI/ca.crt" -CAkey "$PKI/ca.key" -CAcreateserial -days 2 \
+  -extfile "$PKI/san.ext" -out "$PKI/tls.crt" >/dev/null 2>&1
+attribution_port="$(cluster free-port)"
+cat >"$DEMO_DIR/demo-config.yaml" <<EOF
+# The local demo's shiplog config (the rest comes from SHIPLOG_* variables). Admission attribution:
+# the apiserver sends an AdmissionReview per write to the receiver; commits name the user.
+attribution:
+  sources: [admission]
+  users:
+    - { username: alice, name: Alice (on call), email: alice@example.com }
+  receiver:
+    listen: 127.0.0.1:$attribution_port
+    tlsCertFile: $PKI/tls.crt
+    tlsKeyFile: $PKI/tls.key
+EOF
+
 say "shiplog run (log: $LOG)"
 ops_port="$(cluster free-port)"
 export SHIPLOG_REDIS_URL="$REDIS_URL"
@@ -110,7 +138,7 @@ export SHIPLOG_MAX_WINDOW=5s
 export SHIPLOG_LISTEN="127.0.0.1:$ops_port"
 # The fingerprint key is generated once into .shiplog/state (outside the repo; see docs/adr/0040).
 export XDG_STATE_HOME="$DEMO_DIR/state"
-"${SHIPLOG[@]}" run --kubeconfig "$KUBECONFIG" >"$LOG" 2>&1 &
+"${SHIPLOG[@]}" run --config "$DEMO_DIR/demo-config.yaml" --kubeconfig "$KUBECONFIG" >"$LOG" 2>&1 &
 shiplog_pid=$!
 ready() {
   kill -0 "$shiplog_pid" 2>/dev/null || die "shiplog run exited early"
@@ -119,13 +147,45 @@ ready() {
 wait_for 120 "shiplog to become ready" ready
 echo "ready: the initial state of every type is committed" >&2
 
-k() { "$KUBECTL" "$@" >/dev/null; }
+say "admission webhook -> the attribution receiver on 127.0.0.1:$attribution_port"
+"$KUBECTL" delete namespace "$NS" --ignore-not-found --wait=true >/dev/null
+"$KUBECTL" create namespace "$NS" >/dev/null
+webhook="shiplog-demo-attribution"
+# Writes in the demo namespace, and cluster-scoped ones (the CRD); failurePolicy Ignore: never blocks.
+cat <<EOF | "$KUBECTL" apply -f - >/dev/null
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: $webhook}
+webhooks:
+  - name: attribution.shiplog.dev
+    clientConfig:
+      url: https://127.0.0.1:$attribution_port/admission
+      caBundle: $(base64 -w0 <"$PKI/ca.crt")
+    rules:
+      - operations: [CREATE, UPDATE, DELETE]
+        apiGroups: ["*"]
+        apiVersions: ["*"]
+        resources: ["*", "*/scale"]
+    namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: $NS}}
+    failurePolicy: Ignore
+    sideEffects: None
+    timeoutSeconds: 2
+    admissionReviewVersions: [v1]
+EOF
+# A server-side dry run goes through admission but changes nothing (and is never recorded).
+reviews() { curl -fsS "http://127.0.0.1:$ops_port/metrics" 2>/dev/null | awk '/^shiplog_attribution_requests_total\{endpoint="admission"/ {n += $2} END {exit !(n > 0)}'; }
+probe() { "$KUBECTL" create configmap probe -n "$NS" --dry-run=server >/dev/null && reviews; }
+wait_for 30 "the apiserver to send admission reviews to shiplog" probe
+echo "the apiserver sends every write to shiplog's receiver; commits will name the user" >&2
+
+# kubectl as other users: the demo's admin may impersonate anyone (--as); the group keeps their rights.
+as() { local user="$1"; shift; "$KUBECTL" --as="$user" --as-group=system:masters "$@" >/dev/null; }
+CI=system:serviceaccount:ci:pipeline
+ROTATOR=system:serviceaccount:vault:rotator
 step() { echo "-- $*" >&2; sleep 2; } # > quiet period: one window (and commit) per step
 
 say "sample changes"
-"$KUBECTL" delete namespace "$NS" --ignore-not-found --wait=true >/dev/null
-k create namespace "$NS"
-cat <<EOF | k apply --server-side --field-manager=ci-pipeline -f -
+cat <<EOF | as "$CI" apply --server-side --field-manager=ci-pipeline -f -
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: $NS, labels: {app: web}}
@@ -137,7 +197,7 @@ spec:
     spec:
       containers: [{name: web, image: "nginx:1.27", ports: [{containerPort: 80}]}]
 EOF
-cat <<EOF | k apply --server-side --field-manager=ci-pipeline -f -
+cat <<EOF | as "$CI" apply --server-side --field-manager=ci-pipeline -f -
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: settings, namespace: $NS}
@@ -148,23 +208,23 @@ kind: ConfigMap
 metadata: {name: legacy-settings, namespace: $NS}
 data: {OLD: "yes"}
 EOF
-k create secret generic db-credentials -n "$NS" --from-literal=password=demo-initial-pw-7f3a --field-manager=vault-rotator
-step "created a Deployment, two ConfigMaps and a Secret"
+as "$ROTATOR" create secret generic db-credentials -n "$NS" --from-literal=password=demo-initial-pw-7f3a --field-manager=vault-rotator
+step "created a Deployment and two ConfigMaps ($CI) and a Secret ($ROTATOR)"
 
-k set image deployment/web -n "$NS" web=nginx:1.28 --field-manager=ci-pipeline
-step "rollout: image nginx:1.27 -> nginx:1.28 by field manager ci-pipeline"
+as "$CI" set image deployment/web -n "$NS" web=nginx:1.28 --field-manager=ci-pipeline
+step "rollout: image nginx:1.27 -> nginx:1.28 by $CI"
 
-k patch deployment web -n "$NS" --type=merge -p '{"spec":{"replicas":3}}' --field-manager=oncall-alice
-step "scale: replicas 1 -> 3 by field manager oncall-alice"
+as alice patch deployment web -n "$NS" --type=merge -p '{"spec":{"replicas":3}}'
+step "scale: replicas 1 -> 3 by alice"
 
-k patch configmap settings -n "$NS" --type=merge -p '{"data":{"LOG_LEVEL":"debug"}}' --field-manager=kubectl-edit
-step "ConfigMap edit: LOG_LEVEL info -> debug"
+as bob patch configmap settings -n "$NS" --type=merge -p '{"data":{"LOG_LEVEL":"debug"}}' --field-manager=kubectl-edit
+step "ConfigMap edit: LOG_LEVEL info -> debug by bob"
 
 "$KUBECTL" create secret generic db-credentials -n "$NS" --from-literal=password=demo-rotated-pw-9c1e --dry-run=client -o yaml |
-  "$KUBECTL" apply --server-side --force-conflicts --field-manager=vault-rotator -f - >/dev/null
-step "Secret rotation by vault-rotator"
+  as "$ROTATOR" apply --server-side --force-conflicts --field-manager=vault-rotator -f -
+step "Secret rotation by $ROTATOR"
 
-cat <<EOF | k apply --server-side --field-manager=platform-team -f -
+cat <<EOF | as carol apply --server-side --field-manager=platform-team -f -
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: widgets.demo.shiplog.dev}
@@ -182,18 +242,18 @@ spec:
           properties:
             spec: {type: object, properties: {size: {type: integer}, color: {type: string}}}
 EOF
-k wait --for=condition=Established crd/widgets.demo.shiplog.dev --timeout=60s
+"$KUBECTL" wait --for=condition=Established crd/widgets.demo.shiplog.dev --timeout=60s >/dev/null
 sleep 1
-cat <<EOF | k apply --server-side --field-manager=platform-team -f -
+cat <<EOF | as carol apply --server-side --field-manager=platform-team -f -
 apiVersion: demo.shiplog.dev/v1
 kind: Widget
 metadata: {name: blue-widget, namespace: $NS}
 spec: {size: 3, color: blue}
 EOF
-step "a CRD (widgets.demo.shiplog.dev) and one Widget"
+step "a CRD (widgets.demo.shiplog.dev) and one Widget by carol"
 
-k delete configmap legacy-settings -n "$NS"
-echo "-- deleted ConfigMap legacy-settings" >&2
+as bob delete configmap legacy-settings -n "$NS"
+echo "-- deleted ConfigMap legacy-settings (bob)" >&2
 
 say "waiting for the commits"
 git_() { git -C "$REPO" "$@"; }
@@ -209,6 +269,9 @@ git_ --no-pager log --stat --stat-count=12 --format='%C(yellow)%h%C(reset) %an <
 
 say "git blame $NS/deployments.apps/web.yaml"
 git_ --no-pager blame --date=short main -- "$NS/deployments.apps/web.yaml" | cat
+
+say "who, from the commit trailers (Shiplog-Attribution | Shiplog-User | Shiplog-Field-Manager)"
+git_ --no-pager log -n 8 --format='%h %<(36,trunc)%an %(trailers:key=Shiplog-Attribution,key=Shiplog-User,key=Shiplog-Field-Manager,valueonly,separator=%x20|%x20)' main | cat
 
 say "the Secret as recorded (redact mode: keyed fingerprints, no values)"
 git_ --no-pager show "main:$NS/secrets/db-credentials.yaml" | cat
@@ -228,4 +291,6 @@ if wait "$shiplog_pid"; then echo "shiplog stopped cleanly (exit 0)" >&2; else d
 shiplog_pid=""
 "$KUBECTL" delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
 "$KUBECTL" delete crd widgets.demo.shiplog.dev --wait=false >/dev/null 2>&1 || true
+"$KUBECTL" delete validatingwebhookconfiguration "$webhook" --ignore-not-found >/dev/null 2>&1 || true
+webhook=""
 echo "demo: done" >&2

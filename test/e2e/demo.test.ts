@@ -19,14 +19,25 @@ describe("scripts/demo.sh", () => {
     const out = r.stdout + r.stderr;
     assert.equal(r.code, 0, out.slice(-4000));
     assert.match(out, /== git log --stat/);
-    assert.match(out, /oncall-alice <oncall-alice@/, "the scale's author");
-    assert.match(out, /ci-pipeline <ci-pipeline@/, "the rollout's author");
-    assert.match(out, /vault-rotator <vault-rotator@/, "the rotation's author");
+    // Authors are the users behind the requests (admission attribution), mapped where configured.
+    assert.match(out, /Alice \(on call\) <alice@example\.com>/, "the scale's author, mapped");
+    assert.match(
+      out,
+      /system:serviceaccount:ci:pipeline <sa\.ci-pipeline@shiplog\.local>[^\n]*\n\s+update deployments\.apps shiplog-demo\/web( \(\d+ updates\))?\n/,
+      "the rollout is its own commit, by the CI service account",
+    );
+    assert.match(out, /system:serviceaccount:vault:rotator <sa\.vault-rotator@/, "the rotation's author");
+    assert.match(
+      out,
+      /bob <bob@shiplog\.local>[^\n]*\n\s+delete configmaps shiplog-demo\/legacy-settings/,
+      "the deleter",
+    );
+    assert.match(out, /Alice \(on call\)\s+admission \| alice \| kubectl-patch/, "the trailers");
     assert.match(out, /widgets\.demo\.shiplog\.dev/);
     assert.match(out, /== git blame shiplog-demo\/deployments\.apps\/web\.yaml/);
     assert.match(
       out,
-      /\(oncall-alice\s+\d{4}-\d\d-\d\d\s+\d+\)\s+replicas: 3/,
+      /\(Alice \(on call\)\s+\d{4}-\d\d-\d\d\s+\d+\)\s+replicas: 3/,
       "blame shows who set replicas",
     );
     assert.match(out, /password: shiplog:hmac-sha256:[0-9a-f]{32}/, "the redacted Secret");

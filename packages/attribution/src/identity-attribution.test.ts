@@ -122,6 +122,22 @@ describe("IdentityAttribution", () => {
     });
   });
 
+  it("credits a window's folded create to its creator, not to a later status write", async () => {
+    await using t = await testRedis();
+    const store = new IdentityStore({ redis: t.redis, prefix: t.prefix });
+    // Created by alice (audit at RequestResponse: the create's own resourceVersion), then annotated by
+    // a controller through the status subresource, which no source reports.
+    await store.add([record({ verb: "create", resourceVersion: "100" })]);
+    const a = attribution(store, { graceMs: 300 });
+    const annotated = change({ resourceVersion: "101" });
+    assert.equal((await a.authorFor(annotated, { op: "create" })).name, "alice@example.com");
+    // The same event as an update of an already recorded object has no identity: the field manager.
+    assert.equal(
+      (await a.authorFor(change({ resourceVersion: "102" }), { op: "update" })).source,
+      "field-manager",
+    );
+  });
+
   it("waits within the grace for an identity that arrives late", async () => {
     await using t = await testRedis();
     const store = new IdentityStore({ redis: t.redis, prefix: t.prefix });

@@ -86,8 +86,14 @@ export class IdentityAttribution {
     }
   }
 
-  async authorFor(change: ChangeMessage): Promise<Author> {
-    const op = OPS[change.op];
+  /**
+   * `effect.op === "create"`: the window folded the object's creation and later events into one
+   * change; the creator is its author (the later events are often a controller's, written through
+   * the status subresource, which no source reports).
+   */
+  async authorFor(change: ChangeMessage, effect?: { readonly op: ChangeOp }): Promise<Author> {
+    const folded = effect?.op === "create" && change.op === "modified";
+    const op = folded ? "create" : OPS[change.op];
     if (op === undefined) return this.o.fallback.authorFor(change);
     const observedAt = Date.parse(change.observedAt);
     const deadline = (Number.isFinite(observedAt) ? observedAt : this.clock.now()) + this.graceMs;
@@ -102,12 +108,14 @@ export class IdentityAttribution {
       resourceVersion: change.resourceVersion,
       observedAt: Number.isFinite(observedAt) ? observedAt : this.clock.now(),
     };
+    // A folded create is found by its creation, whose resourceVersion is not the last event's.
+    const wanted: ObservedChange = folded ? { op, observedAt: observed.observedAt } : observed;
     let reason = `no identity within ${formatDuration(this.graceMs)}`;
     let storeFailed = false;
     for (;;) {
       let match;
       try {
-        match = await this.o.store.lookup(ref, observed, this.windowMs);
+        match = await this.o.store.lookup(ref, wanted, this.windowMs);
       } catch (err) {
         // Redis down: the change is still committed, under its field manager.
         this.logger.warn({ err: (err as Error).message, path: change.path }, "identity lookup failed");

@@ -1,11 +1,16 @@
-import type { Author, ChangeMessage } from "@shiplog/core";
+import type { Author, ChangeMessage, ChangeOp } from "@shiplog/core";
 
 /**
  * Who made a change. Today: the field manager the watcher read from managedFields. Later: the user
  * from the apiserver audit log, by implementing this interface (see docs/adr/0032-committer-authorship.md).
  */
 export interface AttributionSource {
-  authorFor(change: ChangeMessage): Author | Promise<Author>;
+  /**
+   * `effect.op` is what the window's change does to the recorded file (a window may fold several
+   * events of one object into one change: an object created and then annotated by a controller is a
+   * `create` whose last event is a modification).
+   */
+  authorFor(change: ChangeMessage, effect?: { readonly op: ChangeOp }): Author | Promise<Author>;
 }
 
 /** The identity shiplog itself commits as, and the author of reconcile (vanished) commits. */

@@ -1,11 +1,18 @@
 /**
  * When a change window closes: after a quiet period with no new events, or at a maximum length,
  * whichever comes first. Pure: the caller supplies the time.
+ *
+ * Two clocks: `now` (when the committer received an item) decides when an open window is due, and
+ * an item's event time (when the change happened) decides whether it still belongs to the window
+ * (`splitsAt`). Live, they agree. For a backlog (after a crash, a Redis outage, a slow commit) the
+ * items arrive all at once, and event times still cut them into the windows live processing made.
  */
 export class ChangeWindow<T> {
   private readonly items: T[] = [];
   private openedAt = 0;
   private lastAt = 0;
+  private firstEventAt: number | undefined;
+  private lastEventAt: number | undefined;
 
   constructor(
     private readonly quietPeriodMs: number,
@@ -25,10 +32,31 @@ export class ChangeWindow<T> {
     return this.openedAt;
   }
 
-  add(item: T, now: number): void {
-    if (this.items.length === 0) this.openedAt = now;
+  /** `eventAt`: when the item's change happened (ms), if it says. */
+  add(item: T, now: number, eventAt?: number): void {
+    if (this.items.length === 0) {
+      this.openedAt = now;
+      this.firstEventAt = undefined;
+      this.lastEventAt = undefined;
+    }
     this.lastAt = now;
+    if (eventAt !== undefined && Number.isFinite(eventAt)) {
+      this.firstEventAt = Math.min(this.firstEventAt ?? eventAt, eventAt);
+      this.lastEventAt = Math.max(this.lastEventAt ?? eventAt, eventAt);
+    }
     this.items.push(item);
+  }
+
+  /**
+   * True when an item that happened at `eventAt` belongs to a later window: it came a quiet period
+   * or more after the window's latest event, or a maximum length after its first.
+   */
+  splitsAt(eventAt: number | undefined): boolean {
+    if (this.items.length === 0 || eventAt === undefined || !Number.isFinite(eventAt)) return false;
+    if (this.firstEventAt === undefined || this.lastEventAt === undefined) return false;
+    return (
+      eventAt >= this.lastEventAt + this.quietPeriodMs || eventAt >= this.firstEventAt + this.maxWindowMs
+    );
   }
 
   /** The time at which the window closes if nothing else arrives; Infinity when empty. */

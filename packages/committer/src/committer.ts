@@ -103,6 +103,11 @@ export class Committer {
       fetchAhead: this.o.fetchAhead,
       clock: this.clock,
       instanceId: this.instanceId,
+      eventTime: (held) => {
+        const m = held.job.data;
+        const at = m.kind === "change" ? Date.parse(m.observedAt) : NaN;
+        return Number.isFinite(at) ? at : undefined;
+      },
     });
     const target = options.remote?.url ?? resolve(options.repoPath);
     const digest = createHash("sha256").update(`${target}\0${this.o.branch}`).digest("hex").slice(0, 24);

@@ -19,7 +19,14 @@ class MemoryQueue implements JobSource<string> {
   }
 }
 
-function setup(opts: { quietPeriodMs?: number; maxWindowMs?: number; maxWindowEvents?: number } = {}) {
+function setup(
+  opts: {
+    quietPeriodMs?: number;
+    maxWindowMs?: number;
+    maxWindowEvents?: number;
+    eventTime?: (job: string) => number | undefined;
+  } = {},
+) {
   const clock = new FakeClock();
   const t0 = clock.now();
   const queue = new MemoryQueue(clock);
@@ -31,6 +38,7 @@ function setup(opts: { quietPeriodMs?: number; maxWindowMs?: number; maxWindowEv
     fetchAhead: 8,
     clock,
     instanceId: "test",
+    ...(opts.eventTime !== undefined ? { eventTime: opts.eventTime } : {}),
   });
   const windows: { at: number; jobs: string[] }[] = [];
   const received: string[] = [];
@@ -123,6 +131,67 @@ describe("WindowLoop (fake clock)", () => {
     await rejected;
     assert.equal(windows.length, 0);
     assert.equal(loop.windowEvents, 0);
+  });
+});
+
+describe("WindowLoop: windows by event time", () => {
+  // "name@ms": a job whose change happened at ms.
+  const at = (job: string): number | undefined => {
+    const ms = Number(job.split("@")[1]);
+    return Number.isFinite(ms) ? ms : undefined;
+  };
+
+  it("cuts a backlog fetched at once into the windows live processing would have made", async () => {
+    const { clock, queue, windows, stop, run } = setup({
+      quietPeriodMs: 1000,
+      maxWindowMs: 5000,
+      eventTime: at,
+    });
+    // A crash backlog: updates every 3 s (each its own window live), a burst, a long stream.
+    queue.jobs.push("u1@0", "u2@3000", "u3@6000", "b1@9000", "b2@9300", "b3@9900");
+    for (let t = 12_000; t <= 18_000; t += 500) queue.jobs.push(`s@${t}`);
+    queue.jobs.push("nt1", "late@30000");
+    const running = run();
+    await clock.advance(5000);
+    stop.abort();
+    await clock.advance(1000);
+    await running;
+    assert.deepEqual(
+      windows.map((w) => w.jobs.join(" ")),
+      [
+        "u1@0",
+        "u2@3000",
+        "u3@6000",
+        "b1@9000 b2@9300 b3@9900",
+        // every 500 ms: never quiet, cut at the 5 s maximum length by event time
+        "s@12000 s@12500 s@13000 s@13500 s@14000 s@14500 s@15000 s@15500 s@16000 s@16500",
+        // a job without an event time stays with its window
+        "s@17000 s@17500 s@18000 nt1",
+        "late@30000",
+      ],
+    );
+  });
+
+  it("keeps live windows as they were: arrival decides when a window is due", async () => {
+    const { clock, queue, windows, stop, run } = setup({
+      quietPeriodMs: 300,
+      maxWindowMs: 5000,
+      eventTime: at,
+    });
+    const running = run();
+    queue.jobs.push(`a@${clock.now()}`);
+    await clock.advance(1100);
+    queue.jobs.push(`b@${clock.now()}`);
+    await clock.advance(200);
+    queue.jobs.push(`c@${clock.now()}`);
+    await clock.advance(400);
+    assert.deepEqual(
+      windows.map((w) => w.jobs.map((j) => j.split("@")[0]).join("")),
+      ["a", "bc"],
+    );
+    stop.abort();
+    await clock.advance(1000);
+    await running;
   });
 });
 

@@ -15,7 +15,7 @@ export interface WindowHooks<J> {
   commit(jobs: J[]): Promise<void>;
 }
 
-export interface WindowLoopOptions {
+export interface WindowLoopOptions<J = unknown> {
   readonly quietPeriodMs: number;
   readonly maxWindowMs: number;
   readonly maxWindowEvents: number;
@@ -26,18 +26,26 @@ export interface WindowLoopOptions {
   readonly clock: Clock;
   /** Prefix of the jobs' lock tokens: one token per window, unique per instance. */
   readonly instanceId: string;
+  /**
+   * When a job's change happened (ms since the epoch), if it says: windows are cut by these times, so
+   * a backlog becomes the commits live processing would have made. Undefined: by arrival only.
+   */
+  readonly eventTime?: (job: J) => number | undefined;
 }
 
 /**
  * Jobs -> change windows. A window opens with its first job and closes after `quietPeriodMs` without
  * a new one, at `maxWindowMs` of age, or at `maxWindowEvents` jobs, whichever comes first; then it is
- * committed before newer jobs are fetched. Time is the injected clock's.
+ * committed before newer jobs are fetched. Time is the injected clock's; and a fetched job whose event
+ * time lies a quiet period after the window's latest event (or a maximum length after its first)
+ * closes the window there and opens the next one, so that jobs taken from a backlog are grouped as
+ * they were made, not as they were fetched.
  */
 export class WindowLoop<J> {
   private tokenSeq = 0;
   private events = 0;
 
-  constructor(private readonly o: WindowLoopOptions) {}
+  constructor(private readonly o: WindowLoopOptions<J>) {}
 
   /** Jobs in the open window (still counted while it is being committed). */
   get windowEvents(): number {
@@ -72,11 +80,18 @@ export class WindowLoop<J> {
         const block = !window.isOpen;
         const jobs = await Promise.all(Array.from({ length: want }, () => source.next(token, block)));
         let got = 0;
-        for (const job of jobs) {
-          if (!job) continue;
+        const fetched = jobs.filter((j): j is NonNullable<typeof j> => j !== undefined);
+        for (const job of fetched) hooks.received(job); // all held (locks kept) from now on
+        for (const job of fetched) {
           got++;
-          window.add(job, clock.now());
-          hooks.received(job);
+          const at = this.o.eventTime?.(job);
+          if (window.splitsAt(at)) {
+            // The rest of this fetch keeps the locks (and tokens) it was taken with.
+            await hooks.commit(window.drain());
+            lost.throwIfAborted();
+            token = this.nextToken();
+          }
+          window.add(job, clock.now(), at);
         }
         this.events = window.size;
         fetch.record(got, want);

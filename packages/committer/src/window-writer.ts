@@ -169,7 +169,7 @@ export class WindowWriter {
     const author =
       change.vanished || change.last === undefined
         ? this.opts.shiplog
-        : await this.opts.attribution.authorFor(change.last);
+        : await this.opts.attribution.authorFor(change.last, { op });
     const labels = change.last?.labels;
     const published: PublishedChange = {
       op,
