@@ -17,14 +17,18 @@ import { until } from "./support/until.js";
 
 const cluster = useCluster();
 
-/** A config file with a webhook sink to `receiver`, short windows, and only namespace `ns` recorded. */
+/**
+ * A config file with a webhook sink to `receiver`, short windows, and only ConfigMaps of namespace
+ * `ns` recorded: a change elsewhere in the shared cluster (cluster-scoped objects are recorded whatever
+ * the namespace filter) must not make a window at start, where the armed failpoint would fire first.
+ */
 function writeConfig(sb: Sandbox, ns: string, receiver: Receiver): string {
   const file = join(sb.dir, "shiplog.yaml");
   writeFileSync(
     file,
     [
       "watch:",
-      `  include: { namespaces: [${ns}] }`,
+      `  include: { namespaces: [${ns}], resources: [configmaps] }`,
       "committer: { quietPeriod: 300ms, maxWindow: 2s, lockTtl: 3s }", // a killed committer's lock expires fast
       "notifier:",
       "  sinks:",

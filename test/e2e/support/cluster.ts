@@ -3,6 +3,7 @@
 // kubectl that fails loudly, namespaces that delete themselves (`await using`) and CLI sandboxes wired
 // to both.
 import { after, before } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   sharedControlPlane,
   testRedis,
@@ -81,6 +82,24 @@ export function useCluster(opts: ClusterOptions = {}): Cluster {
     if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
     return r.stdout;
   }
+  async function settled(ns: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const r = await ready(cp, "cp").kubectl([
+        "-n",
+        ns,
+        "get",
+        "serviceaccount/default",
+        "configmap/kube-root-ca.crt",
+        "-o",
+        "name",
+      ]);
+      if (r.code === 0) return;
+      await sleep(100);
+    }
+    throw new Error(`namespace ${ns}: the controller-manager did not create its default objects within 30 s`);
+  }
+
   return {
     get cp() {
       return ready(cp, "cp");
@@ -104,6 +123,9 @@ export function useCluster(opts: ClusterOptions = {}): Cluster {
     namespace: async (label) => {
       const name = uniquePrefix(label);
       await kubectl(["create", "namespace", name]);
+      // The shared control plane's controller-manager fills a new namespace (ServiceAccount default,
+      // ConfigMap kube-root-ca.crt) a moment later: wait, so that no test's recording races it.
+      if (opts.controlPlane === undefined) await settled(name);
       return {
         name,
         async [Symbol.asyncDispose]() {
