@@ -71,6 +71,12 @@ const tricky = fc.constantFrom(
   "\r",
   "tail spaces  \nnext",
   "a\n  \nb",
+  // fast-check found these (seed -312259912): a last line of only spaces was dropped by the parser.
+  "  indented\nnext\n ",
+  "a\n  ",
+  "a\n\t",
+  "a\n \n",
+  "   \n",
   "\u0000\u0007\u001b",
   "\u007f\u0085\u00a0",
   "\u2028\u2029",

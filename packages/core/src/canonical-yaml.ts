@@ -98,7 +98,7 @@ function key(k: string): string {
 
 /**
  * A literal block (`|`) for a multi-line string, or `undefined` when the string cannot be one
- * faithfully (control characters, CR, only newlines).
+ * faithfully (control characters, CR, only newlines, a last line of only blanks).
  */
 function literal(s: string, indent: string): string | undefined {
   // The /u check is slow on long text; the plain class (surrogates allowed) settles most strings.
@@ -106,6 +106,10 @@ function literal(s: string, indent: string): string | undefined {
   let end = s.length;
   while (end > 0 && s.charCodeAt(end - 1) === 0x0a) end--;
   if (end === 0) return undefined;
+  // A last line of only blanks does not survive: a parser reads it as trailing whitespace of the
+  // block, and editors strip it. Such strings are quoted instead.
+  const lastLine = s.slice(s.lastIndexOf("\n", end - 1) + 1, end);
+  if (/^[ \t]*$/.test(lastLine)) return undefined;
   const trailing = s.length - end;
   const chomp = trailing === 0 ? "-" : trailing === 1 ? "" : "+";
   const content = s.slice(0, end);
