@@ -30,14 +30,13 @@ import {
   rbacYaml,
   receiverPki,
   recordedCommits,
-  redisPrefixText,
   serviceAccountKubeconfig,
   trailerValues,
   webhookConfigYaml,
   type ReceiverPki,
   type RecordedCommit,
 } from "./support/attribution.js";
-import { gitObjectsText, leakedValues } from "./support/chaos.js";
+import { gitObjectsText, leakedValues, redisText } from "./support/chaos.js";
 import { shiplog, startServing, type Running, type Sandbox } from "./support/cli.js";
 import { useCluster } from "./support/cluster.js";
 import { httpCall } from "../harness/net.js";
@@ -246,7 +245,7 @@ describe("attribution: commits name the Kubernetes user (audit and admission)", 
       "the scan finds values",
     );
     const objects = await gitObjectsText(sb.repo);
-    const keys = await redisPrefixText(cluster.redis.url, sb.prefix);
+    const keys = await redisText(cluster.redis.url, sb.prefix);
     const logs = runs.map((r) => r.logs()).join("\n");
     assert.ok(objects.objects > 0 && keys.keys > 0 && logs.length > 0, "scanned something");
     for (const [where, text] of [

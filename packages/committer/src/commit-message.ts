@@ -42,6 +42,22 @@ export interface MessageContext {
 /** Longest trailer value kept (user agents can be long); the rest is cut with "...". */
 const MAX_TRAILER_VALUE = 200;
 
+/** The author trailers in the order they are written, and what each says of one author. */
+const AUTHOR_TRAILERS: ReadonlyArray<readonly [string, (a: Author) => string | undefined]> = [
+  ["Shiplog-Attribution", (a) => a.source],
+  ["Shiplog-User", (a) => a.username],
+  ["Shiplog-Impersonator", (a) => a.impersonator],
+  ["Shiplog-Field-Manager", (a) => a.fieldManager],
+  ["Shiplog-User-Agent", (a) => a.userAgent],
+  [
+    "Shiplog-Attribution-Note",
+    (a) =>
+      a.fallbackReason === undefined
+        ? undefined
+        : `${a.fallbackReason}; ${a.source === "field-manager" ? "the field manager is credited" : "the author is unknown"}`,
+  ],
+];
+
 /**
  * Who made the commit's changes, as Git trailers (`git log --format=%(trailers:key=Shiplog-User)`):
  * the attribution source, the Kubernetes user, the impersonator, field managers and user agents, and
@@ -61,34 +77,7 @@ export function authorTrailers(authors: readonly Author[]): string[] {
       lines.push(`${key}: ${one}`);
     }
   };
-  add(
-    "Shiplog-Attribution",
-    authors.map((a) => a.source),
-  );
-  add(
-    "Shiplog-User",
-    authors.map((a) => a.username),
-  );
-  add(
-    "Shiplog-Impersonator",
-    authors.map((a) => a.impersonator),
-  );
-  add(
-    "Shiplog-Field-Manager",
-    authors.map((a) => a.fieldManager),
-  );
-  add(
-    "Shiplog-User-Agent",
-    authors.map((a) => a.userAgent),
-  );
-  add(
-    "Shiplog-Attribution-Note",
-    authors.map((a) =>
-      a.fallbackReason === undefined
-        ? undefined
-        : `${a.fallbackReason}; ${a.source === "field-manager" ? "the field manager is credited" : "the author is unknown"}`,
-    ),
-  );
+  for (const [key, value] of AUTHOR_TRAILERS) add(key, authors.map(value));
   return lines;
 }
 

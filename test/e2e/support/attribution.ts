@@ -1,11 +1,10 @@
 // What the attribution e2e test needs around shiplog's receiver: a CA and a serving certificate for
 // 127.0.0.1 made with openssl, kubectl as a given kubeconfig (static-token users, a service account),
-// the commits of the recorded repository with their trailers, the receiver's metrics, forged requests
-// to it, and a scan of one Redis key prefix.
+// the commits of the recorded repository with their trailers, the receiver's metrics and forged
+// requests to it.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Redis } from "ioredis";
 import { binary, run, runOk, type ControlPlane } from "../../harness/index.js";
 import { writeKubeconfig } from "../../harness/kubeconfig.js";
 import { httpCall, type HttpResponse } from "../../harness/net.js";
@@ -308,44 +307,4 @@ export function forgedEventList(user: string, ns: string, name: string): string 
       },
     ],
   });
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Scans
-
-/** Every key under `prefix` on a Redis server and its content (SCAN MATCH, then read by type). */
-export async function redisPrefixText(url: string, prefix: string): Promise<{ keys: number; text: string }> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
-  await redis.connect();
-  try {
-    const parts: string[] = [];
-    let keys = 0;
-    let cursor = "0";
-    do {
-      const [next, batch] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
-      cursor = next;
-      for (const key of batch) {
-        keys++;
-        const type = await redis.type(key);
-        const value: unknown =
-          type === "string"
-            ? await redis.get(key)
-            : type === "hash"
-              ? await redis.hgetall(key)
-              : type === "list"
-                ? await redis.lrange(key, 0, -1)
-                : type === "set"
-                  ? await redis.smembers(key)
-                  : type === "zset"
-                    ? await redis.zrange(key, 0, -1, "WITHSCORES")
-                    : type === "stream"
-                      ? await redis.xrange(key, "-", "+")
-                      : `(type ${type})`;
-        parts.push(key, JSON.stringify(value));
-      }
-    } while (cursor !== "0");
-    return { keys, text: parts.join("\n") };
-  } finally {
-    redis.disconnect();
-  }
 }

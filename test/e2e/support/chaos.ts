@@ -364,8 +364,11 @@ export function filesText(dir: string, skip: readonly string[] = []): { files: s
   return { files, text: files.map((f) => readFileSync(f, "latin1")).join("\n") };
 }
 
-/** Every key of a Redis server and its content, read by type (SCAN, then GET/HGETALL/LRANGE/...). */
-export async function redisText(url: string): Promise<{ keys: number; text: string }> {
+/**
+ * Every key of a Redis server (or only those under `prefix`) and its content, read by type (SCAN,
+ * then GET/HGETALL/LRANGE/...).
+ */
+export async function redisText(url: string, prefix?: string): Promise<{ keys: number; text: string }> {
   const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
   await redis.connect();
   try {
@@ -373,7 +376,10 @@ export async function redisText(url: string): Promise<{ keys: number; text: stri
     let keys = 0;
     let cursor = "0";
     do {
-      const [next, batch] = await redis.scan(cursor, "COUNT", 500);
+      const [next, batch] =
+        prefix === undefined
+          ? await redis.scan(cursor, "COUNT", 500)
+          : await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
       cursor = next;
       for (const key of batch) {
         keys++;
