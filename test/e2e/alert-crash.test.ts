@@ -91,9 +91,8 @@ describe("kill -9 between a commit and its alert", () => {
       assert.ok(changeSha !== undefined);
 
       // Third run, unarmed: the alert for the change commit arrives.
-      // Ready only once the killed window's jobs are committed: they come back when their BullMQ lock
-      // (30 s) expires and the stalled check (every 15 s, two passes) returns them, so up to ~75 s after
-      // the kill, plus the start; seen 47-90 s here under CI load.
+      // Ready only once the killed window's jobs are committed: the new term takes them back as soon as
+      // it holds the lease (3 s here) and the fence (ADR 0037), before it consumes anything.
       const third = await startServing(sb, ["run", "--config", config], 150_000);
       try {
         await until(

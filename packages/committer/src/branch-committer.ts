@@ -1,6 +1,7 @@
 import type { Author, Clock, Logger } from "@shiplog/core";
 import { Backoff } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
+import { FencedOutError } from "./errors/fenced-out-error.js";
 import { RefMovedError } from "./errors/ref-moved-error.js";
 import type { HeldJob } from "./event-consumer.js";
 import type { GitRepo } from "./git/repo.js";
@@ -83,8 +84,9 @@ export class BranchCommitter {
   /**
    * Commit a window; on failure keep holding its jobs and try again with backoff (fetching newer jobs
    * first could reorder an object's versions). Every attempt starts from the branch as it is now: when
-   * someone else moved it (`RefMovedError`), the window is rebuilt on the new head at once. Throws the
-   * reason of `lost` when the lock is lost; returns undefined when it gives up while stopping (the jobs
+   * someone else moved it (`RefMovedError`), the window is rebuilt on the new head at once. Throws
+   * `FencedOutError` when a newer term claimed the fence and the reason of `lost` when the lock is
+   * lost; returns undefined when it gives up while stopping (the jobs
    * stay unacknowledged and replay).
    */
   async commitUntilDone(
@@ -99,6 +101,8 @@ export class BranchCommitter {
       try {
         return await this.commit(jobs);
       } catch (err) {
+        // A newer term holds the fence: this one is over, whatever its lease renewals said.
+        if (err instanceof FencedOutError) throw err;
         this.o.metrics.windowFailures.inc();
         this.lastFailure = err instanceof Error ? err.message : String(err);
         if (err instanceof RefMovedError && rebuilds++ < IMMEDIATE_REBUILDS) {

@@ -8,8 +8,10 @@ import { BranchCommitter } from "./branch-committer.js";
 import { CommitOutbox } from "./commit-outbox.js";
 import { CommitPublisher } from "./commit-publisher.js";
 import { rebuildPublishedCommit } from "./republish.js";
+import { FencedOutError } from "./errors/fenced-out-error.js";
 import { RepoLockLostError } from "./errors/repo-lock-lost-error.js";
 import { EventConsumer } from "./event-consumer.js";
+import { eventTimeOf } from "./event-time.js";
 import type { HeldJob } from "./event-consumer.js";
 import { openRepo } from "./git/repo.js";
 import type { GitRepo } from "./git/repo.js";
@@ -21,6 +23,7 @@ import { createCommitterMetrics } from "./metrics.js";
 import type { CommitterMetrics } from "./metrics.js";
 import type { CommitterOptions, ResolvedOptions } from "./options.js";
 import { resolveOptions } from "./options.js";
+import { reclaimOrphans } from "./orphan-reclaim.js";
 import { awaitOrphans } from "./orphan-wait.js";
 import { Pusher } from "./pusher.js";
 import type { PushStatus } from "./pusher.js";
@@ -40,6 +43,8 @@ export interface CommitterStatus {
   readonly state: CommitterState;
   readonly instanceId: string;
   readonly lockKey: string;
+  /** Fencing token of the current or last term as leader (ADR 0037). */
+  readonly fence: number | undefined;
   readonly branch: string;
   readonly head: string | null;
   /** Messages in the open window. */
@@ -74,6 +79,8 @@ export class Committer {
   /** Redis hash of commits not yet on the notifier's queue (ADR 0034). */
   readonly outboxKey: string;
   private lastProgress: number | undefined;
+  /** Fencing token of the current (or last) term. */
+  private fence: number | undefined;
 
   private state: CommitterState = CommitterStates.created;
   private repo: GitRepo | undefined;
@@ -103,11 +110,7 @@ export class Committer {
       fetchAhead: this.o.fetchAhead,
       clock: this.clock,
       instanceId: this.instanceId,
-      eventTime: (held) => {
-        const m = held.job.data;
-        const at = m.kind === "change" ? Date.parse(m.observedAt) : NaN;
-        return Number.isFinite(at) ? at : undefined;
-      },
+      eventTime: (held) => eventTimeOf(held.job.data),
     });
     const target = options.remote?.url ?? resolve(options.repoPath);
     const digest = createHash("sha256").update(`${target}\0${this.o.branch}`).digest("hex").slice(0, 24);
@@ -120,6 +123,7 @@ export class Committer {
       state: this.state,
       instanceId: this.instanceId,
       lockKey: this.lockKey,
+      fence: this.fence,
       branch: this.o.branch,
       head: this.writer?.head ?? null,
       windowEvents: this.windows.windowEvents,
@@ -162,6 +166,7 @@ export class Committer {
       logger: this.logger,
       renewIntervalMs: this.o.lockRenewIntervalMs,
       retryIntervalMs: this.o.lockRetryIntervalMs,
+      fenceFloor: () => repo.fenceToken(),
     });
     if (this.o.remote)
       this.pusher = new Pusher(repo, this.o.remote, this.clock, this.logger, this.metrics, this.shiplog);
@@ -225,8 +230,10 @@ export class Committer {
   }
 
   private async run(leadership: Leadership, writer: BranchCommitter, redis: Redis): Promise<void> {
-    while (await leadership.acquire(this.stopController.signal)) {
-      await this.lead(leadership.hold(), writer, redis);
+    for (;;) {
+      const fence = await leadership.acquire(this.stopController.signal);
+      if (fence === undefined) return;
+      await this.lead(leadership.hold(fence), writer, redis);
     }
   }
 
@@ -235,12 +242,17 @@ export class Committer {
     this.state = CommitterStates.running;
     this.metrics.leader.set(1);
     this.logger.info(
-      { lockKey: this.lockKey, instanceId: this.instanceId },
+      { lockKey: this.lockKey, instanceId: this.instanceId, fence: term.fence },
       "holding the repo lock; committing",
     );
     const stop = this.stopController.signal;
     let keeper: Timer | undefined;
     try {
+      // From here on no earlier term can move the branch, so the jobs it held are orphans: take them
+      // back now, in order, instead of waiting for their locks to expire.
+      await this.repo?.claimFence(term.fence);
+      this.fence = term.fence;
+      await reclaimOrphans(redis, this.options.queue.prefix, this.logger);
       await writer.resync();
       if (this.repo) await this.publisher?.replay(this.repo, writer.head);
       // After the outbox replay: catching up may replay unpushed commits under new ids.
@@ -282,7 +294,8 @@ export class Committer {
         stop,
       );
     } catch (err) {
-      if (err instanceof RepoLockLostError) this.logger.error({ err }, "stepping down");
+      if (err instanceof RepoLockLostError || err instanceof FencedOutError)
+        this.logger.error({ err }, "stepping down");
       else throw err;
     } finally {
       keeper?.cancel();

@@ -39,8 +39,8 @@ describe("Leadership (real Redis lock, fake clock)", () => {
     const { key, clock, logger, leadership } = setup("wait");
     await redis.set(key, "other", "PX", 60000);
     const stop = new AbortController();
-    let acquired: boolean | undefined;
-    const acquiring = leadership.acquire(stop.signal).then((ok) => (acquired = ok));
+    let acquired: number | undefined;
+    const acquiring = leadership.acquire(stop.signal).then((f) => (acquired = f));
     await soon("waiting (sleeping on the clock)", () => clock.pending === 1);
     assert.ok(logger.has(/another committer holds the repo lock; waiting/));
     await redis.del(key);
@@ -48,7 +48,7 @@ describe("Leadership (real Redis lock, fake clock)", () => {
     assert.equal(acquired, undefined, "no attempt before the retry interval");
     await clock.advance(1);
     await acquiring;
-    assert.equal(acquired, true);
+    assert.equal(acquired, 1, "the first term's fencing token");
     assert.equal(await redis.get(key), "me");
   });
 
@@ -59,14 +59,15 @@ describe("Leadership (real Redis lock, fake clock)", () => {
     const acquiring = leadership.acquire(stop.signal);
     await soon("waiting", () => clock.pending === 1);
     stop.abort();
-    assert.equal(await acquiring, false);
+    assert.equal(await acquiring, undefined);
     assert.equal(await redis.get(key), "other");
   });
 
   it("renews the lock every interval on the clock, and releases it when the term ends", async () => {
     const { key, clock, lock, leadership } = setup("renew");
-    assert.ok(await lock.tryAcquire());
-    const term = leadership.hold();
+    const fence = await lock.tryAcquire();
+    assert.ok(fence !== undefined);
+    const term = leadership.hold(fence);
     assert.equal(clock.pending, 1, "one renewal timer");
     await redis.pexpire(key, 1500);
     await clock.advance(RENEW - 1);
@@ -84,8 +85,9 @@ describe("Leadership (real Redis lock, fake clock)", () => {
 
   it("steps down when a renewal finds the lock taken, and leaves the new holder's lock alone", async () => {
     const { key, clock, logger, lock, leadership } = setup("lost");
-    assert.ok(await lock.tryAcquire());
-    const term = leadership.hold();
+    const fence = await lock.tryAcquire();
+    assert.ok(fence !== undefined);
+    const term = leadership.hold(fence);
     // Our hold lapsed (a long pause) and another instance took the lock.
     await redis.set(key, "other", "PX", 60000);
     const aborted = once(term.lost, "abort");
@@ -110,7 +112,7 @@ describe("Leadership (real Redis lock, fake clock)", () => {
     offline.on("error", () => undefined);
     try {
       const { clock, logger, leadership } = setup("offline", offline);
-      const term = leadership.hold();
+      const term = leadership.hold(1);
       const failures = () =>
         logger.lines.filter((l) => /could not renew the repo lock/.test(l.msg ?? "")).length;
       await clock.advance(RENEW);
@@ -123,5 +125,29 @@ describe("Leadership (real Redis lock, fake clock)", () => {
     } finally {
       offline.disconnect();
     }
+  });
+  it("hands every term a higher fencing token, above the repository's floor when Redis lost its counter", async () => {
+    const { key, lock } = setup("fence");
+    assert.equal(await lock.tryAcquire(), 1);
+    assert.equal(await lock.tryAcquire(), undefined, "held: no second term");
+    await redis.del(key);
+    assert.equal(await lock.tryAcquire(), 2);
+    await redis.del(key, lock.fenceKey); // a Redis that lost everything
+    assert.equal(await lock.tryAcquire(7), 8, "above the floor the repository reported");
+  });
+
+  it("takes back a lapsed lease only when nobody acquired it in between", async () => {
+    const { key, lock } = setup("lapse");
+    const fence = await lock.tryAcquire();
+    assert.ok(fence !== undefined);
+    await redis.del(key); // lapsed during a pause; nobody took it
+    assert.equal(await lock.renew(fence), true);
+    assert.equal(await redis.get(key), "me");
+    await redis.del(key);
+    const other = new RepoLock(redis, key, "other", TTL);
+    assert.equal(await other.tryAcquire(), fence + 1);
+    await redis.del(key); // the other term lapsed too: its token is newer than ours
+    assert.equal(await lock.renew(fence), false, "our term is over even though the key is free");
+    assert.equal(await redis.get(key), null);
   });
 });

@@ -27,8 +27,9 @@ describe("committer options", () => {
         commitRetryMaxMs: o.commitRetryMaxMs,
       },
       {
-        lockRenewIntervalMs: 10000,
-        lockRetryIntervalMs: 10000,
+        // a 5 s lease (ADR 0037): renewed every third of it, a standby asks every second
+        lockRenewIntervalMs: 1666,
+        lockRetryIntervalMs: 1000,
         jobLockExtendIntervalMs: 10000,
         orphanWaitMs: 30000 + 3 * 15000,
         orphanPollIntervalMs: 7500,

@@ -36,11 +36,11 @@ export interface CommitterOptions {
   readonly clock?: Clock;
   /** @defaultValue a private registry */
   readonly metrics?: CommitterMetrics;
-  /** TTL of the one-committer-per-repo lock in Redis. @defaultValue `Defaults.lockTtlMs` (30000) */
+  /** TTL of the one-committer-per-repo lease in Redis. @defaultValue `Defaults.lockTtlMs` (5000) */
   readonly lockTtlMs?: number;
   /** How often the holder renews the repo lock; must be below `lockTtlMs`. @defaultValue a third of `lockTtlMs` (at least 100) */
   readonly lockRenewIntervalMs?: number;
-  /** How often an instance that waits for the repo lock tries to take it. @defaultValue a third of `lockTtlMs` (at least 100) */
+  /** How often an instance that waits for the repo lock tries to take it. @defaultValue a third of `lockTtlMs`, between 100 and 1000 */
   readonly lockRetryIntervalMs?: number;
   /** Lock key. @defaultValue derived from remote URL (or repo path) and branch */
   readonly lockKey?: string;
@@ -51,8 +51,9 @@ export interface CommitterOptions {
   /** How often stalled jobs (of a dead committer) are put back. @defaultValue 15000 */
   readonly stalledIntervalMs?: number;
   /**
-   * How long a new lock holder waits, at most, for the jobs a dead predecessor held to return to the
-   * queue before it fetches newer ones. @defaultValue `jobLockMs` + 3 × `stalledIntervalMs`
+   * How long a new lock holder waits, at most, for the jobs a predecessor held to return to the queue
+   * before it fetches newer ones. It takes them back itself once it holds the fence (`reclaimOrphans`),
+   * so this only bounds a wait for jobs returned by someone else. @defaultValue `jobLockMs` + 3 × `stalledIntervalMs`
    */
   readonly orphanWaitMs?: number;
   /** How often it looks while waiting. @defaultValue half of `stalledIntervalMs` (at least 50) */
@@ -172,7 +173,12 @@ export function resolveOptions(o: CommitterOptions): ResolvedOptions {
     maxWindowEvents: check.int("maxWindowEvents", o.maxWindowEvents, 50000, 1),
     lockTtlMs,
     lockRenewIntervalMs: check.int("lockRenewIntervalMs", o.lockRenewIntervalMs, lockThird, 1, lockTtlMs - 1),
-    lockRetryIntervalMs: check.int("lockRetryIntervalMs", o.lockRetryIntervalMs, lockThird, 1),
+    lockRetryIntervalMs: check.int(
+      "lockRetryIntervalMs",
+      o.lockRetryIntervalMs,
+      Math.min(1000, lockThird),
+      1,
+    ),
     jobLockMs,
     jobLockExtendIntervalMs: check.int(
       "jobLockExtendIntervalMs",

@@ -613,7 +613,7 @@ const schema = obj<ShiplogConfig>({
         }),
         lockTtl: duration({
           description:
-            "Expiry of the one-committer-per-repo lock in Redis: after a crash (kill -9, lost node) the next committer takes over within this long. Renewed every third of it.",
+            "Lease of the one committer per repo in Redis: after a crash (kill -9, lost node) a standby or restarted committer takes over within this long plus a second. Renewed every third of it; a committer paused past it is fenced out and cannot move the branch (ADR 0037).",
           default: formatDuration(Defaults.lockTtlMs),
           min: 1_000,
         }),

@@ -12,7 +12,7 @@ export const Defaults = {
   authorDomain: "shiplog.local",
   quietPeriodMs: 5_000,
   maxWindowMs: 60_000,
-  lockTtlMs: 30_000,
+  lockTtlMs: 5_000,
   pushIntervalMs: 10_000,
   pageSize: 500,
   rediscoverIntervalMs: 300_000,

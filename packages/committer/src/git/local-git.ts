@@ -11,12 +11,13 @@ export interface LocalGitResult {
 }
 
 /**
- * Runs read-only plumbing (`rev-list`, `merge-base`, `diff-tree`) in a local repository with the git
- * binary, no shell. Objects and refs are still written only through nodegit.
+ * Runs plumbing in a local repository with the git binary, no shell: read-only commands (`rev-list`,
+ * `merge-base`, `diff-tree`) and the fenced ref transaction (`update-ref --stdin`, fed `input`).
+ * Objects are written only through nodegit.
  */
-export function localGit(gitDir: string, args: readonly string[]): Promise<LocalGitResult> {
+export function localGit(gitDir: string, args: readonly string[], input?: string): Promise<LocalGitResult> {
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "git",
       ["--git-dir", gitDir, ...args],
       {
@@ -30,6 +31,7 @@ export function localGit(gitDir: string, args: readonly string[]): Promise<Local
         reject(new Error(`git ${args[0] ?? ""} could not run: ${err.message}`, { cause: err }));
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 }
 

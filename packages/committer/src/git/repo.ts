@@ -1,12 +1,14 @@
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import NodeGit from "nodegit";
 import type { Logger } from "@shiplog/core";
 import { Defaults, silentLogger } from "@shiplog/core";
+import { FencedOutError } from "../errors/fenced-out-error.js";
 import { GitWriteError } from "../errors/git-write-error.js";
 import { RefMovedError } from "../errors/ref-moved-error.js";
 import { encodeCommit, treeOfCommit } from "./commit-object.js";
 import type { CommitFields } from "./commit-object.js";
+import { localGit } from "./local-git.js";
 import { ObjectDb } from "./object-db.js";
 import { ObjectTypes } from "./object-types.js";
 
@@ -18,9 +20,21 @@ export interface OpenRepoOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * The ref holding the fencing token of the committer term allowed to move the branch: a blob with the
+ * token in decimal. A term claims it when it starts; every branch update of that term verifies it in
+ * the same ref transaction (ADR 0037).
+ */
+export const FENCE_REF = "refs/shiplog/fence";
+const ZERO_OID = "0".repeat(40);
+/** A ref lock file older than this is left over from a killed writer (a transaction takes milliseconds). */
+const STALE_LOCK_MS = 30_000;
+
 /** The committer's handle on one branch of a local repository. No working tree is ever touched. */
 export class GitRepo {
   readonly refName: string;
+  /** The fence this handle's branch updates verify, once `claimFence` succeeded. */
+  private fence: { readonly oid: string; readonly token: number } | undefined;
 
   constructor(
     readonly path: string,
@@ -61,12 +75,48 @@ export class GitRepo {
     return this.objects.write(ObjectTypes.commit, encodeCommit(fields));
   }
 
+  /** The fencing token the repository holds (0 when no term has claimed it yet). */
+  async fenceToken(): Promise<number> {
+    const oid = await this.resolveRef(FENCE_REF);
+    return oid === null ? 0 : parseFence(await this.objects.read(oid));
+  }
+
+  /**
+   * Make `token` the repository's fence, so that from now on only branch updates of this term succeed.
+   * Throws `FencedOutError` when the repository already holds a newer token (another term started).
+   * A ref lock file left by a writer killed inside its transaction is removed once it is old.
+   */
+  async claimFence(token: number): Promise<void> {
+    const next = await this.objects.write(ObjectTypes.blob, Buffer.from(`${token}\n`));
+    for (let attempt = 1; ; attempt++) {
+      const oid = await this.resolveRef(FENCE_REF);
+      const current = oid === null ? 0 : parseFence(await this.objects.read(oid));
+      if (current > token) throw new FencedOutError(this.refName, token, current);
+      if (oid === next) break;
+      const r = await localGit(
+        this.gitDir,
+        ["update-ref", "-m", `shiplog: committer term ${token}`, "--stdin"],
+        `start\nupdate ${FENCE_REF} ${next} ${oid ?? ZERO_OID}\nprepare\ncommit\n`,
+      );
+      if (r.code === 0) break;
+      if (attempt >= 3)
+        throw new GitWriteError(`claim ${FENCE_REF} for term ${token}`, {
+          cause: new Error(r.stderr.trim()),
+        });
+      this.breakStaleLock(FENCE_REF);
+    }
+    this.fence = { oid: next, token };
+  }
+
   /**
    * Move the branch from `expected` to `next`, atomically: fails if someone else moved it meanwhile.
-   * This is the moment a window becomes durable; jobs are acknowledged only after it returns. Throws
-   * `RefMovedError` when the branch is not at `expected` (re-read it and rebuild), else `GitWriteError`.
+   * This is the moment a window becomes durable; jobs are acknowledged only after it returns. Once a
+   * fence is claimed, the same ref transaction verifies it: a term that lost its lease cannot move the
+   * branch. Throws `FencedOutError` when a newer term holds the fence, `RefMovedError` when the branch
+   * is not at `expected` (re-read it and rebuild), else `GitWriteError`.
    */
   async updateRef(next: string, expected: string | null, logMessage: string): Promise<void> {
+    if (this.fence !== undefined) return this.updateFenced(this.fence, next, expected, logMessage);
     try {
       const id = NodeGit.Oid.fromString(next);
       if (expected === null) await NodeGit.Reference.create(this.native, this.refName, id, 0, logMessage);
@@ -83,6 +133,42 @@ export class GitRepo {
       const actual = await this.head();
       if (actual !== expected) throw new RefMovedError(this.refName, expected, actual, { cause });
       throw new GitWriteError(`update ${this.refName} ${expected ?? "(unborn)"} -> ${next}`, { cause });
+    }
+  }
+
+  private async updateFenced(
+    fence: { readonly oid: string; readonly token: number },
+    next: string,
+    expected: string | null,
+    logMessage: string,
+  ): Promise<void> {
+    const r = await localGit(
+      this.gitDir,
+      ["update-ref", "-m", logMessage, "--stdin"],
+      `start\nverify ${FENCE_REF} ${fence.oid}\nupdate ${this.refName} ${next} ${expected ?? ZERO_OID}\nprepare\ncommit\n`,
+    );
+    if (r.code === 0) return;
+    const cause = new Error(r.stderr.trim());
+    const fenceNow = await this.resolveRef(FENCE_REF);
+    if (fenceNow !== fence.oid) {
+      const current = fenceNow === null ? undefined : parseFence(await this.objects.read(fenceNow));
+      throw new FencedOutError(this.refName, fence.token, current);
+    }
+    const actual = await this.head();
+    if (actual !== expected) throw new RefMovedError(this.refName, expected, actual, { cause });
+    this.breakStaleLock(this.refName);
+    throw new GitWriteError(`update ${this.refName} ${expected ?? "(unborn)"} -> ${next}`, { cause });
+  }
+
+  /** Removes `<ref>.lock` when it is older than any live transaction could be; true if it did. */
+  private breakStaleLock(ref: string): boolean {
+    const lock = join(this.gitDir, `${ref}.lock`);
+    try {
+      if (Date.now() - statSync(lock).mtimeMs < STALE_LOCK_MS) return false;
+      rmSync(lock, { force: true });
+      return true;
+    } catch {
+      return false;
     }
   }
 
@@ -144,4 +230,9 @@ export async function openRepo(options: OpenRepoOptions): Promise<GitRepo> {
   }
   const odb = await native.odb();
   return new GitRepo(options.path, branch, native, new ObjectDb(native, odb));
+}
+
+function parseFence(content: Buffer): number {
+  const n = Number.parseInt(content.toString("utf8").trim(), 10);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 }

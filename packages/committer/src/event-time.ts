@@ -1,0 +1,21 @@
+/**
+ * When a change happened, as the change window cuts windows by it (ADR 0037). Live, the watcher's
+ * observation time is the best clock we have (milliseconds, and the window's own clock). A message
+ * observed well after the apiserver's own timestamp of the change (`changedAt`, the newest
+ * managedFields time, whole seconds) was delivered late: a resumed watch replaying what happened
+ * while shiplog was down. Its observation times are all "now", so the server's time is used instead,
+ * and the backlog splits into the windows live recording would have made.
+ */
+import type { WatchMessage } from "@shiplog/core";
+
+/** A message observed this much after its `changedAt` counts as delivered late (changedAt is truncated to seconds). */
+export const LATE_DELIVERY_MS = 2000;
+
+export function eventTimeOf(m: WatchMessage): number | undefined {
+  if (m.kind !== "change") return undefined;
+  const observed = Date.parse(m.observedAt);
+  const changed = m.changedAt !== undefined ? Date.parse(m.changedAt) : NaN;
+  if (Number.isFinite(changed) && (!Number.isFinite(observed) || observed - changed > LATE_DELIVERY_MS))
+    return changed;
+  return Number.isFinite(observed) ? observed : undefined;
+}
