@@ -107,6 +107,14 @@ describe("commit messages", () => {
     assert.match(commitMessage([v], { cluster: "c", windowStart: "s", windowEnd: "e" }), /not watching/);
   });
 
+  it("says when a relist after an expired resumed watch may have missed intermediate changes", () => {
+    const ctx = { cluster: "c", windowStart: "s", windowEnd: "e" };
+    assert.doesNotMatch(commitMessage([web], ctx), /410 Gone/);
+    const msg = commitMessage([{ ...web, gap: true }], ctx);
+    assert.match(msg, /history had expired \(410 Gone\), so intermediate changes of these objects may/);
+    assert.match(msg, /^- update deployments\.apps default\/web \(3 updates\): spec\.replicas 2→3$/m);
+  });
+
   it("says why a whole type's files left: removed from the API, or no longer recorded by config", () => {
     const removed: MessageChange = {
       ...web,

@@ -29,6 +29,8 @@ export interface MessageChange {
   readonly vanished: boolean;
   /** Deleted because its whole type is no longer recorded. */
   readonly typeGone?: TypeGoneReason | undefined;
+  /** Comes from a relist after a resumed watch's history expired (see core's `WatchGaps`). */
+  readonly gap?: boolean | undefined;
 }
 
 export interface MessageContext {
@@ -111,6 +113,15 @@ export function commitMessage(changes: readonly MessageChange[], ctx: MessageCon
     lines.push(
       "Objects marked (vanished) were deleted while shiplog was not watching; a resync found",
       "them missing.",
+      "",
+    );
+  }
+  if (changes.some((c) => c.gap === true)) {
+    // No per-line marker: republish.ts parses the change lines back.
+    lines.push(
+      "Some of these changes come from a relist: shiplog resumed a watch after a restart, but the",
+      "API server's history had expired (410 Gone), so intermediate changes of these objects may",
+      "be missing; each file shows the object's state at the relist.",
       "",
     );
   }

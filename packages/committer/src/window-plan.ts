@@ -28,6 +28,11 @@ export interface CollapsedChange {
   readonly vanished: boolean;
   /** Deleted because its type is no longer recorded (a types message); undefined otherwise. */
   readonly typeGone: TypeGoneReason | undefined;
+  /**
+   * Some message for this path came from a relist after a resumed watch's history expired (its
+   * `gap`): changes between the last recorded state and this one may be missing.
+   */
+  readonly gap: boolean;
   /** How many events for this path the window held. */
   readonly updates: number;
   /** Queue order of the first event for this path. */
@@ -64,6 +69,7 @@ interface Pending {
   deleted: boolean;
   vanished: boolean;
   typeGone: TypeGoneReason | undefined;
+  gap: boolean;
   updates: number;
   firstSeq: number;
   lastSeq: number;
@@ -86,11 +92,13 @@ function markDeleted(
   type: string,
   vanished: boolean,
   typeGone: TypeGoneReason | undefined,
+  gap = false,
 ): void {
   if (p) {
     p.deleted = true;
     p.vanished = vanished;
     p.typeGone = typeGone;
+    p.gap ||= gap;
     p.updates++;
     p.lastSeq = seq;
     return;
@@ -100,6 +108,7 @@ function markDeleted(
     deleted: true,
     vanished,
     typeGone,
+    gap,
     updates: 1,
     firstSeq: seq,
     lastSeq: seq,
@@ -221,11 +230,13 @@ export async function planWindow(
       }
       const p = pending.get(message.path);
       const deleted = message.op === "deleted";
+      const gap = message.gap !== undefined;
       if (p) {
         p.last = message;
         p.deleted = deleted;
         p.vanished = false;
         p.typeGone = undefined;
+        p.gap ||= gap;
         p.updates++;
         p.lastSeq = seq;
         p.type = message.type;
@@ -235,6 +246,7 @@ export async function planWindow(
           deleted,
           vanished: false,
           typeGone: undefined,
+          gap,
           updates: 1,
           firstSeq: seq,
           lastSeq: seq,
@@ -262,7 +274,7 @@ export async function planWindow(
         if (seq < (committedSeq(path) ?? Number.NEGATIVE_INFINITY)) continue; // created after this sync
         const p = pending.get(path);
         if (p?.deleted) continue;
-        markDeleted(pending, path, p, seq, message.type, true, undefined);
+        markDeleted(pending, path, p, seq, message.type, true, undefined, message.gap !== undefined);
       }
     }
   }

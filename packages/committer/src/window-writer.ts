@@ -199,6 +199,7 @@ export class WindowWriter {
         summary,
         vanished: change.vanished,
         typeGone: change.typeGone,
+        gap: change.gap,
       },
       author,
       eventTimeMs: eventTime(change, now),

@@ -3,6 +3,7 @@ export type { ResourceType, ResourceKey, KubeObject, KubeObjectMeta } from "./re
 export { typeId } from "./resource.js";
 export type {
   WatchOp,
+  WatchGap,
   ChangeMessage,
   SyncMessage,
   TypesMessage,
@@ -18,6 +19,7 @@ export {
   AuthorSources,
   QueueNames,
   WatchOps,
+  WatchGaps,
   ChangeOps,
   syncMessage,
   typesMessage,

@@ -23,6 +23,14 @@ export const WatchOps = {
 } as const;
 export type WatchOp = (typeof WatchOps)[keyof typeof WatchOps];
 
+/**
+ * Why a relist may hide intermediate changes. `expired`: a watch resumed from a stored
+ * resourceVersion got 410 Gone (the apiserver's history no longer reaches back that far), so the
+ * watcher relisted and only each object's current state is known.
+ */
+export const WatchGaps = { expired: "expired" } as const;
+export type WatchGap = (typeof WatchGaps)[keyof typeof WatchGaps];
+
 /** One object changed (or was seen in a list). */
 export interface ChangeMessage {
   readonly kind: "change";
@@ -45,6 +53,8 @@ export interface ChangeMessage {
   readonly content?: string;
   /** Hash of the canonical content as the watcher deduplicates it (stable across re-encryption). */
   readonly contentHash?: string;
+  /** Set on messages of a relist that replaced a resumed watch (see `WatchGaps`). */
+  readonly gap?: WatchGap;
 }
 
 /**
@@ -62,6 +72,8 @@ export interface SyncMessage {
   readonly paths: readonly string[];
   readonly resourceVersion: string;
   readonly observedAt: string;
+  /** Set when this relist replaced a resumed watch whose history had expired (see `WatchGaps`). */
+  readonly gap?: WatchGap;
 }
 
 /**
@@ -160,6 +172,7 @@ export interface SyncInput {
   readonly paths: readonly string[];
   readonly resourceVersion: string;
   readonly observedAt: string;
+  readonly gap?: WatchGap | undefined;
 }
 
 /** The one way a `SyncMessage` is built (by the watcher after a relist and by `shiplog snapshot`). */
@@ -175,6 +188,7 @@ export function syncMessage(s: SyncInput): SyncMessage {
     paths: s.paths,
     resourceVersion: s.resourceVersion,
     observedAt: s.observedAt,
+    ...(s.gap !== undefined ? { gap: s.gap } : {}),
   };
 }
 
