@@ -68,6 +68,8 @@ export interface WatchConfig {
   /** milliseconds */
   rediscoverInterval: number;
   pageSize: number;
+  /** Resume watches from the stored resourceVersions after a restart (ADR 0038). */
+  resume: boolean;
 }
 
 export interface NormalizeRule {
@@ -457,6 +459,11 @@ const schema = obj<ShiplogConfig>({
           default: Defaults.pageSize,
           min: 1,
           max: 10_000,
+        }),
+        resume: bool({
+          description:
+            "After a restart, resume each watch from the resourceVersion queued before it instead of relisting: changes made while shiplog was down arrive as their own events and commits (ADR 0038). A relist still happens when the apiserver's history no longer reaches back (410), or when the selection, normalisation, secret settings or shiplog version changed.",
+          default: true,
         }),
       },
     }),

@@ -132,9 +132,15 @@ export class ApiClient {
    * Open a watch and yield its events. The iterator ends when the server closes the stream (its
    * `timeoutSeconds` elapsed); it throws `ApiStatusError` for a non-200 answer (ERROR events are
    * yielded, the caller translates them with `statusErrorFromEvent`) and `TransportError` for
-   * broken connections and inactivity. Aborting `signal` ends it quietly.
+   * broken connections and inactivity. Aborting `signal` ends it quietly. `onOpen` is called once the
+   * server answered 200, before any event (a resumed watch is "synced" from then on).
    */
-  async *watch(t: ResourceType, p: WatchParams, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+  async *watch(
+    t: ResourceType,
+    p: WatchParams,
+    signal: AbortSignal,
+    onOpen?: () => void,
+  ): AsyncGenerator<WatchEvent> {
     const query: Record<string, string> = {
       watch: "true",
       resourceVersion: p.resourceVersion,
@@ -143,6 +149,7 @@ export class ApiClient {
     if (p.allowWatchBookmarks ?? true) query["allowWatchBookmarks"] = "true";
     if (p.labelSelector) query["labelSelector"] = p.labelSelector;
     const res = await this.#request(collectionPath(t), query, JSON_ACCEPT, signal, this.#requestTimeoutMs);
+    onOpen?.();
     let timer: NodeJS.Timeout | undefined;
     const arm = (): void => {
       clearTimeout(timer);

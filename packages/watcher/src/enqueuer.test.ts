@@ -13,6 +13,8 @@ import { Registry } from "prom-client";
 import { Enqueuer } from "./enqueuer.js";
 import { createWatcherMetrics } from "./metrics.js";
 import { metricValue } from "./testing/metric-value.js";
+import { ResumeStore } from "./resume-store.js";
+import { Redis } from "ioredis";
 
 function msg(i: number): ChangeMessage {
   return {
@@ -146,5 +148,43 @@ describe("Enqueuer", () => {
     await e.close(300);
     assert.equal(await metricValue(metrics.dropped, { type: "configmaps", reason: "shutdown" }), 3);
     assert.equal(logged.length, 1);
+  });
+
+  it("saves a checkpoint only after Redis acked the messages pushed before it", async () => {
+    const connection = { host: "127.0.0.1", port: 6379 };
+    const own = `${prefix}-resume`;
+    const real = new Queue(QueueNames.events, { connection, prefix: own });
+    let release: (() => void) | undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const queue = {
+      addBulk: async (jobs: Parameters<Queue["addBulk"]>[0]) => {
+        await gate; // Redis has not accepted the batch yet
+        return real.addBulk(jobs);
+      },
+      close: () => real.close(),
+    };
+    const store = new ResumeStore(connection, own, "s");
+    const redis = new Redis(connection);
+    const key = `${own}:shiplog-watch-resume`;
+    const e = new Enqueuer({
+      queue, maxBuffered: 100, batchSize: 20, jobOptions: {}, logger: silentLogger,
+      metrics: createWatcherMetrics(new Registry()), clock: systemClock, resume: store,
+    }); // prettier-ignore
+    try {
+      e.start();
+      const seq = e.push([msg(1), msg(2)]);
+      e.checkpoint("configmaps", "2");
+      await sleep(200);
+      assert.deepEqual(await redis.hgetall(key), {}, "nothing saved before the ack");
+      release?.();
+      await e.whenAcked(seq);
+      assert.deepEqual(await store.load(), new Map([["configmaps", "2"]]));
+    } finally {
+      await e.close(1000);
+      await real.obliterate({ force: true }).catch(() => undefined);
+      await redis.del(key);
+      await redis.quit();
+      await store.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import type { Clock, Logger, WatchMessage } from "@shiplog/core";
 import { Backoff } from "@shiplog/core";
 import { QueueAddError } from "./errors/queue-add-error.js";
 import type { WatcherMetrics } from "./metrics.js";
+import type { ResumeStore } from "./resume-store.js";
 
 /** The part of a BullMQ `Queue` the enqueuer uses. */
 export interface QueueLike {
@@ -28,11 +29,20 @@ export interface EnqueuerOptions {
   readonly metrics: WatcherMetrics;
   readonly clock: Clock;
   readonly backoff?: Backoff;
+  /** Where `checkpoint`s are saved once their messages are acked; absent: checkpoints are ignored. */
+  readonly resume?: Pick<ResumeStore, "save">;
 }
 
 /** The `type` label of a message's metrics: a types message concerns no single type. */
 function metricType(msg: WatchMessage): string {
   return msg.kind === "types" ? "" : msg.type;
+}
+
+/** A type's resourceVersion, due once every message up to `seq` is acked. */
+interface Checkpoint {
+  readonly seq: number;
+  readonly type: string;
+  readonly rv: string;
 }
 
 interface Pending {
@@ -55,6 +65,10 @@ export class Enqueuer {
   readonly #stopLoop = new AbortController();
   #ackWaiters: { seq: number; resolve: () => void }[] = [];
   #writableWaiters: { below: number; done: () => void }[] = [];
+  #checkpoints: Checkpoint[] = [];
+  #saving: Promise<void> | undefined;
+  #saveAgain = false;
+  #saveFailedLogged = false;
 
   constructor(o: EnqueuerOptions) {
     this.#o = o;
@@ -97,6 +111,66 @@ export class Enqueuer {
     this.#o.metrics.buffered.set(this.buffered);
     this.#wake?.();
     return this.#seq;
+  }
+
+  /**
+   * Records that `type` has queued everything up to resourceVersion `rv`: saved to the resume store
+   * only after Redis acked every message pushed so far, so a stored resourceVersion is never ahead of
+   * the queue. The save is a separate HSET after the addBulk: a process killed between the two
+   * re-delivers at most that last batch on resume, which the committer finds unchanged (a no-op).
+   */
+  checkpoint(type: string, rv: string): void {
+    if (this.#o.resume === undefined || rv === "") return;
+    const last = this.#checkpoints[this.#checkpoints.length - 1];
+    // a run of events that pushed nothing (unchanged objects, bookmarks) keeps one entry per type
+    if (last !== undefined && last.seq === this.#seq && last.type === type) this.#checkpoints.pop();
+    this.#checkpoints.push({ seq: this.#seq, type, rv });
+    if (this.#seq <= this.#acked) void this.#saveDue();
+  }
+
+  /**
+   * Saves every checkpoint whose messages are acked, one HSET, last per type wins. One save at a
+   * time: a call while one is in flight makes that one go round again.
+   */
+  #saveDue(): Promise<void> {
+    if (this.#saving !== undefined) {
+      this.#saveAgain = true;
+      return this.#saving;
+    }
+    this.#saving = (async () => {
+      do {
+        this.#saveAgain = false;
+        await this.#saveOnce();
+      } while (this.#saveAgain);
+    })().finally(() => {
+      this.#saving = undefined;
+    });
+    return this.#saving;
+  }
+
+  async #saveOnce(): Promise<void> {
+    const due = new Map<string, string>();
+    const keep: Checkpoint[] = [];
+    for (const c of this.#checkpoints) {
+      if (c.seq <= this.#acked) due.set(c.type, c.rv);
+      else keep.push(c);
+    }
+    this.#checkpoints = keep;
+    if (due.size === 0 || this.#o.resume === undefined) return;
+    try {
+      await this.#o.resume.save(due);
+      this.#saveFailedLogged = false;
+    } catch (err) {
+      // The queue is the truth: a stale checkpoint only means duplicates after a restart.
+      this.#o.metrics.errors.inc({ type: "", kind: "resume-save" });
+      if (!this.#saveFailedLogged) {
+        this.#saveFailedLogged = true;
+        this.#o.logger.warn(
+          { err },
+          "saving watch resume checkpoints failed; a restart may relist or re-send",
+        );
+      }
+    }
   }
 
   /** Resolves once Redis accepted every message up to `seq`. */
@@ -147,6 +221,12 @@ export class Enqueuer {
       this.#o.clock.sleep(Math.max(100, deadline - this.#o.clock.now()), grace.signal),
     ]);
     grace.abort();
+    if (this.#saving !== undefined) {
+      // the last checkpoints: a restart resumes from them (bounded like the flush)
+      const saveGrace = new AbortController();
+      await Promise.race([this.#saving, this.#o.clock.sleep(500, saveGrace.signal)]);
+      saveGrace.abort();
+    }
     const lost = this.#buf.slice(this.#head);
     if (lost.length > 0) {
       const byType = new Map<string, number>();
@@ -154,7 +234,7 @@ export class Enqueuer {
       for (const [type, n] of byType) this.#o.metrics.dropped.inc({ type, reason: "shutdown" }, n);
       this.#o.logger.error(
         { lost: lost.length, byType: Object.fromEntries(byType) },
-        "watcher stopped with messages Redis did not confirm; they may be lost (the next start relists)",
+        "watcher stopped with messages Redis did not confirm; the next start resumes from before them or relists",
       );
       this.#buf = [];
       this.#head = 0;
@@ -214,6 +294,7 @@ export class Enqueuer {
       }
       this.#acked = batch[batch.length - 1]?.seq ?? this.#acked;
       this.#o.metrics.buffered.set(this.buffered);
+      if (this.#checkpoints.length > 0) await this.#saveDue();
       if (this.#ackWaiters.length > 0) {
         const ready = this.#ackWaiters.filter((w) => w.seq <= this.#acked);
         this.#ackWaiters = this.#ackWaiters.filter((w) => w.seq > this.#acked);

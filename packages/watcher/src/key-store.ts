@@ -48,6 +48,12 @@ export class KeyStore {
     return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
   }
 
+  /** The path core would choose for `key` (a recorded object may have another, see `get`). */
+  defaultPathOf(key: string): string {
+    const { namespace, name } = KeyStore.splitKey(key);
+    return this.#defaultPath(namespace, name);
+  }
+
   get size(): number {
     return this.#entries.size;
   }

@@ -13,6 +13,8 @@ export interface WatcherMetrics {
   readonly skipped: Counter<"type" | "reason">;
   /** (Re)lists started, by `type` and `reason` (see `RelistReasons`). */
   readonly relists: Counter<"type" | "reason">;
+  /** Watches resumed from a stored resourceVersion instead of a first list, by `type`. */
+  readonly resumes: Counter<"type">;
   /** Errors, by `type` and `kind` (see `ErrorKinds`; plus `canonicalize` and `queue`). */
   readonly errors: Counter<"type" | "kind">;
   /** Messages lost, by `type` and `reason`. Only at shutdown with the queue unreachable. */
@@ -57,6 +59,12 @@ export function createWatcherMetrics(registry: Registry): WatcherMetrics {
       name: "shiplog_watcher_relists_total",
       help: "Lists and relists started",
       labelNames: ["type", "reason"],
+      registers,
+    }),
+    resumes: new Counter({
+      name: "shiplog_watcher_resumes_total",
+      help: "Watches resumed from a stored resourceVersion instead of a first list",
+      labelNames: ["type"],
       registers,
     }),
     errors: new Counter({

@@ -22,6 +22,14 @@ export interface WatcherOptions {
    * committer as recorded, so their files stay in Git (a forbidden type is not a deletion).
    */
   forbidden?: readonly string[];
+  /**
+   * Resume watches after a restart (ADR 0038): the resourceVersion each type was queued up to is kept
+   * in Redis under `scope`, a fingerprint of everything that decides what is recorded and how (the
+   * caller's selection, normalisation and secret settings, version). A start under the same scope
+   * watches from there instead of listing. `ignoreStored`: list anyway this time (the repository has
+   * no history to resume), then keep checkpoints as usual. Absent: every start lists.
+   */
+  resume?: { scope: string; ignoreStored?: boolean };
   /** Kubernetes label selector applied to every list and watch. */
   labelSelector?: string;
   /** Objects per list page. @defaultValue `Defaults.pageSize` (500) */

@@ -32,7 +32,7 @@ const page = (rv: string, ...items: KubeObject[]): { items: KubeObject[]; resour
   resourceVersion: rv,
 });
 
-function setup() {
+function setup(resumeFrom?: string) {
   const clock = new FakeClock();
   const client = new FakeApiClient(clock);
   const enqueuer = new FakeEnqueuer();
@@ -55,6 +55,7 @@ function setup() {
     random: () => 0,
     pageSize: 500,
     minWatchTimeoutSeconds: 300,
+    ...(resumeFrom !== undefined ? { resumeFrom } : {}),
   });
   return { clock, client, enqueuer, metrics, reflector };
 }
@@ -284,4 +285,101 @@ describe("Reflector", () => {
       }
     });
   }
+});
+
+describe("Reflector resuming from a stored resourceVersion (ADR 0038)", () => {
+  it("skips the list, watches from the stored resourceVersion and is synced once the watch is answered", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup("42");
+    const w = new FakeWatch();
+    client.onWatch(CM, w);
+    reflector.start();
+    await clock.tick();
+    await reflector.firstSync;
+    assert.equal(client.callsOf("list", CM).length, 0, "no list");
+    assert.equal(client.callsOf("watch", CM)[0]?.params?.resourceVersion, "42");
+    assert.equal(reflector.status().synced, true);
+    assert.equal(reflector.status().resumed, true);
+    assert.equal(await metricValue(metrics.resumes, { type: "configmaps" }), 1);
+    assert.equal(await metricValue(metrics.relists, { type: "configmaps" }), 0);
+
+    // changes made while the watcher was down arrive as their own events, each with its own message
+    w.emit("MODIFIED", cm("a", "43", { v: "1" }));
+    w.emit("MODIFIED", cm("a", "44", { v: "2" }));
+    w.emit("BOOKMARK", { metadata: { resourceVersion: "50" } });
+    await clock.tick();
+    assert.deepEqual(changes(enqueuer.messages), ["modified a", "modified a"]);
+    assert.equal(enqueuer.messages.filter(isSync).length, 0, "no sync: nothing was listed");
+    assert.deepEqual(
+      enqueuer.checkpoints.map((c) => `${c.rv}@${c.after}`),
+      ["43@1", "44@2", "50@2"],
+      "a checkpoint after each event, once its message is pushed",
+    );
+    await reflector.stop();
+  });
+
+  it("sends a delete for an object it never heard of (it may have been recorded before the restart)", async () => {
+    const { clock, client, enqueuer, reflector } = setup("42");
+    const w = new FakeWatch();
+    client.onWatch(CM, w);
+    reflector.start();
+    await clock.tick();
+    w.emit("DELETED", cm("gone", "45"));
+    await clock.tick();
+    const del = enqueuer.messages.filter(isChange);
+    assert.deepEqual(changes(del), ["deleted gone"]);
+    assert.equal(del[0]?.path, "ns/configmaps/gone.yaml");
+    assert.equal(del[0]?.resourceVersion, "45");
+    await reflector.stop();
+  });
+
+  it("sends a delete once for an object it skips, then stays quiet about it", async () => {
+    const { clock, client, enqueuer, reflector } = setup("42");
+    const w = new FakeWatch();
+    client.onWatch(CM, w);
+    reflector.start();
+    await clock.tick();
+    const owned = (rv: string): KubeObject => ({
+      ...cm("owned", rv),
+      metadata: {
+        ...cm("owned", rv).metadata,
+        ownerReferences: [{ apiVersion: "v1", kind: "Foo", name: "x", uid: "u", controller: true }],
+      },
+    });
+    w.emit("MODIFIED", owned("46"));
+    w.emit("MODIFIED", owned("47"));
+    await clock.tick();
+    assert.deepEqual(changes(enqueuer.messages), ["deleted owned"]);
+    await reflector.stop();
+  });
+
+  it("relists on 410 and marks that relist's messages as a gap", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup("42");
+    client
+      .onWatch(CM, new ApiStatusError(410, "Expired", "too old resource version: 42 (90)"))
+      .onList(CM, page("90", cm("a", "88")));
+    reflector.start();
+    await clock.tick();
+    await reflector.firstSync;
+    assert.equal(client.callsOf("list", CM).length, 1);
+    const listed = enqueuer.messages.filter(isChange);
+    assert.deepEqual(changes(listed), ["listed a"]);
+    assert.equal(listed[0]?.gap, "expired");
+    assert.equal(enqueuer.messages.filter(isSync)[0]?.gap, "expired");
+    assert.equal(reflector.status().resumed, false, "the store is complete again");
+    assert.equal(await metricValue(metrics.relists, { type: "configmaps", reason: "expired" }), 1);
+    assert.deepEqual(enqueuer.checkpoints.at(-1), { type: "configmaps", rv: "90", after: 2 });
+    await reflector.stop();
+  });
+
+  it("marks no gap on a later 410 of a reflector that listed (live operation, as before)", async () => {
+    const { clock, client, enqueuer, reflector } = setup();
+    client
+      .onList(CM, page("10", cm("a", "8")), page("20", cm("a", "9")))
+      .onWatch(CM, new ApiStatusError(410, "Expired", "too old"));
+    reflector.start();
+    await clock.tick();
+    assert.equal(client.callsOf("list", CM).length, 2);
+    assert.ok(enqueuer.messages.every((m) => m.kind === "types" || m.gap === undefined));
+    await reflector.stop();
+  });
 });

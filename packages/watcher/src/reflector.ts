@@ -3,6 +3,13 @@
  * list, watch from the list's resourceVersion with bookmarks and a randomised timeout, relist on
  * 410/Expired (HTTP status or ERROR event), exponential backoff with jitter honouring Retry-After,
  * and a race-free stop: one loop per reflector, and no request starts after `stop()`.
+ *
+ * Resume (ADR 0038): a reflector given the resourceVersion its type was queued up to before a
+ * restart skips the first list and watches from there, so changes made while the watcher was down
+ * arrive as their own events. Its key store then starts empty: every object it hears of is sent (the
+ * committer finds unchanged ones unchanged), and a delete of an object it never heard of is sent with
+ * the path canonicalization gives it. A 410 on such a watch relists as usual, and that relist's
+ * messages carry `gap: "expired"`, so the commit says intermediate changes may be missing.
  */
 import type {
   Canonicalizer,
@@ -12,10 +19,19 @@ import type {
   Logger,
   ResourceKey,
   ResourceType,
+  WatchGap,
   WatchMessage,
   WatchOp,
 } from "@shiplog/core";
-import { Backoff, CanonicalizeError, pathForKey, syncMessage, typeId, WatchOps } from "@shiplog/core";
+import {
+  Backoff,
+  CanonicalizeError,
+  pathForKey,
+  syncMessage,
+  typeId,
+  WatchGaps,
+  WatchOps,
+} from "@shiplog/core";
 import type { ApiClientLike } from "./api-client.js";
 import { statusErrorFromEvent, WatchEventTypes } from "./api-client.js";
 import type { RelistReason, Verdict } from "./classify-error.js";
@@ -42,7 +58,10 @@ export type ReflectorState = (typeof ReflectorStates)[keyof typeof ReflectorStat
 export interface ReflectorDeps {
   readonly client: Pick<ApiClientLike, "list" | "watch">;
   readonly canonicalizer: Canonicalizer;
-  readonly enqueuer: Pick<Enqueuer, "push" | "full" | "whenWritable" | "whenBelow" | "whenAcked">;
+  readonly enqueuer: Pick<
+    Enqueuer,
+    "push" | "full" | "whenWritable" | "whenBelow" | "whenAcked" | "checkpoint"
+  >;
   readonly filter: TypeFilter;
   readonly logger: Logger;
   readonly metrics: WatcherMetrics;
@@ -53,6 +72,11 @@ export interface ReflectorDeps {
   /** Watch requests time out after a random duration in [min, 2*min) seconds. */
   readonly minWatchTimeoutSeconds: number;
   readonly backoff?: Backoff;
+  /**
+   * The resourceVersion this type was queued up to before a restart (the resume store): the first
+   * list is skipped and the watch resumes from there.
+   */
+  readonly resumeFrom?: string;
 }
 
 export interface ReflectorStatus {
@@ -64,6 +88,8 @@ export interface ReflectorStatus {
   readonly objects: number;
   readonly resourceVersion: string;
   readonly synced: boolean;
+  /** Resumed from a stored resourceVersion, and not listed since. */
+  readonly resumed: boolean;
   readonly lastSyncAt?: string;
   readonly lastError?: string;
 }
@@ -82,10 +108,15 @@ export class Reflector {
   #lastSyncAt: string | undefined;
   #lastError: string | undefined;
   #forbiddenLogged = false;
+  /** The key store does not know every object: resumed, and not listed since. */
+  #partial = false;
+  /** Skipped objects a resumed reflector already sent a delete for. */
+  readonly #skippedWhilePartial = new Set<string>();
   #resolveFirst!: () => void;
   /**
-   * Resolves when the first list's messages and sync message were accepted by Redis, when the type
-   * turned out to be forbidden on the first attempt, or on stop.
+   * Resolves when the first list's messages and sync message were accepted by Redis (for a resumed
+   * reflector: when its first watch was answered), when the type turned out to be forbidden on the
+   * first attempt, or on stop.
    */
   readonly firstSync: Promise<void>;
 
@@ -127,6 +158,7 @@ export class Reflector {
       objects: this.#store.size,
       resourceVersion: this.#rv,
       synced: this.#synced,
+      resumed: this.#partial,
       ...(this.#lastSyncAt !== undefined ? { lastSyncAt: this.#lastSyncAt } : {}),
       ...(this.#lastError !== undefined ? { lastError: this.#lastError } : {}),
     };
@@ -136,11 +168,21 @@ export class Reflector {
     const signal = this.#abort.signal;
     let needList = true;
     let relistReason: RelistReason = RelistReasons.initial;
+    const from = this.#d.resumeFrom ?? "";
+    if (from !== "") {
+      this.#rv = from;
+      this.#partial = true;
+      needList = false;
+      this.#d.metrics.resumes.inc({ type: this.id });
+      this.#d.logger.info({ type: this.id, rv: from }, "resuming the watch from the stored resourceVersion");
+    }
     while (!signal.aborted) {
       try {
         if (needList) {
           this.#d.metrics.relists.inc({ type: this.id, reason: relistReason });
-          await this.#list(signal);
+          // A resumed watch's history expired: what happened in between is known only as its result.
+          const gap = this.#partial && relistReason === RelistReasons.expired ? WatchGaps.expired : undefined;
+          await this.#list(signal, gap);
           needList = false;
         }
         await this.#watchOnce(signal);
@@ -209,7 +251,7 @@ export class Reflector {
     return relist;
   }
 
-  async #list(signal: AbortSignal): Promise<void> {
+  async #list(signal: AbortSignal, gap: WatchGap | undefined): Promise<void> {
     this.#state = ReflectorStates.listing;
     const seen = new Set<string>();
     let continueToken: string | undefined;
@@ -244,7 +286,7 @@ export class Reflector {
       listRv = page.resourceVersion;
       const out: WatchMessage[] = [];
       for (const obj of page.items) {
-        const key = await this.#apply(obj, WatchOps.listed, out);
+        const key = await this.#apply(obj, WatchOps.listed, out, gap);
         if (key !== undefined) seen.add(key);
       }
       if (out.length > 0) this.#d.enqueuer.push(out);
@@ -256,9 +298,10 @@ export class Reflector {
     // Objects we knew that the list no longer has vanished while we did not watch.
     const gone = this.#store.retainOnly(seen);
     const now = new Date(this.#d.clock.now()).toISOString();
-    const msgs: WatchMessage[] = gone.map(([key, e]) =>
-      this.#deletedMessage(key, e.uid, e.path, listRv, now),
-    );
+    const msgs: WatchMessage[] = gone.map(([key, e]) => ({
+      ...this.#deletedMessage(key, e.uid, e.path, listRv, now),
+      ...(gap !== undefined ? { gap } : {}),
+    }));
     for (const m of msgs) if (m.kind === "change") this.#d.metrics.events.inc({ type: this.id, op: m.op });
     msgs.push(
       syncMessage({
@@ -270,10 +313,14 @@ export class Reflector {
         paths: this.#store.paths(),
         resourceVersion: listRv,
         observedAt: now,
+        gap,
       }),
     );
     const seq = this.#d.enqueuer.push(msgs);
+    this.#d.enqueuer.checkpoint(this.id, listRv);
     this.#rv = listRv;
+    this.#partial = false;
+    this.#skippedWhilePartial.clear();
     this.#d.metrics.objects.set({ type: this.id }, this.#store.size);
     this.#backoff.reset();
     this.#forbiddenLogged = false;
@@ -298,6 +345,7 @@ export class Reflector {
         ...(this.#d.labelSelector ? { labelSelector: this.#d.labelSelector } : {}),
       },
       signal,
+      () => this.#opened(),
     );
     const openedAt = this.#d.clock.now();
     let received = 0;
@@ -317,7 +365,7 @@ export class Reflector {
           await this.#apply(ev.object, WatchOps.modified, out);
           break;
         case WatchEventTypes.deleted:
-          this.#remove(ev.object, out);
+          await this.#remove(ev.object, out);
           break;
       }
       const rv = ev.object.metadata?.resourceVersion;
@@ -326,6 +374,8 @@ export class Reflector {
         this.#d.enqueuer.push(out);
         this.#d.metrics.objects.set({ type: this.id }, this.#store.size);
       }
+      // Saved once Redis acked everything pushed so far, this event's messages included.
+      this.#d.enqueuer.checkpoint(this.id, this.#rv);
       if (this.#d.enqueuer.full) throw new QueueFull();
     }
     if (!signal.aborted && received === 0 && this.#d.clock.now() - openedAt < 1000) {
@@ -338,11 +388,26 @@ export class Reflector {
     }
   }
 
+  /** A resumed reflector's watch was answered: it is as synced as after a list. */
+  #opened(): void {
+    if (!this.#partial || this.#synced) return;
+    this.#synced = true;
+    this.#lastSyncAt = new Date(this.#d.clock.now()).toISOString();
+    this.#backoff.reset();
+    this.#lastError = undefined;
+    this.#resolveFirst();
+  }
+
   /**
    * Canonicalize an added/modified/listed object and append a change message if its canonical content
    * differs from what we recorded. Returns the store key when the object is tracked.
    */
-  async #apply(obj: KubeObject, op: WatchOp, out: WatchMessage[]): Promise<string | undefined> {
+  async #apply(
+    obj: KubeObject,
+    op: WatchOp,
+    out: WatchMessage[],
+    gap?: WatchGap,
+  ): Promise<string | undefined> {
     this.#d.metrics.events.inc({ type: this.id, op });
     const meta = obj.metadata ?? {};
     const name = meta.name ?? "";
@@ -374,6 +439,13 @@ export class Reflector {
       const prev = this.#store.delete(key);
       // an object we recorded became one we skip: its file must go
       if (prev) out.push(this.#deletedMessage(key, prev.uid, prev.path, rv, now, meta.labels));
+      else if (this.#partial && !this.#skippedWhilePartial.has(key)) {
+        // resumed: it may have been recorded before the restart (once per object until the next list)
+        this.#skippedWhilePartial.add(key);
+        out.push(
+          this.#deletedMessage(key, meta.uid ?? "", this.#store.defaultPathOf(key), rv, now, meta.labels),
+        );
+      }
       return undefined;
     }
     const uid = meta.uid ?? "";
@@ -395,23 +467,44 @@ export class Reflector {
       ...(res.labels !== undefined ? { labels: res.labels } : {}),
       content: res.content,
       contentHash: res.contentHash,
+      ...(gap !== undefined ? { gap } : {}),
     };
     out.push(msg);
     return key;
   }
 
-  #remove(obj: KubeObject, out: WatchMessage[]): void {
+  async #remove(obj: KubeObject, out: WatchMessage[]): Promise<void> {
     this.#d.metrics.events.inc({ type: this.id, op: WatchOps.deleted });
     const meta = obj.metadata ?? {};
     const key = KeyStore.keyOf(meta.namespace ?? "", meta.name ?? "");
+    const now = new Date(this.#d.clock.now()).toISOString();
+    const rv = meta.resourceVersion ?? "";
     const prev = this.#store.delete(key);
-    if (!prev) {
+    if (prev) {
+      out.push(this.#deletedMessage(key, prev.uid, prev.path, rv, now, meta.labels));
+      return;
+    }
+    const path = this.#partial ? await this.#recordedPath(obj) : undefined;
+    if (path === undefined) {
       // never recorded (skipped, excluded namespace): nothing to delete
       this.#d.metrics.skipped.inc({ type: this.id, reason: "delete-of-untracked" });
       return;
     }
-    const now = new Date(this.#d.clock.now()).toISOString();
-    out.push(this.#deletedMessage(key, prev.uid, prev.path, meta.resourceVersion ?? "", now, meta.labels));
+    // Resumed: the object may have been recorded before the restart; the committer ignores a delete
+    // of a file it does not have.
+    out.push(this.#deletedMessage(key, meta.uid ?? "", path, rv, now, meta.labels));
+  }
+
+  /** Where `obj` would be recorded, or undefined when it would not be (filters, canonicalization). */
+  async #recordedPath(obj: KubeObject): Promise<string | undefined> {
+    const meta = obj.metadata ?? {};
+    if ((meta.name ?? "") === "" || !this.#d.filter.wantsNamespace(meta.namespace ?? "")) return undefined;
+    try {
+      const res = await this.#d.canonicalizer.canonicalizeAsync(this.type, obj);
+      return res.skipped ? undefined : res.path;
+    } catch {
+      return undefined;
+    }
   }
 
   #deletedMessage(

@@ -4,11 +4,12 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { setImmediate as yieldToIo } from "node:timers/promises";
+import { setImmediate as yieldToIo, setTimeout as sleep } from "node:timers/promises";
 import type { KubeObject, ResourceType, TypesMessage, WatchMessage } from "@shiplog/core";
 import { createCanonicalizer, defaultConfig, QueueNames, silentLogger } from "@shiplog/core";
 import { FakeClock } from "@shiplog/core/testing";
 import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { Registry } from "prom-client";
 import { createWatcherMetrics } from "./metrics.js";
 import { CRD_TYPE } from "./rediscovery.js";
@@ -180,6 +181,104 @@ describe("Watcher", () => {
         await q.obliterate({ force: true });
         await q.close();
       }
+    }
+  });
+
+  it("resumes each type from the resourceVersion queued before a restart, under the same scope only", async () => {
+    const ownPrefix = `${prefix}-resume`;
+    const redis = new Redis(connection);
+    const q = new Queue<WatchMessage>(QueueNames.events, { connection, prefix: ownPrefix });
+    const cfg = defaultConfig();
+    const start = async (
+      scope: string,
+      ignoreStored = false,
+    ): Promise<{ w: Watcher; client: FakeApiClient; clock: FakeClock }> => {
+      const clock = new FakeClock();
+      const client = new FakeApiClient(clock);
+      client.served = [CM];
+      client.onList(CM, {
+        items: [
+          {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "a", namespace: "ns", uid: "u-a", resourceVersion: "9" },
+            data: { v: "0" },
+          },
+        ],
+        resourceVersion: "10",
+      });
+      const w = new Watcher({
+        kubeConfig: unreachableKubeConfig(),
+        apiClient: client,
+        queue: { connection, prefix: ownPrefix },
+        canonicalizer: createCanonicalizer({
+          normalize: cfg.normalize,
+          secrets: cfg.secrets,
+          hmacKey: "watcher-test-fingerprint-key-0123",
+          watch: cfg.watch,
+        }),
+        resume: { scope, ...(ignoreStored ? { ignoreStored } : {}) },
+        logger: silentLogger,
+        clock,
+        random: () => 0,
+        rediscoverIntervalMs: 60_000,
+      });
+      await w.start();
+      await w.initialSyncDone();
+      // stopUnder only ticks the fake clock: let the types message reach Redis first
+      for (let i = 0; i < 200 && w.status().buffered > 0; i++) {
+        await clock.tick();
+        await sleep(10);
+      }
+      assert.equal(w.status().buffered, 0, "the types message reached Redis");
+      return { w, client, clock };
+    };
+    const stored = async (): Promise<string | undefined> =>
+      (await redis.hget(`${ownPrefix}:shiplog-watch-resume`, "configmaps")) ?? undefined;
+    try {
+      const first = await start("scope-1");
+      assert.equal(first.client.callsOf("list", CM).length, 1, "a first start lists");
+      await until(first.clock, () => first.client.lastWatch(CM) !== undefined, "the watch");
+      first.client.lastWatch(CM)?.emit("MODIFIED", {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name: "a", namespace: "ns", uid: "u-a", resourceVersion: "11" },
+        data: { v: "1" },
+      });
+      for (let i = 0; i < 200 && (await stored()) !== "11"; i++) {
+        await first.clock.tick();
+        await sleep(10);
+      }
+      assert.equal(await stored(), "11", "checkpointed once Redis acked the event's message");
+      await stopUnder(first.clock, first.w);
+
+      const again = await start("scope-1");
+      try {
+        assert.equal(again.client.callsOf("list", CM).length, 0, "resumed: no list");
+        assert.equal(again.client.callsOf("watch", CM)[0]?.params?.resourceVersion, "11");
+        assert.equal(again.w.status().types[0]?.resumed, true);
+      } finally {
+        await stopUnder(again.clock, again.w);
+      }
+
+      const other = await start("scope-2");
+      try {
+        assert.equal(other.client.callsOf("list", CM).length, 1, "another selection lists");
+      } finally {
+        await stopUnder(other.clock, other.w);
+      }
+
+      const fresh = await start("scope-2", true);
+      try {
+        assert.equal(fresh.client.callsOf("list", CM).length, 1, "ignoreStored lists");
+      } finally {
+        await stopUnder(fresh.clock, fresh.w);
+      }
+    } finally {
+      await redis.del(`${ownPrefix}:shiplog-watch-resume`);
+      redis.disconnect();
+      await q.obliterate({ force: true });
+      await q.close();
     }
   });
 });

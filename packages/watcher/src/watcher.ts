@@ -19,6 +19,7 @@ import { resolveOptions } from "./options.js";
 import type { ReflectorStatus } from "./reflector.js";
 import { Reflector } from "./reflector.js";
 import { RediscoveryTrigger } from "./rediscovery.js";
+import { ResumeStore } from "./resume-store.js";
 import { TypeFilter } from "./type-filter.js";
 import { typesReport } from "./types-report.js";
 
@@ -51,6 +52,9 @@ export class Watcher {
   readonly #abort = new AbortController();
   readonly #reflectors = new Map<string, Reflector>();
   #enqueuer: Enqueuer | undefined;
+  #resume: ResumeStore | undefined;
+  /** Stored resourceVersions not yet handed to a reflector (only reflectors of the first discovery resume). */
+  #resumeFrom = new Map<string, string>();
   #trigger: RediscoveryTrigger | undefined;
   #started: Promise<void> | undefined;
   #reconcileChain: Promise<void> = Promise.resolve();
@@ -101,8 +105,20 @@ export class Watcher {
       this.#metrics.errors.inc({ type: "", kind: "queue" });
       this.#logger.debug({ err }, "queue connection error");
     });
+    if (this.#o.resume !== undefined) {
+      this.#resume = new ResumeStore(this.#o.queue.connection, this.#o.queue.prefix, this.#o.resume.scope);
+      try {
+        if (this.#o.resume.ignoreStored !== true) this.#resumeFrom = await this.#resume.load();
+        this.#logger.info({ types: this.#resumeFrom.size }, "loaded watch resume points");
+      } catch (err) {
+        // Without them every type lists, as on a first start: nothing is lost, only time.
+        this.#metrics.errors.inc({ type: "", kind: "resume-load" });
+        this.#logger.warn({ err }, "could not load watch resume points; listing every type");
+      }
+    }
     this.#enqueuer = new Enqueuer({
       queue,
+      ...(this.#resume !== undefined ? { resume: this.#resume } : {}),
       maxBuffered: this.#r.maxBuffered,
       batchSize: this.#r.batchSize,
       jobOptions: this.#o.jobOptions ?? { removeOnComplete: true, removeOnFail: 1000 },
@@ -130,6 +146,8 @@ export class Watcher {
       return;
     }
     await this.#reconcile(found.types);
+    // A type the stored points name that is not watched now lists if it comes back.
+    this.#resumeFrom.clear();
     this.#reportTypes(found, []);
     this.#resolveInitialSync(
       Promise.all([...this.#reflectors.values()].map((r) => r.firstSync)).then(() => undefined),
@@ -159,6 +177,7 @@ export class Watcher {
     await Promise.all([...this.#reflectors.values()].map((r) => r.stop()));
     this.#reflectors.clear();
     await this.#enqueuer?.close(this.#r.stopFlushTimeoutMs);
+    await this.#resume?.close();
   }
 
   status(): WatcherStatus {
@@ -280,6 +299,7 @@ export class Watcher {
     if (this.#abort.signal.aborted) return;
     for (const [id, t] of wanted) {
       if (this.#reflectors.has(id)) continue;
+      const from = this.#resumeFrom.get(id);
       const r = new Reflector(t, {
         client: this.#client,
         canonicalizer: this.#o.canonicalizer,
@@ -292,7 +312,9 @@ export class Watcher {
         pageSize: this.#r.pageSize,
         minWatchTimeoutSeconds: this.#r.minWatchTimeoutSeconds,
         ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
+        ...(from !== undefined ? { resumeFrom: from } : {}),
       });
+      this.#resumeFrom.delete(id);
       this.#reflectors.set(id, r);
       this.#logger.info({ type: id, version: t.version }, "watching type");
       r.start();

@@ -20,6 +20,7 @@ import type { GlobalOptions } from "../commands/global-options.js";
 import { resolveHmacKey } from "../config/hmac-key.js";
 import { loadConfig, type LoadConfigOptions, type LoadedConfig } from "../config/load-config.js";
 import { loadKubeConfig } from "./kube.js";
+import { resumeScope } from "./resume-scope.js";
 import { checkAccess, type AccessReport } from "./preflight.js";
 import { createLogger, type ProcessLogger } from "./process-logger.js";
 import { checkRedis } from "./redis-check.js";
@@ -40,6 +41,8 @@ export interface RuntimeContext {
   access?: AccessReport;
   connection: RedisConnectionOptions;
   canonicalizer?: Canonicalizer;
+  /** What the watcher's resume points are valid under (see resume-scope.ts); set with the canonicalizer. */
+  resumeScope?: string;
   /** Crash points a test armed with SHIPLOG_FAILPOINTS; none otherwise. */
   failpoints: Failpoints;
 }
@@ -108,6 +111,7 @@ export async function prepare(
       watch: { include: config.watch.include, exclude: config.watch.exclude },
       cluster,
     });
+    ctx.resumeScope = resumeScope(config, watchSelection(ctx), key?.key);
   }
   return ctx;
 }

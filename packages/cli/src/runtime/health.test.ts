@@ -35,6 +35,7 @@ function reflector(type: string, state: ReflectorState, lastError?: string): Ref
     objects: 0,
     resourceVersion: "1",
     synced: state === "watching",
+    resumed: false,
     ...(lastError !== undefined ? { lastError } : {}),
   };
 }

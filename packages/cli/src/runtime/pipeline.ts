@@ -24,7 +24,12 @@ function readSecretFile(field: string, path: string, cwd: string): string {
   }
 }
 
-export function buildWatcher(ctx: RuntimeContext, registry: Registry): Watcher {
+/**
+ * `freshRepo`: the committer of this process starts on a repository without history (a first start,
+ * or a lost volume and no remote to restore it from); the watcher then lists every type even where it
+ * could resume, or the new history would lack every object that did not change since.
+ */
+export function buildWatcher(ctx: RuntimeContext, registry: Registry, freshRepo = false): Watcher {
   if (ctx.kc === undefined || ctx.canonicalizer === undefined)
     throw new Error("buildWatcher: context lacks kube/canonicalizer");
   const sel = watchSelection(ctx);
@@ -37,6 +42,9 @@ export function buildWatcher(ctx: RuntimeContext, registry: Registry): Watcher {
     // Types the preflight found forbidden are not watched but still recorded: their files stay.
     forbidden: ctx.access?.denied.map((d) => d.type) ?? [],
     ...(ctx.config.watch.labelSelector !== "" ? { labelSelector: ctx.config.watch.labelSelector } : {}),
+    ...(ctx.config.watch.resume && ctx.resumeScope !== undefined
+      ? { resume: { scope: ctx.resumeScope, ...(freshRepo ? { ignoreStored: true } : {}) } }
+      : {}),
     pageSize: ctx.config.watch.pageSize,
     rediscoverIntervalMs: ctx.config.watch.rediscoverInterval,
     logger: ctx.logger.child({ component: "watcher" }),

@@ -3,6 +3,8 @@
  * first (notifier, committer, watcher), readiness, and the bounded shutdown in the reverse order
  * (the watcher flushes to Redis, the committer commits and acknowledges its open window).
  */
+import { execFileSync } from "node:child_process";
+import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
@@ -44,7 +46,10 @@ export async function serve(
   const { signal, dispose } = waitForSignal(io);
   const stopping = new AbortController();
 
-  const watcher = stages.watcher ? buildWatcher(ctx, registry) : undefined;
+  const fresh = stages.watcher && stages.committer && repoWithoutHistory(ctx, io);
+  if (fresh && ctx.config.watch.resume)
+    logger.info({}, "the repository has no history yet: listing every type instead of resuming");
+  const watcher = stages.watcher ? buildWatcher(ctx, registry, fresh) : undefined;
   const built = stages.committer ? await buildCommitter(ctx, registry, io, true) : undefined;
   const committer = built?.committer;
   const attribution = built?.attribution;
@@ -182,6 +187,31 @@ export async function serve(
 }
 
 /**
+ * Whether this process's committer starts from nothing: no commit on the branch and no remote to
+ * restore history from. A resumed watch would then record only what changes from now on.
+ */
+function repoWithoutHistory(ctx: RuntimeContext, io: CliIo): boolean {
+  if (ctx.config.repo.remote !== undefined) return false;
+  try {
+    execFileSync(
+      "git",
+      [
+        "--git-dir",
+        resolve(io.cwd, ctx.config.repo.path),
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        `refs/heads/${ctx.config.repo.branch}^{commit}`,
+      ],
+      { stdio: "ignore", timeout: 10_000 },
+    );
+    return false;
+  } catch {
+    return true; // no repository, no branch, or no git: list (the safe side)
+  }
+}
+
+/**
  * Readiness: every type listed once, and every event enqueued by then (the first sync) committed. Not
  * "queue empty", which never happens under constant churn: the events queue's id counter is read once
  * the watcher has handed its first sync to Redis, and later events do not delay readiness.
@@ -195,7 +225,7 @@ async function trackInitialSync(
 ): Promise<void> {
   await watcher.initialSyncDone();
   gate.done("watcher");
-  ctx.logger.info({}, "initial list of every type done");
+  ctx.logger.info({}, "every type listed (or its watch resumed)");
   if (!progress) return;
   let mark: number | undefined;
   while (!signal.aborted) {

@@ -171,10 +171,16 @@ export class FakeApiClient implements ApiClientLike {
     return Promise.resolve(reply);
   }
 
-  async *watch(t: ResourceType, p: WatchParams, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+  async *watch(
+    t: ResourceType,
+    p: WatchParams,
+    signal: AbortSignal,
+    onOpen?: () => void,
+  ): AsyncGenerator<WatchEvent> {
     this.#record("watch", typeId(t), p);
     const reply = this.#watches.get(typeId(t))?.shift() ?? new FakeWatch();
     if (reply instanceof Error) throw reply;
+    onOpen?.();
     const w = reply instanceof FakeWatch ? reply : FakeWatch.of(reply);
     this.#open.set(typeId(t), w);
     yield* w.stream(signal);

@@ -5,9 +5,11 @@ import type { Enqueuer } from "../enqueuer.js";
 
 export class FakeEnqueuer implements Pick<
   Enqueuer,
-  "push" | "full" | "whenWritable" | "whenBelow" | "whenAcked"
+  "push" | "full" | "whenWritable" | "whenBelow" | "whenAcked" | "checkpoint"
 > {
   readonly messages: WatchMessage[] = [];
+  /** Every `checkpoint` call, in order, with how many messages were pushed before it. */
+  readonly checkpoints: { type: string; rv: string; after: number }[] = [];
   /** Set by a test: `full` turns true, and `whenWritable` waits until `drain()`. */
   #full = false;
   #drained: (() => void)[] = [];
@@ -31,6 +33,10 @@ export class FakeEnqueuer implements Pick<
     this.onPush?.(msgs);
     this.messages.push(...msgs);
     return this.messages.length;
+  }
+
+  checkpoint(type: string, rv: string): void {
+    this.checkpoints.push({ type, rv, after: this.messages.length });
   }
 
   whenAcked(_seq: number): Promise<void> {
