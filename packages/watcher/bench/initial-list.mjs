@@ -8,11 +8,8 @@
 //   node packages/watcher/bench/initial-list.mjs [N ...]        default: 10000
 //
 // Starts a private control plane and a private Redis through the test harness (test/dist/harness).
-import { spawn } from "node:child_process";
-import * as https from "node:https";
-import { fileURLToPath } from "node:url";
 import { DEFAULT_V8_FLAGS } from "../../cli/dist/runtime/v8-flags.js";
-import { startControlPlane, startPrivateRedis } from "../../../test/dist/harness/index.js";
+import { benchCluster, pool, runChild as runAnyChild } from "./bench-cluster.mjs";
 
 const sizes = process.argv
   .slice(2)
@@ -20,89 +17,20 @@ const sizes = process.argv
   .filter((n) => n > 0);
 if (sizes.length === 0) sizes.push(10_000);
 const PAGE = 500;
-const CONCURRENCY = 32;
-const CHILD = fileURLToPath(new URL("./watcher-child.mjs", import.meta.url));
 
-const cp = await startControlPlane({ readyTimeoutMs: 300_000 });
-const redis = await startPrivateRedis();
-const kc = cp.kubeConfig();
-const server = new URL(cp.server);
-const agent = new https.Agent({
-  keepAlive: true,
-  maxSockets: CONCURRENCY,
-  ca: (await import("node:fs")).readFileSync(cp.caFile),
-});
+const bench = await benchCluster();
+const { cp, redis, call } = bench;
 
-function call(method, path, body, contentType = "application/json") {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = https.request(
-      {
-        host: server.hostname, port: server.port, path, method, agent,
-        headers: { Authorization: `Bearer ${cp.token}`, "Content-Type": contentType, ...(data ? { "Content-Length": Buffer.byteLength(data) } : {}) },
-      },
-      (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
-          else resolve(text);
-        });
-      },
-    ); // prettier-ignore
-    req.on("error", reject);
-    if (data) req.write(data);
-    req.end();
-  });
-}
-
-async function pool(n, fn) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < n) {
-        const i = next++;
-        await fn(i);
-      }
-    }),
-  );
-}
-
-function runChild(args, onLine, v8Flags = "") {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, BENCH_V8_FLAGS: v8Flags },
-    });
-    let buf = "";
-    child.stdout.on("data", (d) => {
-      buf += d;
-      let nl;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        onLine(JSON.parse(line));
-      }
-    });
-    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`child exited ${code}`))));
-  });
+async function runChild(args, onLine, v8Flags = "") {
+  const code = await runAnyChild(args, onLine, { BENCH_V8_FLAGS: v8Flags });
+  if (code !== 0) throw new Error(`child exited ${code}`);
 }
 
 const results = [];
 try {
   for (const n of sizes) {
     const ns = `bench-${n}`;
-    await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
-    const t0 = performance.now();
-    await pool(n, (i) => {
-      const secret = i % 10 === 9;
-      const obj = secret
-        ? { apiVersion: "v1", kind: "Secret", metadata: { name: `s-${i}`, namespace: ns, labels: { app: "bench" } }, stringData: { password: `pw-${i}-${"x".repeat(40)}` } }
-        : { apiVersion: "v1", kind: "ConfigMap", metadata: { name: `c-${i}`, namespace: ns, labels: { app: "bench", shard: String(i % 16) } }, data: { "app.properties": `key=${i}\n${"setting=value\n".repeat(10)}` } }; // prettier-ignore
-      return call("POST", `/api/v1/namespaces/${ns}/${secret ? "secrets" : "configmaps"}`, obj);
-    });
-    const createMs = performance.now() - t0;
+    const createMs = await bench.createObjects(ns, n);
     console.log(
       `# N=${n}: created in ${(createMs / 1000).toFixed(1)} s (${((n / createMs) * 1000).toFixed(0)}/s)`,
     );
@@ -129,15 +57,7 @@ try {
               `# N=${n}: watcher (${label}) initial list+enqueue ${o.objects} objects (${o.messages} messages) in ${(o.ms / 1000).toFixed(2)} s, peak RSS ${o.hwmMB.toFixed(0)} MB, RSS after sync ${o.rssAfterSyncMB.toFixed(0)} MB`,
             );
             const u0 = performance.now();
-            void pool(updates, (i) => {
-              const k = Math.floor(i / 9) * 10 + (i % 9); // the i-th ConfigMap (every 10th object is a Secret)
-              return call(
-                "PATCH",
-                `/api/v1/namespaces/${ns}/configmaps/c-${k}`,
-                { data: { bump: `${round}-${i}` } },
-                "application/merge-patch+json",
-              );
-            }).then(() => {
+            void pool(updates, (i) => bench.patchConfigMap(ns, i, { bump: `${round}-${i}` })).then(() => {
               updateMs = performance.now() - u0;
             });
           } else if (o.phase === "events") {
@@ -157,8 +77,6 @@ try {
     await call("DELETE", `/api/v1/namespaces/${ns}`);
   }
 } finally {
-  agent.destroy();
-  await redis.stop();
-  await cp.stop();
+  await bench.close();
 }
 console.log(JSON.stringify(results, null, 2));

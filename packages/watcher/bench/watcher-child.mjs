@@ -2,6 +2,8 @@
 // (VmHWM) is the watcher's alone. Prints JSON lines on stdout.
 //   node watcher-child.mjs baseline <kubeconfig> <namespace> <pageSize>
 //   node watcher-child.mjs watcher  <kubeconfig> <namespace> <pageSize> <redisPort> <prefix> <expectEvents>
+//   restart.mjs also sets BENCH_RESUME=<scope> (resume), BENCH_KILL_AFTER_SYNC=1 (SIGKILL itself once
+//   synced and checkpointed) or BENCH_SETTLE_MS=<ms> (report what it queued that long after the sync).
 //   With BENCH_V8_FLAGS set, the child first applies those flags the way `shiplog run` does
 //   (packages/cli/src/runtime/v8-flags.ts), before anything else is imported.
 import { readFileSync } from "node:fs";
@@ -74,6 +76,8 @@ const w = new Watcher({
   include: { resources: ["configmaps", "secrets"], namespaces: [namespace] },
   pageSize,
   maxBuffered: 20_000,
+  // restart.mjs: resume from (and keep) the stored resourceVersions under this scope
+  ...(process.env.BENCH_RESUME ? { resume: { scope: process.env.BENCH_RESUME } } : {}),
 });
 let peakBuffered = 0;
 setInterval(() => {
@@ -94,6 +98,25 @@ out({
   phase: "synced", objects, messages: enq, ms: performance.now() - t0, hwmMB: hwmMB(), startRssMB, peak: { ...peak },
   rssAfterSyncMB: afterSync.rss / 1048576, peakBuffered, heapUsedAfterSyncMB: afterSync.heapUsed / 1048576,
 }); // prettier-ignore
+
+if (process.env.BENCH_KILL_AFTER_SYNC) {
+  // restart.mjs: let the last messages and checkpoints reach Redis, then die as kill -9 would
+  while (w.status().buffered > 0) await sleep(20);
+  await sleep(1000);
+  out({ phase: "killing" });
+  process.kill(process.pid, "SIGKILL");
+}
+if (process.env.BENCH_SETTLE_MS) {
+  // restart.mjs: what a restart queues besides the first sync (changes made while it was down)
+  await sleep(Number(process.env.BENCH_SETTLE_MS));
+  while (w.status().buffered > 0) await sleep(20);
+  const { values } = await w.metrics.enqueued.get();
+  const byOp = {};
+  for (const v of values) byOp[v.labels.op] = (byOp[v.labels.op] ?? 0) + v.value;
+  out({ phase: "settled", messages: await enqueued(), byOp, hwmMB: hwmMB() });
+  await w.stop();
+  process.exit(0);
+}
 
 // Sustained events: the parent now updates `expect` objects; measure from the first modified event
 // until Redis accepted all of them.
