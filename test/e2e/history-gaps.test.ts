@@ -127,8 +127,9 @@ describe("a history with no gaps across kill -9", () => {
 
     let current: Running = await startServing(sb, ["run", "--config", config]);
     const all: Running[] = [current];
-    const kill = async (): Promise<void> => {
+    const kill = (): Promise<void> => {
       current.child.kill("SIGKILL");
+      return Promise.resolve();
     };
     const restart = async (): Promise<void> => {
       current = await startServing(sb, ["run", "--config", config]);
@@ -170,12 +171,12 @@ describe("a history with no gaps across kill -9", () => {
     try {
       await until("state 0 on main", 60_000, async () => /v: "0"/.test((await fileAt(sb.repo, path)) ?? ""));
       const times = await churn(ns.name, 14, {
-        3: async () => void watcher.child.kill("SIGKILL"),
+        3: () => Promise.resolve(void watcher.child.kill("SIGKILL")),
         5: async () => {
           watcher = await startServing(sb, ["watch", "--config", config]);
           all.push(watcher);
         },
-        9: async () => void committer.child.kill("SIGKILL"),
+        9: () => Promise.resolve(void committer.child.kill("SIGKILL")),
         11: async () => {
           committer = await startServing(sb, ["commit", "--config", config]);
           all.push(committer);
