@@ -26,6 +26,9 @@ export class ResumeStore {
       connection instanceof Redis
         ? connection.duplicate()
         : new Redis({ ...(connection as object), maxRetriesPerRequest: 1, lazyConnect: true });
+    // A failed load or save rejects, and its caller counts and logs it; without a listener ioredis
+    // would print every reconnect attempt while Redis is down.
+    this.#redis.on("error", () => undefined);
     this.#key = `${prefix}:shiplog-watch-resume`;
     this.#scope = scope;
   }
