@@ -9,6 +9,7 @@ import { CommitOutbox } from "./commit-outbox.js";
 import { CommitPublisher } from "./commit-publisher.js";
 import { rebuildPublishedCommit } from "./republish.js";
 import { FencedOutError } from "./errors/fenced-out-error.js";
+import { GitWriteError } from "./errors/git-write-error.js";
 import { RepoLockLostError } from "./errors/repo-lock-lost-error.js";
 import { EventConsumer } from "./event-consumer.js";
 import { eventTimeOf } from "./event-time.js";
@@ -250,9 +251,17 @@ export class Committer {
     try {
       // From here on no earlier term can move the branch, so the jobs it held are orphans: take them
       // back now, in order, instead of waiting for their locks to expire.
-      await this.repo?.claimFence(term.fence);
+      if (!(await this.claimFence(term, stop))) return;
       this.fence = term.fence;
-      await reclaimOrphans(redis, this.options.queue.prefix, this.logger);
+      try {
+        await reclaimOrphans(redis, this.options.queue.prefix, this.logger);
+      } catch (err) {
+        // Redis is down for a moment: the bounded orphan wait below still lets them come back first.
+        this.logger.warn(
+          { err },
+          "could not take back the jobs of an earlier term; waiting for them instead",
+        );
+      }
       await writer.resync();
       if (this.repo) await this.publisher?.replay(this.repo, writer.head);
       // After the outbox replay: catching up may replay unpushed commits under new ids.
@@ -303,6 +312,27 @@ export class Committer {
       this.held.clear();
       await term.end();
       if (!this.stopping) this.state = CommitterStates.waitingForLock;
+    }
+  }
+
+  /**
+   * Claims the term's fence in the repository, retrying what can pass (a ref lock a killed process
+   * left behind goes stale after 30 s). False when stopped first; throws `FencedOutError` when a newer
+   * term holds it and `RepoLockLostError` when the lease is lost meanwhile.
+   */
+  private async claimFence(term: LeaderTerm, stop: AbortSignal): Promise<boolean> {
+    for (let logged = false; ;) {
+      term.lost.throwIfAborted();
+      if (stop.aborted) return false;
+      try {
+        await this.repo?.claimFence(term.fence);
+        return true;
+      } catch (err) {
+        if (!(err instanceof GitWriteError)) throw err;
+        if (!logged) this.logger.warn({ err, fence: term.fence }, "cannot claim the fence yet; retrying");
+        logged = true;
+        await this.clock.sleep(1000, stop);
+      }
     }
   }
 

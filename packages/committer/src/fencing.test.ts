@@ -1,6 +1,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Worker } from "bullmq";
 import type { Job } from "bullmq";
 import { Redis } from "ioredis";
@@ -58,6 +59,31 @@ describe("the fence: a term that lost its lease cannot move the branch (real git
       const theirs = foreignCommit(path, { "theirs.txt": "1\n" });
       await assert.rejects(repo.updateRef(mine, base, "stale head"), { name: "RefMovedError" });
       assert.equal(gitHead(path), theirs);
+    } finally {
+      repo.close();
+    }
+  });
+});
+
+describe("the fence after a kill -9 mid-transaction (a ref lock left behind)", () => {
+  it("breaks a stale lock on the fence ref, and reports a fresh one as a write error to retry", async () => {
+    using dir = tempDir("fence-lock");
+    const path = join(dir.path, "r.git");
+    await seeded(path);
+    const lock = join(path, `${FENCE_REF}.lock`);
+    mkdirSync(dirname(lock), { recursive: true });
+    const repo = await openRepo({ path });
+    try {
+      writeFileSync(lock, "");
+      await assert.rejects(
+        repo.claimFence(3),
+        { name: "GitWriteError" },
+        "a live transaction's lock is kept",
+      );
+      const old = new Date(Date.now() - 60_000);
+      utimesSync(lock, old, old);
+      await repo.claimFence(3);
+      assert.equal(await repo.fenceToken(), 3);
     } finally {
       repo.close();
     }
