@@ -14,14 +14,11 @@
 // Loopback only; bounded: every wait has a deadline, and the whole test has a timeout. On failure the
 // sandbox (repo, config, one log file per process start) is kept; the message names its log files.
 //
-// Timing (from the code, and why the committer's turn can take longer): a SIGKILLed committer leaves
-// its repo lock in Redis; the restarted one takes it once it expires (committer.lockTtl, 5 s here,
-// renewed and retried every third of it: within ~7 s of the kill), then waits for the jobs the dead one
-// held to return to the queue (their locks, fixed at 30 s, expire up to 30 s after the kill; the
-// stalled checker runs every 15 s and needs two passes; bounded by orphanWait = 30 s + 3 x 15 s). So a
-// restarted committer commits again 30-60 s after the kill. Before killing the committer again, the
-// test waits (bounded, 150 s) until the running instance has written a commit, so that every instance
-// commits before it dies.
+// Timing (from the code): a SIGKILLed committer leaves its lease in Redis; the restarted one takes it
+// once it expires (committer.lockTtl, 5 s here, renewed every third of it and retried every second),
+// claims the fence and takes back the jobs the dead one held at once (ADR 0037), so it commits again
+// within seconds of its start. Before killing the committer again, the test still waits (bounded,
+// 150 s) until the running instance has written a commit, so that every instance commits before it dies.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
