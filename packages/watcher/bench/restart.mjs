@@ -8,7 +8,7 @@
 //   - the baseline, measured in the same run: the same restart without resume (every type relisted,
 //     the behaviour before ADR 0038).
 // Reported for each: time from spawn to "synced" (initialSyncDone), the jobs it added to the queue,
-// and its peak RSS. Both run with the V8 flags `shiplog run` applies.
+// its peak RSS, and the longest Redis command of the first start and of the restart (SLOWLOG). Both run with the V8 flags `shiplog run` applies.
 //
 //   npm run build && npx tsc -p test
 //   node packages/watcher/bench/restart.mjs [N ...]        default: 10000
@@ -28,6 +28,19 @@ const SCOPE = "bench-restart";
 const bench = await benchCluster();
 const redis = new Redis({ host: "127.0.0.1", port: bench.redis.port });
 const results = [];
+
+/** The longest command in Redis's SLOWLOG (those over 1 ms) since the last reset, or undefined. */
+async function longestCommand() {
+  const entries = await redis.slowlog("GET", 1024);
+  let best;
+  for (const [, , micros, args] of entries) {
+    if (best === undefined || micros > best.micros)
+      best = { micros, command: args.slice(0, 2).join(" "), args: args.length };
+  }
+  return best;
+}
+const fmtSlow = (e) =>
+  e === undefined ? "none over 1 ms" : `${(e.micros / 1000).toFixed(1)} ms (${e.command}, ${e.args} args)`;
 
 /** One watcher process; resolves with its phases, how it ended and the spawn-to-synced time. */
 async function watcher(ns, prefix, env) {
@@ -54,18 +67,24 @@ try {
 
     const run = async (label, resume) => {
       const prefix = `restart-${n}-${resume ? "resume" : "relist"}-${Date.now()}`;
-      // 1. first start: list everything, checkpoint, kill -9
+      // 1. first start: list everything, checkpoint, kill -9; SLOWLOG keeps its Redis commands over 1 ms
+      await redis.config("SET", "slowlog-log-slower-than", "1000");
+      await redis.config("SET", "slowlog-max-len", "1024");
+      await redis.slowlog("RESET");
       const first = await watcher(ns, prefix, { BENCH_RESUME: SCOPE, BENCH_KILL_AFTER_SYNC: "1" });
+      const firstSlow = await longestCommand();
       if (first.end !== "SIGKILL") throw new Error(`first watcher ended ${first.end}`);
       const before = await redis.llen(waitKey(prefix));
       // 2. changes while it is down
       await pool(DOWNTIME_UPDATES, (i) => bench.patchConfigMap(ns, i * 7, { down: `${resume}-${i}` }));
       // 3. the restart
+      await redis.slowlog("RESET");
       const again = await watcher(ns, prefix, {
         ...(resume ? { BENCH_RESUME: SCOPE } : {}),
         BENCH_SETTLE_MS: "3000",
       });
       if (again.end !== 0) throw new Error(`restarted watcher ended ${again.end}`);
+      const againSlow = await longestCommand();
       const queued = (await redis.llen(waitKey(prefix))) - before;
       const r = {
         label,
@@ -75,9 +94,11 @@ try {
         queued,
         byOp: again.phases.settled.byOp,
         hwmMB: again.phases.settled.hwmMB,
+        longestFirst: firstSlow,
+        longestRestart: againSlow,
       };
       console.log(
-        `# N=${n}: ${label}: first start queued ${before} jobs; restart after kill -9 synced ${(r.readyMs / 1000).toFixed(2)} s after spawn, queued ${queued} jobs (${JSON.stringify(r.byOp)}), peak RSS ${r.hwmMB.toFixed(0)} MB`,
+        `# N=${n}: ${label}: first start queued ${before} jobs; restart after kill -9 synced ${(r.readyMs / 1000).toFixed(2)} s after spawn, queued ${queued} jobs (${JSON.stringify(r.byOp)}), peak RSS ${r.hwmMB.toFixed(0)} MB; longest Redis command: first start ${fmtSlow(firstSlow)}, restart ${fmtSlow(againSlow)}`,
       );
       await redis.del(waitKey(prefix));
       return r;
