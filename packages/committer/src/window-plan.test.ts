@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { WatchMessage } from "@shiplog/core";
-import { typesMessage } from "@shiplog/core";
+import { syncMessages, typesMessage } from "@shiplog/core";
 import { configMapAt, configMapSync } from "./testing/messages.js";
 import { planWindow } from "./window-plan.js";
 import type { TreeListing } from "./window-plan.js";
@@ -71,6 +71,32 @@ describe("planWindow", () => {
       .map((c) => c.path)
       .sort();
     assert.deepEqual(vanished, ["a/configmaps/gone.yaml", "b/configmaps/gone2.yaml"]);
+  });
+
+  it("a split key set: each part deletes only within its range, in whatever windows the parts land", async () => {
+    const files = Array.from(
+      { length: 300 },
+      (_, i) => `ns${i % 3}/configmaps/cm-${String(i).padStart(3, "0")}.yaml`,
+    );
+    const gone = new Set(files.filter((_, i) => i % 10 === 0));
+    const live = files.filter((f) => !gone.has(f));
+    const parts = syncMessages({ ...configMapSync([]), paths: live }, 1024);
+    assert.ok(parts.length > 3, `${parts.length} parts`);
+    const tree = listing([...files, "a/secrets/s.yaml"]);
+    // all parts in one window
+    const whole = await planWindow(items(parts), tree);
+    assert.deepEqual(whole.changes.map((c) => c.path).sort(), [...gone].sort());
+    assert.ok(whole.changes.every((c) => c.vanished));
+    // each part alone (a window cut between parts) deletes exactly the vanished files of its range
+    const one = await Promise.all(parts.map((p) => planWindow(items([p]), tree)));
+    assert.deepEqual(one.flatMap((pl) => pl.changes.map((c) => c.path)).sort(), [...gone].sort());
+  });
+
+  it("skips a sync whose range is malformed", async () => {
+    const bad = { ...configMapSync([]), range: { from: 7 } } as unknown as WatchMessage;
+    const plan = await planWindow(items([bad]), listing(["a/configmaps/x.yaml"]));
+    assert.equal(plan.changes.length, 0);
+    assert.match(plan.skipped[0]?.reason ?? "", /sync.range/);
   });
 
   it("a sync respects namespace scope and later re-creations in the same window", async () => {

@@ -1,5 +1,5 @@
 import type { ChangeMessage, SyncMessage, TypesMessage, WatchMessage } from "@shiplog/core";
-import { groupOfTypeId, parsePath, typeDirOf } from "@shiplog/core";
+import { groupOfTypeId, inSyncRange, parsePath, typeDirOf } from "@shiplog/core";
 import { baseOf, dirOf, invalidPathReason, joinPath } from "./git/paths.js";
 
 /** One queue message inside a window, in queue order (`seq`). */
@@ -139,6 +139,13 @@ function messageProblem(m: WatchMessage): string | undefined {
   if (m.kind === "sync") {
     if (typeof m.type !== "string" || m.type === "") return "sync.type missing";
     if (!Array.isArray(m.paths)) return "sync.paths is not an array";
+    if (m.range !== undefined) {
+      const r: unknown = m.range;
+      if (typeof r !== "object" || r === null) return "sync.range is not an object";
+      const { from, to } = r as { from?: unknown; to?: unknown };
+      if ((from !== undefined && typeof from !== "string") || (to !== undefined && typeof to !== "string"))
+        return "sync.range bounds are not strings";
+    }
     return undefined;
   }
   if (m.kind !== "change") return `unknown message kind ${String((m as { kind?: unknown }).kind)}`;
@@ -197,7 +204,8 @@ async function goneTypePaths(
 
 /**
  * Apply a window's messages in queue order and collapse them to the last state per path. A sync
- * message deletes files of its type that are neither in its key set nor (re)created later in the window.
+ * message deletes files of its type (within its range, for a part of a split key set) that are neither
+ * in its key set nor (re)created later in the window.
  * A types message deletes every file of a type it does not record, unless (re)created later in the
  * window.
  */
@@ -270,7 +278,8 @@ export async function planWindow(
       const present = new Set(files.map((n) => joinPath(dir, n)));
       for (const [path, p] of pending) if (dirOf(path) === dir && !p.deleted) present.add(path);
       for (const path of present) {
-        if (keep.has(path)) continue;
+        // a part of a split key set speaks only for its own range of paths
+        if (keep.has(path) || !inSyncRange(path, message.range)) continue;
         if (seq < (committedSeq(path) ?? Number.NEGATIVE_INFINITY)) continue; // created after this sync
         const p = pending.get(path);
         if (p?.deleted) continue;

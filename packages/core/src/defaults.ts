@@ -15,6 +15,8 @@ export const Defaults = {
   lockTtlMs: 5_000,
   pushIntervalMs: 10_000,
   pageSize: 500,
+  /** Paths per sync message, in bytes (`syncMessages`): one Redis script per job stays ~1 ms. */
+  syncMessageBytes: 64 * 1024,
   rediscoverIntervalMs: 300_000,
   sinkPerMinute: 20,
   sinkDigestAfter: 5,

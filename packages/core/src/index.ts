@@ -6,6 +6,7 @@ export type {
   WatchGap,
   ChangeMessage,
   SyncMessage,
+  SyncRange,
   TypesMessage,
   WatchMessage,
   ChangeOp,
@@ -22,6 +23,8 @@ export {
   WatchGaps,
   ChangeOps,
   syncMessage,
+  syncMessages,
+  inSyncRange,
   typesMessage,
   groupOfTypeId,
 } from "./messages.js";

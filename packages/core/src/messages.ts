@@ -4,6 +4,7 @@
  * each other. Messages carry only canonical, already-protected content: a plaintext Secret value never
  * reaches Redis.
  */
+import { Defaults } from "./defaults.js";
 import type { ResourceKey } from "./resource.js";
 
 /** BullMQ queue names (a deployment-wide prefix is added by the caller). */
@@ -58,8 +59,18 @@ export interface ChangeMessage {
 }
 
 /**
- * A (re)list of one type completed: `paths` is the complete set of files that type should have.
- * Files of the type that are not in the set vanished while nobody watched.
+ * The part of a type's sorted key set that one sync message carries: every path `p` of the type with
+ * `from <= p < to` (JavaScript string order; an absent bound is open).
+ */
+export interface SyncRange {
+  readonly from?: string;
+  readonly to?: string;
+}
+
+/**
+ * A (re)list of one type completed: `paths` is the complete set of files that type should have (within
+ * `range`, when the key set was split into several messages; see `syncMessages`). Files of the type
+ * that are not in the set vanished while nobody watched.
  */
 export interface SyncMessage {
   readonly kind: "sync";
@@ -70,10 +81,18 @@ export interface SyncMessage {
   /** Namespaces in scope when the watcher filters by namespace; absent = all. */
   readonly namespaces?: readonly string[];
   readonly paths: readonly string[];
+  /** Which part of the key set `paths` is; absent: all of it. */
+  readonly range?: SyncRange;
   readonly resourceVersion: string;
   readonly observedAt: string;
   /** Set when this relist replaced a resumed watch whose history had expired (see `WatchGaps`). */
   readonly gap?: WatchGap;
+}
+
+/** True if `path` lies in `range` (an absent range holds every path). */
+export function inSyncRange(path: string, range: SyncRange | undefined): boolean {
+  if (range === undefined) return true;
+  return (range.from === undefined || path >= range.from) && (range.to === undefined || path < range.to);
 }
 
 /**
@@ -190,6 +209,42 @@ export function syncMessage(s: SyncInput): SyncMessage {
     observedAt: s.observedAt,
     ...(s.gap !== undefined ? { gap: s.gap } : {}),
   };
+}
+
+/**
+ * A type's key set as sync messages of at most about `maxBytes` of paths each (a path costs its length
+ * plus 3, as in JSON), so that no queue job, and no Redis script adding one, grows with the type: 100,000
+ * paths are ~4 MB as one message. The paths are sorted and split into consecutive ranges that together
+ * cover every string, so each message can be applied on its own, in any window. A key set that fits is
+ * one message without a range (what older versions sent). At least one path per message.
+ */
+export function syncMessages(s: SyncInput, maxBytes: number = Defaults.syncMessageBytes): SyncMessage[] {
+  const sorted = isSorted(s.paths) ? s.paths : [...s.paths].sort();
+  const chunks: (readonly string[])[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const cost = (sorted[i] as string).length + 3;
+    if (i > start && bytes + cost > maxBytes) {
+      chunks.push(sorted.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += cost;
+  }
+  if (chunks.length === 0) return [syncMessage({ ...s, paths: sorted })];
+  chunks.push(sorted.slice(start));
+  return chunks.map((paths, k) => {
+    const from = k === 0 ? undefined : paths[0];
+    const to = k === chunks.length - 1 ? undefined : chunks[k + 1]?.[0];
+    const range: SyncRange = { ...(from !== undefined ? { from } : {}), ...(to !== undefined ? { to } : {}) };
+    return { ...syncMessage({ ...s, paths }), range };
+  });
+}
+
+function isSorted(xs: readonly string[]): boolean {
+  for (let i = 1; i < xs.length; i++) if ((xs[i - 1] as string) > (xs[i] as string)) return false;
+  return true;
 }
 
 /** What a types message says; `typesMessage` sorts, dedupes and adds the kind. */

@@ -6,7 +6,7 @@ import { parseConfig } from "./config.js";
 import { FINGERPRINT_PREFIX, OMITTED_VALUE } from "./fingerprint.js";
 import { isRecord } from "./guards.js";
 import { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
-import { syncMessage } from "./messages.js";
+import { inSyncRange, syncMessage, syncMessages } from "./messages.js";
 import { optionChecks } from "./option-checks.js";
 import { isProtectedMarker, SECRET_MODE_NAMES, SecretModeRegistry } from "./secret-modes.js";
 import { FakeClock } from "./testing/fake-clock.js";
@@ -148,5 +148,53 @@ describe("small shared helpers", () => {
     assert.equal(syncMessage({ ...base, namespaced: true, namespaces: [] }).namespaces, undefined);
     assert.equal(syncMessage({ ...base, namespaced: false, namespaces: ["x"] }).namespaces, undefined);
     assert.equal(syncMessage({ ...base, namespaced: true }).kind, "sync");
+  });
+
+  describe("syncMessages", () => {
+    const base = {
+      type: "configmaps",
+      group: "",
+      resource: "configmaps",
+      namespaced: true,
+      resourceVersion: "9",
+      observedAt: "t",
+    };
+    const paths = Array.from({ length: 1000 }, (_, i) => `ns${i % 7}/configmaps/cm-${i}.yaml`);
+
+    it("sends a key set that fits as one message without a range", () => {
+      const msgs = syncMessages({ ...base, paths: ["b", "a"] }, 1000);
+      assert.equal(msgs.length, 1);
+      assert.deepEqual(msgs[0]?.paths, ["a", "b"]);
+      assert.equal(msgs[0]?.range, undefined);
+    });
+
+    it("splits a large key set into bounded parts whose ranges cover every string exactly once", () => {
+      const msgs = syncMessages({ ...base, paths }, 2048);
+      assert.ok(msgs.length > 10, `${msgs.length} parts`);
+      for (const m of msgs) assert.ok(JSON.stringify(m.paths).length <= 2048 + 64);
+      // every path is carried by exactly the part whose range holds it
+      const carried = msgs.flatMap((m) => [...m.paths]);
+      assert.deepEqual(carried, [...paths].sort());
+      for (const p of [...paths, "", "a", "ns3/configmaps/zzz.yaml", "\uffff"]) {
+        const holders = msgs.filter((m) => inSyncRange(p, m.range));
+        assert.equal(holders.length, 1, p);
+        if (paths.includes(p)) assert.ok(holders[0]?.paths.includes(p));
+      }
+      assert.equal(msgs[0]?.range?.from, undefined);
+      assert.equal(msgs.at(-1)?.range?.to, undefined);
+    });
+
+    it("puts a path longer than the bound in a part of its own", () => {
+      const long = "ns/configmaps/" + "x".repeat(300) + ".yaml";
+      const msgs = syncMessages({ ...base, paths: ["a", long, "z"] }, 100);
+      assert.deepEqual(
+        msgs.map((m) => m.paths),
+        [["a"], [long], ["z"]],
+      );
+    });
+
+    it("keeps an empty key set as one message (the type has no objects)", () => {
+      assert.deepEqual(syncMessages({ ...base, paths: [] }, 100)[0]?.paths, []);
+    });
   });
 });

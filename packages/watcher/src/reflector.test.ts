@@ -87,6 +87,29 @@ describe("Reflector", () => {
     await reflector.stop();
   });
 
+  it("splits a large key set into sync messages of bounded size that cover it in order", async () => {
+    const { clock, client, enqueuer, reflector } = setup();
+    const names = Array.from({ length: 3000 }, (_, i) => `cm-${String(i).padStart(5, "0")}`);
+    client.onList(CM, page("10", ...names.map((n, i) => cm(n, String(i + 1)))));
+    reflector.start();
+    await clock.tick();
+    await reflector.firstSync;
+    const syncs = enqueuer.messages.filter(isSync);
+    // 3,000 paths of ~26 bytes are ~87 KB: more than one 64 KiB part, each within the bound
+    assert.ok(syncs.length >= 2, `${syncs.length} sync messages`);
+    for (const s of syncs) assert.ok(JSON.stringify(s.paths).length <= 64 * 1024 + 64);
+    assert.deepEqual(
+      syncs.flatMap((s) => [...s.paths]),
+      names.map((n) => `ns/configmaps/${n}.yaml`),
+    );
+    assert.equal(syncs[0]?.range?.from, undefined);
+    assert.equal(syncs.at(-1)?.range?.to, undefined);
+    // the sync parts come last, after every listed object
+    const last = enqueuer.messages.slice(-syncs.length);
+    assert.ok(last.every(isSync));
+    await reflector.stop();
+  });
+
   it("relists at once when the watch request answers 410 Gone, reporting what vanished", async () => {
     const { clock, client, enqueuer, metrics, reflector } = setup();
     client

@@ -27,7 +27,7 @@ import {
   Backoff,
   CanonicalizeError,
   pathForKey,
-  syncMessage,
+  syncMessages,
   typeId,
   WatchGaps,
   WatchOps,
@@ -303,8 +303,9 @@ export class Reflector {
       ...(gap !== undefined ? { gap } : {}),
     }));
     for (const m of msgs) if (m.kind === "change") this.#d.metrics.events.inc({ type: this.id, op: m.op });
+    // The key set in parts of ~64 KiB: a job per part keeps every Redis script short (issue 14).
     msgs.push(
-      syncMessage({
+      ...syncMessages({
         type: this.id,
         group: this.type.group,
         resource: this.type.resource,

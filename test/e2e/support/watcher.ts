@@ -5,7 +5,7 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { QueueNames, type WatchMessage } from "@shiplog/core";
+import { inSyncRange, QueueNames, type WatchMessage } from "@shiplog/core";
 import { Watcher, type WatcherOptions } from "@shiplog/watcher";
 import { Worker } from "bullmq";
 import { canonicalizer } from "./core.js";
@@ -86,7 +86,8 @@ export class QueueReader {
 
 /**
  * What the committer would hold after applying `messages` in order: path -> content hash. Change
- * messages set or delete a path; a sync message deletes every path of its type that it does not list.
+ * messages set or delete a path; a sync message deletes every path of its type (within its range) that
+ * it does not list.
  */
 export function replay(messages: readonly WatchMessage[]): Map<string, string> {
   const state = new Map<string, { type: string; hash: string }>();
@@ -96,7 +97,8 @@ export function replay(messages: readonly WatchMessage[]): Map<string, string> {
       else state.set(m.path, { type: m.type, hash: m.contentHash ?? "" });
     } else if (m.kind === "sync") {
       const keep = new Set(m.paths);
-      for (const [p, v] of state) if (v.type === m.type && !keep.has(p)) state.delete(p);
+      for (const [p, v] of state)
+        if (v.type === m.type && !keep.has(p) && inSyncRange(p, m.range)) state.delete(p);
     }
   }
   return new Map([...state].map(([p, v]) => [p, v.hash]));
