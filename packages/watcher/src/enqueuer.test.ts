@@ -130,6 +130,54 @@ describe("Enqueuer", () => {
     child.kill("SIGTERM");
   });
 
+  it("bounds the buffer and each addBulk by bytes as well as by messages", async () => {
+    // A queue that takes nothing until released: Redis slow, as seen from the watcher.
+    const batches: number[][] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const queue = {
+      async addBulk(jobs: { data: WatchMessage }[]): Promise<void> {
+        await gate;
+        batches.push(jobs.map((j) => (j.data.kind === "change" ? (j.data.content?.length ?? 0) : 0)));
+      },
+      close: () => Promise.resolve(),
+    };
+    const metrics = createWatcherMetrics(new Registry());
+    const e = new Enqueuer({
+      queue, maxBuffered: 10_000, maxBufferedBytes: 4 * 1024 * 1024, batchSize: 200, batchBytes: 1024 * 1024,
+      jobOptions: {}, logger: silentLogger, metrics, clock: systemClock,
+    }); // prettier-ignore
+    e.start();
+    const big = (i: number): ChangeMessage => ({ ...msg(i), content: "x".repeat(600 * 1024) });
+    let seq = 0;
+    for (let i = 0; i < 6; i++) seq = e.push([big(i)]);
+    assert.equal(e.full, false, "6 x 600 KiB is below 4 MiB");
+    seq = e.push([big(6)]);
+    assert.equal(e.buffered, 7, "far below the 10,000-message bound");
+    assert.equal(e.full, true, "7 x 600 KiB reaches the byte bound");
+    assert.ok((await metricValue(metrics.bufferedBytes)) >= 7 * 600 * 1024);
+    const ac = new AbortController();
+    let writable = false;
+    const w = e.whenWritable(ac.signal).then(() => (writable = true));
+    await sleep(50);
+    assert.equal(writable, false);
+    release();
+    await w;
+    await e.whenAcked(seq);
+    // 600 KiB each and a 1 MiB batch bound: one message per addBulk (the first batch was cut before)
+    assert.ok(batches.length >= 6, `${batches.length} batches`);
+    assert.ok(batches.every((b) => b.length === 1 || b.reduce((x, y) => x + y, 0) <= 1024 * 1024));
+    assert.equal(e.bufferedBytes, 0);
+    // small messages still go up to batchSize per addBulk
+    batches.length = 0;
+    await e.whenAcked(e.push(Array.from({ length: 400 }, (_, i) => msg(i))));
+    assert.deepEqual(
+      batches.map((b) => b.length),
+      [200, 200],
+    );
+    await e.close(1000);
+  });
+
   it("counts and logs what it could not send when closed while Redis is down", async () => {
     const port = await freePort();
     const queue = new Queue(QueueNames.events, {

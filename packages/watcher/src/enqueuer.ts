@@ -1,8 +1,9 @@
 /**
  * Bounded buffer in front of the BullMQ queue. Reflectors `push` small messages; one flush loop sends
  * them in order with `addBulk` (one queue, FIFO). When Redis is down or slow the buffer grows up to
- * `maxBuffered`; then `full` turns true and reflectors stop reading and relist once `whenWritable()`
- * resolves. Messages are never dropped silently: only `close()` with Redis unreachable loses some,
+ * `maxBuffered` messages or `maxBufferedBytes` (whichever comes first); then `full` turns true and
+ * reflectors stop reading and relist once `whenWritable()` resolves. A batch is at most `batchSize`
+ * messages and `batchBytes`, so one `addBulk` pipeline holds a bounded amount of memory. Messages are never dropped silently: only `close()` with Redis unreachable loses some,
  * with a log line and the `dropped` metric.
  */
 import type { Clock, Logger, WatchMessage } from "@shiplog/core";
@@ -21,8 +22,15 @@ export interface EnqueuerOptions {
   readonly queue: QueueLike;
   /** Messages buffered before reflectors are told to stop reading. */
   readonly maxBuffered: number;
+  /**
+   * Bytes (`messageBytes`) buffered before reflectors are told to stop reading.
+   * @defaultValue 64 MiB
+   */
+  readonly maxBufferedBytes?: number;
   /** Messages per `addBulk`. */
   readonly batchSize: number;
+  /** Bytes per `addBulk` (a single larger message goes alone). @defaultValue 1 MiB */
+  readonly batchBytes?: number;
   /** Job options of every message (cheap jobs: removed on completion). */
   readonly jobOptions: Record<string, unknown>;
   readonly logger: Logger;
@@ -38,6 +46,18 @@ function metricType(msg: WatchMessage): string {
   return msg.kind === "types" ? "" : msg.type;
 }
 
+/**
+ * What a message costs in the buffer and in Redis, about: its content and paths (characters) plus a
+ * fixed 256 for the envelope, key and BullMQ's job hash.
+ */
+export function messageBytes(msg: WatchMessage): number {
+  let n = 256;
+  if (msg.kind === "change") n += msg.path.length + (msg.content?.length ?? 0);
+  else if (msg.kind === "sync") for (const p of msg.paths) n += p.length + 3;
+  else for (const t of msg.recorded) n += t.length + 3;
+  return n;
+}
+
 /** A type's resourceVersion, due once every message up to `seq` is acked. */
 interface Checkpoint {
   readonly seq: number;
@@ -49,6 +69,7 @@ interface Pending {
   readonly msg: WatchMessage;
   readonly seq: number;
   readonly at: number;
+  readonly bytes: number;
 }
 
 export class Enqueuer {
@@ -58,6 +79,9 @@ export class Enqueuer {
   #head = 0;
   #seq = 0;
   #acked = 0;
+  #bytes = 0;
+  readonly #maxBytes: number;
+  readonly #batchBytes: number;
   #failing = false;
   #closing = false;
   #loop: Promise<void> | undefined;
@@ -73,15 +97,22 @@ export class Enqueuer {
   constructor(o: EnqueuerOptions) {
     this.#o = o;
     this.#backoff = o.backoff ?? new Backoff({ initialMs: 200, maxMs: 5000 });
+    this.#maxBytes = o.maxBufferedBytes ?? 64 * 1024 * 1024;
+    this.#batchBytes = o.batchBytes ?? 1024 * 1024;
   }
 
   get buffered(): number {
     return this.#buf.length - this.#head;
   }
 
-  /** True when the buffer reached its bound: stop reading, relist after `whenWritable()`. */
+  /** Bytes (`messageBytes`) of the messages Redis has not accepted yet. */
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
+  /** True when the buffer reached a bound: stop reading, relist after `whenWritable()`. */
   get full(): boolean {
-    return this.buffered >= this.#o.maxBuffered;
+    return this.buffered >= this.#o.maxBuffered || this.#bytes >= this.#maxBytes;
   }
 
   /** Redis rejected the last attempt and has not accepted one since. */
@@ -99,7 +130,9 @@ export class Enqueuer {
     // Counted once per type and op of this push (a list page is one), not once per message.
     const counts = new Map<string, { type: string; op: string; n: number }>();
     for (const msg of msgs) {
-      this.#buf.push({ msg, seq: ++this.#seq, at });
+      const bytes = messageBytes(msg);
+      this.#bytes += bytes;
+      this.#buf.push({ msg, seq: ++this.#seq, at, bytes });
       const op = msg.kind === "change" ? msg.op : msg.kind;
       const type = metricType(msg);
       const k = `${type}\u0000${op}`;
@@ -109,6 +142,7 @@ export class Enqueuer {
     }
     for (const { type, op, n } of counts.values()) this.#o.metrics.enqueued.inc({ type, op }, n);
     this.#o.metrics.buffered.set(this.buffered);
+    this.#o.metrics.bufferedBytes.set(this.#bytes);
     this.#wake?.();
     return this.#seq;
   }
@@ -185,12 +219,12 @@ export class Enqueuer {
   }
 
   /**
-   * Resolves when at most `below` messages wait (or on abort). Lists use a low bound so that a fast
-   * list does not pile up messages that Redis has not taken yet (they would all outlive the young
-   * generation and inflate the heap).
+   * Resolves when at most `below` messages and half of `maxBufferedBytes` wait (or on abort). Lists use
+   * a low bound so that a fast list does not pile up messages that Redis has not taken yet (they would
+   * all outlive the young generation and inflate the heap).
    */
   whenBelow(below: number, signal: AbortSignal): Promise<void> {
-    if (this.buffered <= below || signal.aborted) return Promise.resolve();
+    if (this.#isBelow(below) || signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         signal.removeEventListener("abort", done);
@@ -238,6 +272,7 @@ export class Enqueuer {
       );
       this.#buf = [];
       this.#head = 0;
+      this.#bytes = 0;
     }
     for (const w of this.#writableWaiters.splice(0)) w.done();
     const closing = this.#o.queue.close().catch((err: unknown) => {
@@ -246,6 +281,23 @@ export class Enqueuer {
     const closeGrace = new AbortController();
     await Promise.race([closing, this.#o.clock.sleep(1000, closeGrace.signal)]);
     closeGrace.abort();
+  }
+
+  #isBelow(below: number): boolean {
+    return this.buffered <= below && this.#bytes <= this.#maxBytes / 2;
+  }
+
+  /** The next batch: up to `batchSize` messages and `batchBytes`, at least one. */
+  #nextBatch(): Pending[] {
+    const end = Math.min(this.#buf.length, this.#head + this.#o.batchSize);
+    let bytes = 0;
+    let i = this.#head;
+    for (; i < end; i++) {
+      const b = (this.#buf[i] as Pending).bytes;
+      if (i > this.#head && bytes + b > this.#batchBytes) break;
+      bytes += b;
+    }
+    return this.#buf.slice(this.#head, i);
   }
 
   async #run(): Promise<void> {
@@ -259,7 +311,7 @@ export class Enqueuer {
         this.#wake = undefined;
         continue;
       }
-      const batch = this.#buf.slice(this.#head, this.#head + this.#o.batchSize);
+      const batch = this.#nextBatch();
       const started = this.#o.clock.now();
       try {
         await this.#o.queue
@@ -288,12 +340,14 @@ export class Enqueuer {
       for (const p of batch)
         this.#o.metrics.queueAddLatency.observe({ type: metricType(p.msg) }, (now - p.at) / 1000);
       this.#head += batch.length;
+      for (const p of batch) this.#bytes -= p.bytes;
       if (this.#head > 4096 && this.#head * 2 > this.#buf.length) {
         this.#buf = this.#buf.slice(this.#head);
         this.#head = 0;
       }
       this.#acked = batch[batch.length - 1]?.seq ?? this.#acked;
       this.#o.metrics.buffered.set(this.buffered);
+      this.#o.metrics.bufferedBytes.set(this.#bytes);
       if (this.#checkpoints.length > 0) await this.#saveDue();
       if (this.#ackWaiters.length > 0) {
         const ready = this.#ackWaiters.filter((w) => w.seq <= this.#acked);
@@ -301,8 +355,8 @@ export class Enqueuer {
         for (const w of ready) w.resolve();
       }
       if (this.#writableWaiters.length > 0) {
-        const ready = this.#writableWaiters.filter((w) => this.buffered <= w.below);
-        this.#writableWaiters = this.#writableWaiters.filter((w) => this.buffered > w.below);
+        const ready = this.#writableWaiters.filter((w) => this.#isBelow(w.below));
+        this.#writableWaiters = this.#writableWaiters.filter((w) => !this.#isBelow(w.below));
         for (const w of ready) w.done();
       }
     }

@@ -23,6 +23,8 @@ export interface WatcherMetrics {
   readonly queueAddLatency: Histogram<"type">;
   /** Messages waiting in the bounded buffer (no labels). */
   readonly buffered: Gauge;
+  /** Bytes (content and paths) of the messages in the buffer (no labels). */
+  readonly bufferedBytes: Gauge;
   /** Objects currently tracked, by `type`. */
   readonly objects: Gauge<"type">;
 }
@@ -89,6 +91,11 @@ export function createWatcherMetrics(registry: Registry): WatcherMetrics {
     buffered: new Gauge({
       name: "shiplog_watcher_buffered_messages",
       help: "Messages waiting in the buffer",
+      registers,
+    }),
+    bufferedBytes: new Gauge({
+      name: "shiplog_watcher_buffered_bytes",
+      help: "Bytes of content and paths waiting in the buffer",
       registers,
     }),
     objects: new Gauge({

@@ -38,8 +38,12 @@ export interface WatcherOptions {
   rediscoverIntervalMs?: number;
   /** Messages buffered while Redis is down or slow before reflectors stop reading. @defaultValue 10000 */
   maxBuffered?: number;
+  /** Bytes of content and paths buffered before reflectors stop reading. @defaultValue 67108864 (64 MiB) */
+  maxBufferedBytes?: number;
   /** Messages per BullMQ `addBulk`. @defaultValue 200 */
   batchSize?: number;
+  /** Bytes per BullMQ `addBulk` (a larger single message goes alone). @defaultValue 1048576 (1 MiB) */
+  batchBytes?: number;
   /** Watch requests time out after a random time in [min, 2*min) seconds. @defaultValue 300 */
   minWatchTimeoutSeconds?: number;
   /** Abort a watch silent for this long (longer than the ~60 s bookmark interval). @defaultValue 150000 */
@@ -67,7 +71,9 @@ export interface ResolvedOptions {
   pageSize: number;
   rediscoverIntervalMs: number;
   maxBuffered: number;
+  maxBufferedBytes: number;
   batchSize: number;
+  batchBytes: number;
   minWatchTimeoutSeconds: number;
   watchInactivityTimeoutMs: number;
   stopFlushTimeoutMs: number;
@@ -128,7 +134,9 @@ export function resolveOptions(o: WatcherOptions): ResolvedOptions {
       86_400_000,
     ),
     maxBuffered: check.int("maxBuffered", o.maxBuffered, 10_000, 1, 10_000_000),
+    maxBufferedBytes: check.int("maxBufferedBytes", o.maxBufferedBytes, 64 * 1024 * 1024, 65_536, 2 ** 40),
     batchSize: check.int("batchSize", o.batchSize, 200, 1, 10_000),
+    batchBytes: check.int("batchBytes", o.batchBytes, 1024 * 1024, 1024, 2 ** 30),
     minWatchTimeoutSeconds: check.int("minWatchTimeoutSeconds", o.minWatchTimeoutSeconds, 300, 1, 3600),
     watchInactivityTimeoutMs: check.int(
       "watchInactivityTimeoutMs",
