@@ -7,6 +7,7 @@ import { OUTBOX_WALK_LIMIT } from "./commit-outbox.js";
 import type { EventConsumer, HeldJob } from "./event-consumer.js";
 import type { HeldJobs } from "./held-jobs.js";
 import type { CommitterMetrics } from "./metrics.js";
+import { limitDiffs } from "./published-size.js";
 import { commitsSince } from "./republish.js";
 import type { WrittenCommit } from "./window-writer.js";
 
@@ -129,7 +130,7 @@ export class CommitPublisher {
       committedAt: c.committedAt,
       windowStart: c.windowStart,
       windowEnd: c.windowEnd,
-      changes: c.changes,
+      changes: limitDiffs(c.changes),
     };
   }
 
@@ -165,7 +166,9 @@ export class CommitPublisher {
     try {
       // jobId = sha: while the job exists (waiting, active, or among the last 1000 completed), adding
       // the same commit again is a no-op, so a republished commit is enqueued once.
-      await this.queue.add("commit", message, {
+      // bounded whatever its source (a window, the outbox, or rebuilt from git)
+      const bounded = { ...message, changes: limitDiffs(message.changes) };
+      await this.queue.add("commit", bounded, {
         jobId: message.sha,
         // Retries live here, not in the notifier's code: a transient failure while the notifier fans a
         // commit out to its sinks (Redis blip) is retried instead of leaving the commit unannounced.

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { Redis } from "ioredis";
 import type { Author, Clock, Logger, Timer } from "@shiplog/core";
-import { logRedisErrors, silentLogger, systemClock } from "@shiplog/core";
+import { logRedisErrors, messageBytes, silentLogger, systemClock } from "@shiplog/core";
 import { FieldManagerAttribution, shiplogAuthor } from "./attribution.js";
 import { BranchCommitter } from "./branch-committer.js";
 import { CommitOutbox } from "./commit-outbox.js";
@@ -107,6 +107,8 @@ export class Committer {
       quietPeriodMs: this.o.quietPeriodMs,
       maxWindowMs: this.o.maxWindowMs,
       maxWindowEvents: this.o.maxWindowEvents,
+      maxWindowBytes: this.o.maxWindowBytes,
+      jobBytes: (held) => messageBytes(held.job.data),
       pollIntervalMs: this.o.pollIntervalMs,
       fetchAhead: this.o.fetchAhead,
       clock: this.clock,

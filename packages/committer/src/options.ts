@@ -24,6 +24,12 @@ export interface CommitterOptions {
   readonly maxWindowMs?: number;
   /** A window closes at this many messages (bounds memory and lock upkeep). @defaultValue 50000 */
   readonly maxWindowEvents?: number;
+  /**
+   * A window closes once its messages hold this many bytes of content and paths (core's
+   * `messageBytes`): a backlog of large objects is committed in several windows instead of all held at
+   * once. @defaultValue 67108864 (64 MiB)
+   */
+  readonly maxWindowBytes?: number;
   /** Domain of author emails (`kubectl-edit@<domain>`). @defaultValue `Defaults.authorDomain` ("shiplog.local") */
   readonly authorDomain?: string;
   /** Who made a change. @defaultValue field manager (`FieldManagerAttribution`) */
@@ -97,6 +103,7 @@ export interface ResolvedOptions {
   readonly quietPeriodMs: number;
   readonly maxWindowMs: number;
   readonly maxWindowEvents: number;
+  readonly maxWindowBytes: number;
   readonly lockTtlMs: number;
   readonly lockRenewIntervalMs: number;
   readonly lockRetryIntervalMs: number;
@@ -171,6 +178,7 @@ export function resolveOptions(o: CommitterOptions): ResolvedOptions {
     quietPeriodMs,
     maxWindowMs,
     maxWindowEvents: check.int("maxWindowEvents", o.maxWindowEvents, 50000, 1),
+    maxWindowBytes: check.int("maxWindowBytes", o.maxWindowBytes, 64 * 1024 * 1024, 1024),
     lockTtlMs,
     lockRenewIntervalMs: check.int("lockRenewIntervalMs", o.lockRenewIntervalMs, lockThird, 1, lockTtlMs - 1),
     lockRetryIntervalMs: check.int(

@@ -24,6 +24,7 @@ function setup(
     quietPeriodMs?: number;
     maxWindowMs?: number;
     maxWindowEvents?: number;
+    maxWindowBytes?: number;
     eventTime?: (job: string) => number | undefined;
   } = {},
 ) {
@@ -39,6 +40,9 @@ function setup(
     clock,
     instanceId: "test",
     ...(opts.eventTime !== undefined ? { eventTime: opts.eventTime } : {}),
+    ...(opts.maxWindowBytes !== undefined
+      ? { maxWindowBytes: opts.maxWindowBytes, jobBytes: (job: string) => job.length }
+      : {}),
   });
   const windows: { at: number; jobs: string[] }[] = [];
   const received: string[] = [];
@@ -106,6 +110,27 @@ describe("WindowLoop (fake clock)", () => {
     await clock.advance(1000);
     await running;
     assert.ok(queue.tokens.has("test:1") && queue.tokens.has("test:2"));
+  });
+
+  it("closes a window at maxWindowBytes, long before maxWindowEvents", async () => {
+    const { clock, queue, windows, stop, run } = setup({ maxWindowBytes: 2500 });
+    const jobs = Array.from({ length: 20 }, (_, i) => String(i % 10).repeat(1000)); // 1,000 bytes each
+    queue.jobs.push(...jobs);
+    const running = run();
+    await clock.tick();
+    await clock.advance(300);
+    stop.abort();
+    await clock.advance(1000);
+    await running;
+    assert.deepEqual(
+      windows.flatMap((w) => w.jobs),
+      jobs,
+      "every job, in order",
+    );
+    const sizes = windows.map((w) => w.jobs.length);
+    assert.ok(windows.length >= 3, `windows of ${sizes.join(", ")} jobs`);
+    // a window closes once it holds 2,500 bytes; jobs fetched together (at most fetchAhead = 8) stay
+    for (const n of sizes.slice(0, -1)) assert.ok(n >= 3 && n < 3 + 8, `windows of ${sizes.join(", ")} jobs`);
   });
 
   it("commits the open window at once when stopped, then returns", async () => {

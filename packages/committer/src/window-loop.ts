@@ -19,6 +19,10 @@ export interface WindowLoopOptions<J = unknown> {
   readonly quietPeriodMs: number;
   readonly maxWindowMs: number;
   readonly maxWindowEvents: number;
+  /** A window closes once its jobs' `jobBytes` reach this. Absent: no byte bound. */
+  readonly maxWindowBytes?: number;
+  /** What a job costs in memory (its message's content and paths). */
+  readonly jobBytes?: (job: J) => number;
   /** With a window open and the queue empty, look again after at most this long. */
   readonly pollIntervalMs: number;
   /** Most fetches in flight at once (see `FetchAhead`). */
@@ -35,7 +39,8 @@ export interface WindowLoopOptions<J = unknown> {
 
 /**
  * Jobs -> change windows. A window opens with its first job and closes after `quietPeriodMs` without
- * a new one, at `maxWindowMs` of age, or at `maxWindowEvents` jobs, whichever comes first; then it is
+ * a new one, at `maxWindowMs` of age, at `maxWindowEvents` jobs or `maxWindowBytes`, whichever comes
+ * first (fetches in flight may add up to `fetchAhead` jobs past a bound); then it is
  * committed before newer jobs are fetched. Time is the injected clock's; and a fetched job whose event
  * time lies a quiet period after the window's latest event (or a maximum length after its first)
  * closes the window there and opens the next one, so that jobs taken from a backlog are grouped as
@@ -65,12 +70,16 @@ export class WindowLoop<J> {
     const { clock, maxWindowEvents } = this.o;
     const window = new ChangeWindow<J>(this.o.quietPeriodMs, this.o.maxWindowMs);
     const fetch = new FetchAhead(this.o.fetchAhead);
+    const maxBytes = this.o.maxWindowBytes ?? Number.POSITIVE_INFINITY;
+    let bytes = 0;
     let token = this.nextToken();
     try {
       for (;;) {
         lost.throwIfAborted();
-        if (window.isOpen && (stop.aborted || window.isDue(clock.now()) || window.size >= maxWindowEvents)) {
+        const full = window.size >= maxWindowEvents || bytes >= maxBytes;
+        if (window.isOpen && (stop.aborted || window.isDue(clock.now()) || full)) {
           await hooks.commit(window.drain());
+          bytes = 0;
           this.events = 0;
           token = this.nextToken();
           continue;
@@ -88,10 +97,12 @@ export class WindowLoop<J> {
           if (window.splitsAt(at)) {
             // The rest of this fetch keeps the locks (and tokens) it was taken with.
             await hooks.commit(window.drain());
+            bytes = 0;
             lost.throwIfAborted();
             token = this.nextToken();
           }
           window.add(job, clock.now(), at);
+          bytes += this.o.jobBytes?.(job) ?? 0;
         }
         this.events = window.size;
         fetch.record(got, want);

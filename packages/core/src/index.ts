@@ -25,6 +25,7 @@ export {
   syncMessage,
   syncMessages,
   inSyncRange,
+  messageBytes,
   typesMessage,
   groupOfTypeId,
 } from "./messages.js";

@@ -89,6 +89,18 @@ export interface SyncMessage {
   readonly gap?: WatchGap;
 }
 
+/**
+ * What a message costs in a buffer, a change window and Redis, about: its content and paths (characters) plus a
+ * fixed 256 for the envelope, key and BullMQ's job hash.
+ */
+export function messageBytes(msg: WatchMessage): number {
+  let n = 256;
+  if (msg.kind === "change") n += msg.path.length + (msg.content?.length ?? 0);
+  else if (msg.kind === "sync") for (const p of msg.paths) n += p.length + 3;
+  else for (const t of msg.recorded) n += t.length + 3;
+  return n;
+}
+
 /** True if `path` lies in `range` (an absent range holds every path). */
 export function inSyncRange(path: string, range: SyncRange | undefined): boolean {
   if (range === undefined) return true;

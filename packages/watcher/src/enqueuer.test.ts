@@ -149,10 +149,9 @@ describe("Enqueuer", () => {
     }); // prettier-ignore
     e.start();
     const big = (i: number): ChangeMessage => ({ ...msg(i), content: "x".repeat(600 * 1024) });
-    let seq = 0;
-    for (let i = 0; i < 6; i++) seq = e.push([big(i)]);
+    for (let i = 0; i < 6; i++) e.push([big(i)]);
     assert.equal(e.full, false, "6 x 600 KiB is below 4 MiB");
-    seq = e.push([big(6)]);
+    const seq = e.push([big(6)]);
     assert.equal(e.buffered, 7, "far below the 10,000-message bound");
     assert.equal(e.full, true, "7 x 600 KiB reaches the byte bound");
     assert.ok((await metricValue(metrics.bufferedBytes)) >= 7 * 600 * 1024);

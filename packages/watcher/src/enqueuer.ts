@@ -7,7 +7,7 @@
  * with a log line and the `dropped` metric.
  */
 import type { Clock, Logger, WatchMessage } from "@shiplog/core";
-import { Backoff } from "@shiplog/core";
+import { Backoff, messageBytes } from "@shiplog/core";
 import { QueueAddError } from "./errors/queue-add-error.js";
 import type { WatcherMetrics } from "./metrics.js";
 import type { ResumeStore } from "./resume-store.js";
@@ -44,18 +44,6 @@ export interface EnqueuerOptions {
 /** The `type` label of a message's metrics: a types message concerns no single type. */
 function metricType(msg: WatchMessage): string {
   return msg.kind === "types" ? "" : msg.type;
-}
-
-/**
- * What a message costs in the buffer and in Redis, about: its content and paths (characters) plus a
- * fixed 256 for the envelope, key and BullMQ's job hash.
- */
-export function messageBytes(msg: WatchMessage): number {
-  let n = 256;
-  if (msg.kind === "change") n += msg.path.length + (msg.content?.length ?? 0);
-  else if (msg.kind === "sync") for (const p of msg.paths) n += p.length + 3;
-  else for (const t of msg.recorded) n += t.length + 3;
-  return n;
 }
 
 /** A type's resourceVersion, due once every message up to `seq` is acked. */
