@@ -7,6 +7,7 @@ describe("public API of @shiplog/committer", () => {
     assert.deepEqual(Object.keys(api).sort(), [
       "Committer",
       "FieldManagerAttribution",
+      "SnapshotWriter",
       "commitSnapshot",
       "createCommitterMetrics",
       "openRepo",

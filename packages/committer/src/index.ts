@@ -9,7 +9,13 @@ export { FieldManagerAttribution } from "./attribution.js";
 export type { RemoteOptions, PushState, PushStatus } from "./pusher.js";
 export { openRepo } from "./git/repo.js";
 export type { GitRepo, OpenRepoOptions } from "./git/repo.js";
-export { commitSnapshot } from "./snapshot.js";
-export type { SnapshotInput, SnapshotResult } from "./snapshot.js";
+export { commitSnapshot, SnapshotWriter } from "./snapshot.js";
+export type {
+  SnapshotChange,
+  SnapshotCommit,
+  SnapshotInput,
+  SnapshotOptions,
+  SnapshotResult,
+} from "./snapshot.js";
 export { createCommitterMetrics } from "./metrics.js";
 export type { CommitterMetrics } from "./metrics.js";

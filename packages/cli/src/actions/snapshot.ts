@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { syncMessage, typeId, type ChangeMessage, type SyncMessage, type WatchMessage } from "@shiplog/core";
+import { syncMessage, typeId, type ChangeMessage } from "@shiplog/core";
 import { listAll } from "@shiplog/watcher";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
@@ -10,7 +10,7 @@ import { ProgressBar } from "../runtime/progress.js";
 import { globalsOf } from "../commands/global-options.js";
 
 export async function snapshotAction(io: CliIo, _opts: unknown, cmd: Command): Promise<void> {
-  const { commitSnapshot, openRepo } = await loadNative("the committer", () => import("@shiplog/committer"));
+  const { SnapshotWriter, openRepo } = await loadNative("the committer", () => import("@shiplog/committer"));
   const ctx = await prepare(
     globalsOf(cmd),
     io,
@@ -23,9 +23,25 @@ export async function snapshotAction(io: CliIo, _opts: unknown, cmd: Command): P
   if (canonicalizer === undefined || kc === undefined) throw new Error("snapshot: context incomplete");
   const sel = watchSelection(ctx);
   const bar = new ProgressBar(io.stderr);
-  const changes: ChangeMessage[] = [];
+  const repoPath = resolve(io.cwd, config.repo.path);
+  const failWrite = (err: unknown): CliError =>
+    new CliError(`writing the snapshot to ${repoPath} failed: ${oneLine(err)}`, ExitCodes.failure, {
+      cause: err,
+    });
+  // Objects stream into the repository as they are listed (ADR 0039): only paths and blob ids are kept.
+  let writer;
+  try {
+    const repo = await openRepo({ path: repoPath, branch: config.repo.branch, logger });
+    writer = await SnapshotWriter.start(repo, {
+      cluster: ctx.cluster,
+      authorDomain: config.repo.authorDomain,
+    });
+  } catch (err) {
+    throw failWrite(err);
+  }
   const types = new Map<string, { group: string; resource: string; namespaced: boolean; paths: string[] }>();
   let skipped = 0;
+  let objects = 0;
   const observedAt = new Date().toISOString();
   const summary = await listAll(
     {
@@ -41,14 +57,14 @@ export async function snapshotAction(io: CliIo, _opts: unknown, cmd: Command): P
           `${p.typesDone}/${p.typesTotal} types, ${p.objects} objects (${p.type})`,
         ),
     },
-    async (type, objects) => {
+    async (type, page) => {
       const id = typeId(type);
       let entry = types.get(id);
       if (entry === undefined) {
         entry = { group: type.group, resource: type.resource, namespaced: type.namespaced, paths: [] };
         types.set(id, entry);
       }
-      for (const obj of objects) {
+      for (const obj of page) {
         const r = await canonicalizer.canonicalizeAsync(type, obj);
         if (r.skipped) {
           skipped++;
@@ -56,7 +72,8 @@ export async function snapshotAction(io: CliIo, _opts: unknown, cmd: Command): P
           continue;
         }
         entry.paths.push(r.path);
-        changes.push({
+        objects++;
+        const change: ChangeMessage = {
           kind: "change",
           op: "listed",
           type: id,
@@ -69,35 +86,32 @@ export async function snapshotAction(io: CliIo, _opts: unknown, cmd: Command): P
           ...(r.manager !== undefined ? { manager: r.manager } : {}),
           ...(r.changedAt !== undefined ? { changedAt: r.changedAt } : {}),
           ...(r.labels !== undefined ? { labels: r.labels } : {}),
-        });
+        };
+        try {
+          await writer.add(change);
+        } catch (err) {
+          throw failWrite(err);
+        }
       }
     },
   );
   bar.finish();
   const namespaces = config.watch.include.namespaces;
-  const syncs: SyncMessage[] = summary.types.flatMap((t) => {
-    const e = types.get(t.type);
-    if (e === undefined) return [];
-    return [syncMessage({ type: t.type, ...e, namespaces, resourceVersion: t.resourceVersion, observedAt })];
-  });
-  const messages: WatchMessage[] = [...changes, ...syncs];
-  const repoPath = resolve(io.cwd, config.repo.path);
   let result;
   try {
-    const repo = await openRepo({ path: repoPath, branch: config.repo.branch, logger });
-    result = await commitSnapshot(repo, {
-      cluster: ctx.cluster,
-      messages,
-      authorDomain: config.repo.authorDomain,
-    });
+    for (const t of summary.types) {
+      const e = types.get(t.type);
+      if (e === undefined) continue;
+      await writer.add(
+        syncMessage({ type: t.type, ...e, namespaces, resourceVersion: t.resourceVersion, observedAt }),
+      );
+    }
+    result = await writer.finish();
   } catch (err) {
-    throw new CliError(`writing the snapshot to ${repoPath} failed: ${oneLine(err)}`, ExitCodes.failure, {
-      cause: err,
-    });
+    throw failWrite(err);
   }
   for (const f of summary.failed)
     logger.warn({ type: f.type, code: f.code, reason: f.reason }, "type could not be listed");
-  const objects = changes.length;
   const head = result.commit?.sha ?? result.head ?? "none";
   io.stdout.write(
     `${result.commit ? `snapshot ${head.slice(0, 12)}: ${result.commit.changes.length} change(s)` : `no changes (branch ${config.repo.branch} at ${head.slice(0, 12)})`}; ${objects} objects of ${summary.types.length} types in ${repoPath}${skipped > 0 ? `, ${skipped} skipped` : ""}${summary.failed.length > 0 ? `, ${summary.failed.length} type(s) failed: ${summary.failed.map((f) => f.type).join(", ")}` : ""}\n`,
