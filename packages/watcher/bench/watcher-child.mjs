@@ -2,6 +2,7 @@
 // (VmHWM) is the watcher's alone. Prints JSON lines on stdout.
 //   node watcher-child.mjs baseline <kubeconfig> <namespace> <pageSize>
 //   node watcher-child.mjs watcher  <kubeconfig> <namespace> <pageSize> <redisPort> <prefix> <expectEvents>
+//   BENCH_STREAMING=0 lists in pages, =1 by streaming lists (streaming-list.mjs; default: the watcher's).
 //   restart.mjs also sets BENCH_RESUME=<scope> (resume), BENCH_KILL_AFTER_SYNC=1 (SIGKILL itself once
 //   synced and checkpointed) or BENCH_SETTLE_MS=<ms> (report what it queued that long after the sync).
 //   With BENCH_V8_FLAGS set, the child first applies those flags the way `shiplog run` does
@@ -76,6 +77,7 @@ const w = new Watcher({
   include: { resources: ["configmaps", "secrets"], namespaces: [namespace] },
   pageSize,
   maxBuffered: 20_000,
+  ...(process.env.BENCH_STREAMING ? { streamingLists: process.env.BENCH_STREAMING === "1" } : {}),
   // restart.mjs: resume from (and keep) the stored resourceVersions under this scope
   ...(process.env.BENCH_RESUME ? { resume: { scope: process.env.BENCH_RESUME } } : {}),
 });
@@ -93,10 +95,14 @@ async function enqueued(op) {
 }
 const objects = w.status().types.reduce((s, t) => s + t.objects, 0);
 const enq = await enqueued();
+const streamingLists = {};
+for (const v of (await w.metrics.streamingLists.get()).values)
+  streamingLists[v.labels.outcome] = (streamingLists[v.labels.outcome] ?? 0) + v.value;
 const afterSync = process.memoryUsage();
 out({
   phase: "synced", objects, messages: enq, ms: performance.now() - t0, hwmMB: hwmMB(), startRssMB, peak: { ...peak },
   rssAfterSyncMB: afterSync.rss / 1048576, peakBuffered, heapUsedAfterSyncMB: afterSync.heapUsed / 1048576,
+  streamingLists,
 }); // prettier-ignore
 
 if (process.env.BENCH_KILL_AFTER_SYNC) {

@@ -31,7 +31,17 @@ export interface WatchParams {
   readonly timeoutSeconds: number;
   readonly labelSelector?: string;
   readonly allowWatchBookmarks?: boolean;
+  /**
+   * A streaming list (WatchList, KEP-3157): the watch first sends the current state as ADDED events,
+   * then a BOOKMARK annotated `k8s.io/initial-events-end: "true"` whose resourceVersion is the list's.
+   * Needs `resourceVersionMatch: "NotOlderThan"`.
+   */
+  readonly sendInitialEvents?: boolean;
+  readonly resourceVersionMatch?: "NotOlderThan";
 }
+
+/** The annotation of the bookmark that ends a streaming list's initial events. */
+export const INITIAL_EVENTS_END = "k8s.io/initial-events-end";
 
 export const WatchEventTypes = {
   added: "ADDED",
@@ -148,6 +158,8 @@ export class ApiClient {
     };
     if (p.allowWatchBookmarks ?? true) query["allowWatchBookmarks"] = "true";
     if (p.labelSelector) query["labelSelector"] = p.labelSelector;
+    if (p.sendInitialEvents !== undefined) query["sendInitialEvents"] = String(p.sendInitialEvents);
+    if (p.resourceVersionMatch !== undefined) query["resourceVersionMatch"] = p.resourceVersionMatch;
     const res = await this.#request(collectionPath(t), query, JSON_ACCEPT, signal, this.#requestTimeoutMs);
     onOpen?.();
     let timer: NodeJS.Timeout | undefined;

@@ -15,6 +15,8 @@ export interface WatcherMetrics {
   readonly relists: Counter<"type" | "reason">;
   /** Watches resumed from a stored resourceVersion instead of a first list, by `type`. */
   readonly resumes: Counter<"type">;
+  /** Streaming lists (WatchList), by `type` and `outcome` (`streamed`, or `fallback` to pages). */
+  readonly streamingLists: Counter<"type" | "outcome">;
   /** Errors, by `type` and `kind` (see `ErrorKinds`; plus `canonicalize` and `queue`). */
   readonly errors: Counter<"type" | "kind">;
   /** Messages lost, by `type` and `reason`. Only at shutdown with the queue unreachable. */
@@ -67,6 +69,12 @@ export function createWatcherMetrics(registry: Registry): WatcherMetrics {
       name: "shiplog_watcher_resumes_total",
       help: "Watches resumed from a stored resourceVersion instead of a first list",
       labelNames: ["type"],
+      registers,
+    }),
+    streamingLists: new Counter({
+      name: "shiplog_watcher_streaming_lists_total",
+      help: "Lists streamed by a watch with sendInitialEvents, or fallen back to pages",
+      labelNames: ["type", "outcome"],
       registers,
     }),
     errors: new Counter({

@@ -34,6 +34,11 @@ export interface WatcherOptions {
   labelSelector?: string;
   /** Objects per list page. @defaultValue `Defaults.pageSize` (500) */
   pageSize?: number;
+  /**
+   * List by streaming watches (`sendInitialEvents`, WatchList; ADR 0043) where the apiserver offers
+   * them, in pages elsewhere. @defaultValue true
+   */
+  streamingLists?: boolean;
   /** Periodic rediscovery besides CRD/APIService changes. @defaultValue `Defaults.rediscoverIntervalMs` (300000) */
   rediscoverIntervalMs?: number;
   /** Messages buffered while Redis is down or slow before reflectors stop reading. @defaultValue 10000 */
@@ -69,6 +74,7 @@ export interface WatcherOptions {
 
 export interface ResolvedOptions {
   pageSize: number;
+  streamingLists: boolean;
   rediscoverIntervalMs: number;
   maxBuffered: number;
   maxBufferedBytes: number;
@@ -124,8 +130,14 @@ export function resolveOptions(o: WatcherOptions): ResolvedOptions {
     "labelSelector",
     "must be a string",
   );
+  check.require(
+    o.streamingLists === undefined || typeof o.streamingLists === "boolean",
+    "streamingLists",
+    "must be a boolean",
+  );
   return {
     pageSize: check.int("pageSize", o.pageSize, Defaults.pageSize, 1, 100_000),
+    streamingLists: o.streamingLists ?? true,
     rediscoverIntervalMs: check.int(
       "rediscoverIntervalMs",
       o.rediscoverIntervalMs,

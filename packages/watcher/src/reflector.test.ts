@@ -4,6 +4,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ChangeMessage, KubeObject, ResourceType, SyncMessage, WatchMessage } from "@shiplog/core";
+import type { WatchEvent } from "./api-client.js";
 import { createCanonicalizer, defaultConfig, silentLogger } from "@shiplog/core";
 import { FakeClock } from "@shiplog/core/testing";
 import { Registry } from "prom-client";
@@ -32,7 +33,7 @@ const page = (rv: string, ...items: KubeObject[]): { items: KubeObject[]; resour
   resourceVersion: rv,
 });
 
-function setup(resumeFrom?: string) {
+function setup(resumeFrom?: string, streamingList = false) {
   const clock = new FakeClock();
   const client = new FakeApiClient(clock);
   const enqueuer = new FakeEnqueuer();
@@ -56,6 +57,7 @@ function setup(resumeFrom?: string) {
     pageSize: 500,
     minWatchTimeoutSeconds: 300,
     ...(resumeFrom !== undefined ? { resumeFrom } : {}),
+    streamingList,
   });
   return { clock, client, enqueuer, metrics, reflector };
 }
@@ -403,6 +405,93 @@ describe("Reflector resuming from a stored resourceVersion (ADR 0038)", () => {
     await clock.tick();
     assert.equal(client.callsOf("list", CM).length, 2);
     assert.ok(enqueuer.messages.every((m) => m.kind === "types" || m.gap === undefined));
+    await reflector.stop();
+  });
+});
+
+describe("Reflector streaming lists (WatchList, ADR 0043)", () => {
+  it("lists by a watch with sendInitialEvents, finishes at the end bookmark, then watches from its resourceVersion", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup(undefined, true);
+    client.streamingLists = true;
+    client.onList(CM, page("10", cm("a", "8"), cm("b", "9")));
+    reflector.start();
+    await clock.tick();
+    await reflector.firstSync;
+    assert.equal(client.callsOf("list", CM).length, 0, "no paginated list");
+    const watches = client.callsOf("watch", CM);
+    assert.deepEqual(watches[0]?.params, {
+      resourceVersion: "",
+      resourceVersionMatch: "NotOlderThan",
+      sendInitialEvents: true,
+      timeoutSeconds: 300,
+      allowWatchBookmarks: true,
+    });
+    assert.deepEqual(changes(enqueuer.messages), ["listed a", "listed b"]);
+    const sync = enqueuer.messages.filter(isSync);
+    assert.deepEqual(sync[0]?.paths, ["ns/configmaps/a.yaml", "ns/configmaps/b.yaml"]);
+    assert.equal(sync[0]?.resourceVersion, "10");
+    assert.deepEqual(enqueuer.checkpoints.at(-1)?.rv, "10");
+    assert.equal(watches[1]?.params?.resourceVersion, "10", "then an ordinary watch from the list's RV");
+    assert.equal(await metricValue(metrics.streamingLists, { type: "configmaps", outcome: "streamed" }), 1);
+    await reflector.stop();
+  });
+
+  it("relists by streaming after a 410 and reports what vanished", async () => {
+    const { clock, client, enqueuer, reflector } = setup(undefined, true);
+    client.streamingLists = true;
+    client
+      .onList(CM, page("10", cm("a", "8"), cm("b", "9")), page("20", cm("a", "8")))
+      .onWatch(CM, new ApiStatusError(410, "Expired", "too old"));
+    reflector.start();
+    await clock.tick();
+    assert.deepEqual(changes(enqueuer.messages), ["listed a", "listed b", "deleted b"]);
+    assert.deepEqual(enqueuer.messages.filter(isSync).at(-1)?.paths, ["ns/configmaps/a.yaml"]);
+    assert.equal(client.callsOf("list", CM).length, 0);
+    assert.equal(client.callsOf("watch", CM).at(-1)?.params?.resourceVersion, "20");
+    await reflector.stop();
+  });
+
+  it("falls back to pages for good when the apiserver refuses sendInitialEvents (422)", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup(undefined, true);
+    client
+      .onList(CM, page("10", cm("a", "8")), page("20", cm("a", "8")))
+      .onWatch(CM, new ApiStatusError(410, "Expired", "too old"));
+    reflector.start();
+    await clock.tick();
+    await reflector.firstSync;
+    assert.deepEqual(changes(enqueuer.messages), ["listed a"]);
+    assert.equal(client.callsOf("list", CM).length, 2, "first list and the relist after 410, in pages");
+    assert.equal(
+      client
+        .callsOf("watch", CM)
+        .filter((c) => (c.params as { sendInitialEvents?: boolean }).sendInitialEvents).length,
+      1,
+      "streaming tried once",
+    );
+    assert.equal(await metricValue(metrics.streamingLists, { type: "configmaps", outcome: "fallback" }), 1);
+    await reflector.stop();
+  });
+
+  it("retries a stream that ends before its bookmark, and falls back after the second", async () => {
+    const { clock, client, enqueuer, metrics, reflector } = setup(undefined, true);
+    // A server that ignores sendInitialEvents: synthetic ADDED events, then the stream just ends.
+    const ignoring = (): WatchEvent[] => [{ type: "ADDED", object: cm("a", "8") }];
+    client.onWatch(CM, ignoring(), ignoring()).onList(CM, page("10", cm("a", "8")));
+    const streamingWatch = client.watch.bind(client);
+    client.watch = (t, p, signal, onOpen) =>
+      p.sendInitialEvents === true
+        ? streamingWatch(t, { ...p, sendInitialEvents: false }, signal, onOpen)
+        : streamingWatch(t, p, signal, onOpen);
+    reflector.start();
+    await clock.tick();
+    assert.equal(reflector.status().state, ReflectorStates.backoff, "the first incomplete stream backs off");
+    await clock.advance(5000);
+    await reflector.firstSync;
+    assert.equal(client.callsOf("list", CM).length, 1, "listed in pages after two incomplete streams");
+    assert.deepEqual(changes(enqueuer.messages), ["listed a"], "the object is sent once");
+    assert.equal(enqueuer.messages.filter(isSync).length, 1);
+    assert.equal(await metricValue(metrics.errors, { type: "configmaps", kind: "transport" }), 1);
+    assert.equal(await metricValue(metrics.streamingLists, { type: "configmaps", outcome: "fallback" }), 1);
     await reflector.stop();
   });
 });

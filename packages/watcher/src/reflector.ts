@@ -10,6 +10,14 @@
  * committer finds unchanged ones unchanged), and a delete of an object it never heard of is sent with
  * the path canonicalization gives it. A 410 on such a watch relists as usual, and that relist's
  * messages carry `gap: "expired"`, so the commit says intermediate changes may be missing.
+ *
+ * Streaming lists (ADR 0043): with `streamingList`, a list is a watch with `sendInitialEvents=true`
+ * (WatchList, KEP-3157): the apiserver streams the current state from its watch cache as ADDED
+ * events and ends it with a bookmark annotated `k8s.io/initial-events-end`, whose resourceVersion is
+ * the list's. The reflector then finishes the list exactly as after the last page (deletes of
+ * vanished objects, sync parts, checkpoint) and watches from there. An apiserver that refuses the
+ * parameters (400/422: the WatchList feature is off) or twice ends the stream before the bookmark
+ * makes this reflector list in pages from then on.
  */
 import type {
   Canonicalizer,
@@ -33,7 +41,7 @@ import {
   WatchOps,
 } from "@shiplog/core";
 import type { ApiClientLike } from "./api-client.js";
-import { statusErrorFromEvent, WatchEventTypes } from "./api-client.js";
+import { INITIAL_EVENTS_END, statusErrorFromEvent, WatchEventTypes } from "./api-client.js";
 import type { RelistReason, Verdict } from "./classify-error.js";
 import { classifyError, RelistReasons, RetryActions } from "./classify-error.js";
 import type { Enqueuer } from "./enqueuer.js";
@@ -77,7 +85,12 @@ export interface ReflectorDeps {
    * list is skipped and the watch resumes from there.
    */
   readonly resumeFrom?: string;
+  /** List by a streaming watch (`sendInitialEvents`), falling back to pages. @defaultValue false */
+  readonly streamingList?: boolean;
 }
+
+/** A streaming list that ended before its initial-events-end bookmark this many times falls back. */
+const STREAM_LIST_INCOMPLETE_LIMIT = 2;
 
 export interface ReflectorStatus {
   readonly type: string;
@@ -108,6 +121,9 @@ export class Reflector {
   #lastSyncAt: string | undefined;
   #lastError: string | undefined;
   #forbiddenLogged = false;
+  /** Lists stream (WatchList) until the apiserver shows it cannot. */
+  #streaming: boolean;
+  #streamIncomplete = 0;
   /** The key store does not know every object: resumed, and not listed since. */
   #partial = false;
   /** Skipped objects a resumed reflector already sent a delete for. */
@@ -128,6 +144,7 @@ export class Reflector {
       pathForKey({ group: type.group, resource: type.resource, namespace, name }),
     );
     this.#backoff = deps.backoff ?? new Backoff({ random: deps.random });
+    this.#streaming = deps.streamingList ?? false;
     this.firstSync = new Promise((resolve) => {
       this.#resolveFirst = resolve;
     });
@@ -182,7 +199,7 @@ export class Reflector {
           this.#d.metrics.relists.inc({ type: this.id, reason: relistReason });
           // A resumed watch's history expired: what happened in between is known only as its result.
           const gap = this.#partial && relistReason === RelistReasons.expired ? WatchGaps.expired : undefined;
-          await this.#list(signal, gap);
+          if (!this.#streaming || !(await this.#streamList(signal, gap))) await this.#list(signal, gap);
           needList = false;
         }
         await this.#watchOnce(signal);
@@ -255,7 +272,7 @@ export class Reflector {
     this.#state = ReflectorStates.listing;
     const seen = new Set<string>();
     let continueToken: string | undefined;
-    let listRv = "";
+    let listRv: string | undefined;
     for (;;) {
       // A list only pauses between pages: until about two pages' messages wait for Redis (so a fast
       // list does not pile up messages; it also covers a full buffer while Redis is down).
@@ -294,7 +311,90 @@ export class Reflector {
       if (continueToken === undefined || signal.aborted) break;
     }
     if (signal.aborted) return;
+    this.#finishList(seen, listRv ?? "", gap);
+  }
 
+  /**
+   * A streaming list (WatchList). Returns false, having turned streaming off for this reflector, when
+   * the apiserver cannot stream lists; the caller then lists in pages. Other errors propagate as a
+   * failed list's would.
+   */
+  async #streamList(signal: AbortSignal, gap: WatchGap | undefined): Promise<boolean> {
+    this.#state = ReflectorStates.listing;
+    await this.#d.enqueuer.whenWritable(signal);
+    await this.#d.enqueuer.whenBelow(2 * this.#d.pageSize, signal);
+    if (signal.aborted) return true;
+    const seen = new Set<string>();
+    const events = this.#d.client.watch(
+      this.type,
+      {
+        resourceVersion: "",
+        resourceVersionMatch: "NotOlderThan",
+        sendInitialEvents: true,
+        timeoutSeconds: Math.floor(this.#d.minWatchTimeoutSeconds * (1 + this.#d.random())),
+        allowWatchBookmarks: true,
+        ...(this.#d.labelSelector ? { labelSelector: this.#d.labelSelector } : {}),
+      },
+      signal,
+    );
+    let out: WatchMessage[] = [];
+    try {
+      for await (const ev of events) {
+        if (ev.type === WatchEventTypes.error) throw statusErrorFromEvent(ev.object, `list ${this.id}`);
+        if (ev.type === WatchEventTypes.bookmark) {
+          if (ev.object.metadata?.annotations?.[INITIAL_EVENTS_END] !== "true") continue;
+          if (out.length > 0) this.#d.enqueuer.push(out);
+          this.#streamIncomplete = 0;
+          this.#d.metrics.streamingLists.inc({ type: this.id, outcome: "streamed" });
+          // Leaving the loop closes the stream; the watch reopens from the list's resourceVersion.
+          this.#finishList(seen, ev.object.metadata?.resourceVersion ?? "", gap);
+          return true;
+        }
+        if (ev.type !== WatchEventTypes.added) {
+          throw new TransportError(
+            `list ${this.id}: ${ev.type} event before the end of the initial events`,
+            "BAD_RESPONSE",
+          );
+        }
+        const key = await this.#apply(ev.object, WatchOps.listed, out, gap);
+        if (key !== undefined) seen.add(key);
+        if (out.length >= this.#d.pageSize) {
+          // As between pages: hand a page's worth to Redis, and pause while about two pages wait.
+          this.#d.enqueuer.push(out);
+          out = [];
+          await this.#d.enqueuer.whenWritable(signal);
+          await this.#d.enqueuer.whenBelow(2 * this.#d.pageSize, signal);
+        }
+      }
+    } catch (err) {
+      if (signal.aborted) return true;
+      if (err instanceof ApiStatusError && (err.code === 400 || err.code === 422)) {
+        return this.#stopStreaming(`the apiserver refused a streaming list: ${err.message}`);
+      }
+      throw err;
+    }
+    if (out.length > 0) this.#d.enqueuer.push(out);
+    if (signal.aborted) return true;
+    // The stream ended before the bookmark (a timeout, a restart, or an apiserver that ignores the
+    // parameters): what was sent stays sent; the next attempt lists again.
+    if (++this.#streamIncomplete >= STREAM_LIST_INCOMPLETE_LIMIT) {
+      return this.#stopStreaming("streaming lists ended before their initial-events-end bookmark");
+    }
+    throw new TransportError(
+      `list ${this.id}: the streaming list ended before its initial-events-end bookmark`,
+      "STREAM_LIST_INCOMPLETE",
+    );
+  }
+
+  #stopStreaming(reason: string): false {
+    this.#streaming = false;
+    this.#d.metrics.streamingLists.inc({ type: this.id, outcome: "fallback" });
+    this.#d.logger.info({ type: this.id, reason }, "listing in pages: streaming lists are not available");
+    return false;
+  }
+
+  /** After the last page (or the initial-events-end bookmark): deletes, sync parts and checkpoint. */
+  #finishList(seen: ReadonlySet<string>, listRv: string, gap: WatchGap | undefined): void {
     // Objects we knew that the list no longer has vanished while we did not watch.
     const gone = this.#store.retainOnly(seen);
     const now = new Date(this.#d.clock.now()).toISOString();

@@ -312,6 +312,7 @@ export class Watcher {
         clock: this.#clock,
         random: this.#random,
         pageSize: this.#r.pageSize,
+        streamingList: this.#r.streamingLists,
         minWatchTimeoutSeconds: this.#r.minWatchTimeoutSeconds,
         ...(this.#o.labelSelector ? { labelSelector: this.#o.labelSelector } : {}),
         ...(from !== undefined ? { resumeFrom: from } : {}),

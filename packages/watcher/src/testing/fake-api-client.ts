@@ -5,6 +5,8 @@
 import type { Clock, KubeObject, ResourceType } from "@shiplog/core";
 import { typeId } from "@shiplog/core";
 import type { ApiClientLike, ListPage, ListParams, WatchEvent, WatchParams } from "../api-client.js";
+import { INITIAL_EVENTS_END } from "../api-client.js";
+import { ApiStatusError } from "../errors/api-status-error.js";
 import { TransportError } from "../errors/transport-error.js";
 
 /** A page, an error to throw, or a function for anything else (e.g. a list that hangs). */
@@ -94,6 +96,12 @@ export class FakeApiClient implements ApiClientLike {
   served: ResourceType[] = [];
   /** Group versions (`example.com/v1`, `v1`) that aggregated discovery marks Stale (their types are not served). */
   stale = new Set<string>();
+  /**
+   * Serve streaming lists (a watch with `sendInitialEvents`) from the list replies: their items as
+   * ADDED events, then the initial-events-end bookmark. False: refuse them with 422, as an apiserver
+   * whose WatchList feature is off does.
+   */
+  streamingLists = false;
   /** When set, discovery requests fail with it. */
   discoveryError: Error | undefined;
   readonly #clock: Clock | undefined;
@@ -178,12 +186,49 @@ export class FakeApiClient implements ApiClientLike {
     onOpen?: () => void,
   ): AsyncGenerator<WatchEvent> {
     this.#record("watch", typeId(t), p);
+    if (p.sendInitialEvents === true) {
+      yield* this.#streamList(t, p, signal, onOpen);
+      return;
+    }
     const reply = this.#watches.get(typeId(t))?.shift() ?? new FakeWatch();
     if (reply instanceof Error) throw reply;
     onOpen?.();
     const w = reply instanceof FakeWatch ? reply : FakeWatch.of(reply);
     this.#open.set(typeId(t), w);
     yield* w.stream(signal);
+  }
+
+  async *#streamList(
+    t: ResourceType,
+    p: WatchParams,
+    signal: AbortSignal,
+    onOpen?: () => void,
+  ): AsyncGenerator<WatchEvent> {
+    if (!this.streamingLists) {
+      throw new ApiStatusError(
+        422,
+        "Invalid",
+        `watch ${typeId(t)}: 422 Invalid: sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled`,
+      );
+    }
+    const reply = this.#lists.get(typeId(t))?.shift() ?? { items: [], resourceVersion: "1" };
+    if (reply instanceof Error) throw reply;
+    const page =
+      typeof reply === "function"
+        ? await reply(p.labelSelector !== undefined ? { labelSelector: p.labelSelector } : {}, signal)
+        : reply;
+    onOpen?.();
+    for (const object of page.items) yield { type: "ADDED", object };
+    yield {
+      type: "BOOKMARK",
+      object: {
+        kind: "ConfigMap",
+        apiVersion: "v1",
+        metadata: { resourceVersion: page.resourceVersion, annotations: { [INITIAL_EVENTS_END]: "true" } },
+      },
+    };
+    // An apiserver keeps the stream open after the bookmark; the reflector closes it.
+    yield* new FakeWatch().stream(signal);
   }
 
   #record(op: Call["op"], target: string, params?: ListParams | WatchParams): void {
