@@ -89,6 +89,56 @@ describe("watcher e2e (shared control plane)", () => {
     assert.equal(await metricValue(w.metrics.dropped), 0);
   });
 
+  it("lists by streaming (sendInitialEvents) against the real apiserver and sends what a paginated list sends", async () => {
+    await using namespace = await cluster.namespace("watcher-stream");
+    const ns = namespace.name;
+    for (let i = 0; i < 7; i++) {
+      await kubectl(["-n", ns, "create", "configmap", `c${i}`, `--from-literal=k=${i}`]);
+    }
+    await cluster.createSecret(ns, "s0", { password: SECRET_VALUE });
+    const include = { resources: ["configmaps", "secrets"], namespaces: [ns] };
+    // kube-root-ca.crt is the controller-manager's, and may appear between the two lists
+    const ours = (line: string): boolean => !line.includes("kube-root-ca.crt");
+    // pageSize 3: the paginated list needs several pages, the stream pauses every 3 objects
+    const listed = async (streamingLists: boolean) => {
+      await using session = await watchSession(
+        cluster.cp.kubeConfig(),
+        cluster.redis,
+        `${ns}-${streamingLists}`,
+        {
+          include,
+          pageSize: 3,
+          streamingLists,
+        },
+      );
+      await session.start();
+      for (const t of ["configmaps", "secrets"])
+        await session.reader.waitFor(isSync(t), 10_000, `sync of ${t}`);
+      const w = session.watcher;
+      return {
+        streamed: await metricValue(w.metrics.streamingLists, { outcome: "streamed" }),
+        fallback: await metricValue(w.metrics.streamingLists, { outcome: "fallback" }),
+        changes: session.reader.messages
+          .flatMap((m) => (m.kind === "change" ? [`${m.op} ${m.path} ${m.contentHash ?? ""}`] : []))
+          .filter(ours)
+          .sort(),
+        syncs: session.reader.messages
+          .flatMap((m) => (m.kind === "sync" ? [`${m.type}: ${m.paths.filter(ours).join(",")}`] : []))
+          .sort(),
+        everything: JSON.stringify(session.reader.messages) + JSON.stringify(session.lines),
+      };
+    };
+    const pages = await listed(false);
+    const stream = await listed(true);
+    assert.equal(stream.fallback, 0, "this apiserver (v1.36) offers streaming lists");
+    assert.equal(stream.streamed, 2, "both types were listed by streaming");
+    assert.equal(pages.streamed + pages.fallback, 0);
+    assert.equal(stream.changes.length, 8);
+    assert.deepEqual(stream.changes, pages.changes);
+    assert.deepEqual(stream.syncs, pages.syncs);
+    assert.ok(!stream.everything.includes(SECRET_VALUE), "plaintext secret value leaked");
+  });
+
   it("watches a CRD created at runtime within 5 s of it being established, and stops when it goes", async () => {
     await using namespace = await cluster.namespace("watcher-crd");
     const ns = namespace.name;
