@@ -57,7 +57,10 @@ export function encodePack(objects: readonly PackObject[]): EncodedPack {
   const entries: { oid: Buffer; crc: number; offset: number }[] = [];
   let offset = header.length;
   for (const o of objects) {
-    const entry = Buffer.concat([entryHeader(o.type, o.data.length), deflateSync(o.data, { level: 1 })]);
+    // One output chunk about the object's size: with zlib's default 16 KiB chunk, every small object
+    // left a 16 KiB buffer behind for the garbage collector (200 MB of them for 10,000 objects).
+    const deflated = deflateSync(o.data, { level: 1, chunkSize: Math.max(64, o.data.length + 64) });
+    const entry = Buffer.concat([entryHeader(o.type, o.data.length), deflated]);
     entries.push({ oid: Buffer.from(o.oid, "hex"), crc: crc32(entry), offset });
     parts.push(entry);
     offset += entry.length;
