@@ -1,5 +1,5 @@
 /**
- * V8 flags for the long-running commands that run the watcher. `--optimize-for-size` makes V8 grow the
+ * V8 flags for the commands that list the cluster (run, watch, snapshot). `--optimize-for-size` makes V8 grow the
  * heap more slowly and collect sooner, so the watcher's RSS follows its live set (the key store: ~220
  * bytes per object) instead of the garbage of its initial list. Measured with 100,000 objects
  * (packages/watcher/bench/initial-list.mjs, docs/benchmarks.md): peak RSS about 500 MB with V8's
