@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { PublishedChange } from "@shiplog/core";
-import { DIFF_OMITTED, limitDiffs } from "./published-size.js";
+import { DIFF_OMITTED, diffOmitted, limitDiffs } from "./published-size.js";
 
 const change = (i: number, diffBytes: number): PublishedChange => ({
   op: "update",
@@ -33,5 +33,14 @@ describe("limitDiffs", () => {
     assert.equal(kept.length, 10); // 10 x 100,000 bytes fit 1 MiB, the 11th does not
     assert.ok(out.slice(10).every((c) => c.diff === DIFF_OMITTED && c.summary === "data.k changed"));
     assert.ok(JSON.stringify(out).length < 1.1 * 1024 * 1024);
+  });
+
+  it("names the budget it applied in the placeholder, and applying it again changes nothing", () => {
+    const changes = Array.from({ length: 5 }, (_, i) => change(i, 1000));
+    const out = limitDiffs(changes, 2048);
+    assert.equal(out[2]?.diff, diffOmitted(2048));
+    assert.match(diffOmitted(2048), /at most 2 KiB of diffs/);
+    assert.match(DIFF_OMITTED, /at most 1 MiB of diffs/);
+    assert.equal(limitDiffs(out, 2048), out, "already bounded: returned as it is");
   });
 });

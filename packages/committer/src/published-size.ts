@@ -3,8 +3,19 @@ import type { PublishedChange } from "@shiplog/core";
 /** Bytes of diffs one published commit carries at most, by default: its job stays a small Redis script. */
 export const DEFAULT_PUBLISHED_DIFF_BYTES = 1024 * 1024;
 
-/** The diff that stands in for one beyond the budget. */
-export const DIFF_OMITTED = "(diff omitted: this alert carries at most 1 MiB of diffs; see the commit)\n";
+/** The diff that stands in for one beyond a budget of `maxBytes`. */
+export function diffOmitted(maxBytes: number): string {
+  const size =
+    maxBytes >= 1024 * 1024 && maxBytes % (1024 * 1024) === 0
+      ? `${maxBytes / (1024 * 1024)} MiB`
+      : maxBytes >= 1024 && maxBytes % 1024 === 0
+        ? `${maxBytes / 1024} KiB`
+        : `${maxBytes} bytes`;
+  return `(diff omitted: this alert carries at most ${size} of diffs; see the commit)\n`;
+}
+
+/** The placeholder at the default budget. */
+export const DIFF_OMITTED = diffOmitted(DEFAULT_PUBLISHED_DIFF_BYTES);
 
 /**
  * The changes of a published commit with their diffs kept, in order, while their total stays within
@@ -18,13 +29,18 @@ export function limitDiffs(
 ): readonly PublishedChange[] {
   let left = maxBytes;
   let over = false;
+  let replaced = false;
+  const omitted = diffOmitted(maxBytes);
   const out = changes.map((c) => {
     if (!over && c.diff.length <= left) {
       left -= c.diff.length;
       return c;
     }
     over = true;
-    return { ...c, diff: DIFF_OMITTED };
+    if (c.diff === omitted) return c;
+    replaced = true;
+    return { ...c, diff: omitted };
   });
-  return over ? out : changes;
+  // Bounded already (the publisher bounds a commit again whatever its source): the same array.
+  return replaced ? out : changes;
 }
