@@ -186,12 +186,13 @@ export class SnapshotWriter {
   ): Promise<SnapshotResult> {
     const plan = await planWindow(this.others, tree);
     const files = new Map<string, string | null>();
-    const changes: SnapshotChange[] = [];
+    // One object per changed file serves as the result's change and as its line in the message.
+    const changes: (SnapshotChange & MessageChange)[] = [];
     for (const [path, c] of changed) {
       const oid = this.listed.get(path);
       if (oid === undefined) continue;
       files.set(path, oid);
-      changes.push({ ...where(path), path, op: c.op, summary: c.summary });
+      changes.push({ ...where(path), path, op: c.op, summary: c.summary, updates: 1, vanished: false });
     }
     for (const c of plan.changes) {
       // only deletions come from sync and types messages; a listed object is never deleted
@@ -202,7 +203,8 @@ export class SnapshotWriter {
         path: c.path,
         op: "delete",
         summary: c.typeGone !== undefined ? TYPE_GONE_TEXT[c.typeGone] : "vanished while not watched",
-        ...(c.vanished ? { vanished: true } : {}),
+        updates: 1,
+        vanished: c.vanished,
         ...(c.typeGone !== undefined ? { typeGone: c.typeGone } : {}),
       });
     }
@@ -212,16 +214,6 @@ export class SnapshotWriter {
 
     const now = this.opts.now ?? Date.now;
     const shiplog = shiplogAuthor(this.opts.authorDomain ?? Defaults.authorDomain);
-    const lines: MessageChange[] = changes.map((c) => ({
-      op: c.op,
-      type: c.type,
-      namespace: c.namespace,
-      name: c.name,
-      updates: 1,
-      summary: c.summary,
-      vanished: c.vanished ?? false,
-      typeGone: c.typeGone,
-    }));
     const at = now();
     const staged = await tree.stage(files);
     const sha = await this.repo.writeCommit({
@@ -229,7 +221,7 @@ export class SnapshotWriter {
       parents: head === null ? [] : [head],
       author: { name: shiplog.name, email: shiplog.email, timeMs: at },
       committer: { name: shiplog.name, email: shiplog.email, timeMs: at },
-      message: commitMessage(lines, {
+      message: commitMessage(changes, {
         cluster: this.opts.cluster,
         windowStart: this.firstObserved ?? new Date(at).toISOString(),
         windowEnd: this.lastObserved ?? new Date(at).toISOString(),
@@ -238,7 +230,7 @@ export class SnapshotWriter {
     await this.repo.updateRef(sha, head, "shiplog: snapshot");
     tree.adopt(staged);
     return {
-      commit: { sha, subject: commitSubject(lines), committedAt: new Date(at).toISOString(), changes },
+      commit: { sha, subject: commitSubject(changes), committedAt: new Date(at).toISOString(), changes },
       head: sha,
       unchanged,
       skipped,

@@ -5,9 +5,17 @@ import { ObjectTypes } from "./object-types.js";
 import { mapChunked } from "../map-chunked.js";
 import { objectId, PackTypes, writePack } from "./pack-writer.js";
 import type { DirEntries } from "./tree-format.js";
+import { encodeTree } from "./tree-format.js";
 
 /** From this many new blobs on, a batch is written as one packfile rather than one file per blob. */
 export const PACK_MIN_OBJECTS = 128;
+
+/**
+ * From this many entries on, a directory with no previous tree is encoded here and written as a
+ * one-object pack, not through a Treebuilder: one libgit2 insert per entry cost a first snapshot of
+ * 90,000 files in one directory 45 MB of peak memory (ADR 0039).
+ */
+export const TREE_PACK_MIN_ENTRIES = 1000;
 
 /**
  * Raw object reads and writes through libgit2. Object ids are 40-hex strings. nodegit's `Odb.write`
@@ -60,6 +68,16 @@ export class ObjectDb {
    * inserted id, so re-inserting a large directory's unchanged entries would cost one lookup each.
    */
   async writeTree(entries: DirEntries, base?: { oid: string; entries: DirEntries }): Promise<string> {
+    if (base === undefined && entries.size >= TREE_PACK_MIN_ENTRIES) {
+      const data = encodeTree(entries);
+      const oid = objectId(PackTypes.tree, data);
+      try {
+        await writePack(this.repo.path(), [{ oid, type: PackTypes.tree, data }]);
+      } catch (cause) {
+        throw new GitWriteError(`write tree (${entries.size} entries) as a pack`, { cause });
+      }
+      return oid;
+    }
     try {
       const source = base ? await NodeGit.Tree.lookup(this.repo, NodeGit.Oid.fromString(base.oid)) : null;
       const builder = await NodeGit.Treebuilder.create(this.repo, source);

@@ -1,9 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { git, tempDir } from "../testing/fixtures.js";
-import { PACK_MIN_OBJECTS } from "./object-db.js";
+import { PACK_MIN_OBJECTS, TREE_PACK_MIN_ENTRIES } from "./object-db.js";
+import type { DirEntries } from "./tree-format.js";
+import { FileModes } from "./tree-format.js";
 import { ObjectTypes } from "./object-types.js";
 import { objectId, PackTypes } from "./pack-writer.js";
 import { openRepo } from "./repo.js";
@@ -51,6 +54,33 @@ describe("pack writer (many new blobs as one packfile)", () => {
     await repo.updateRef(c, null, "packed");
     const pack = packs.find((f) => f.endsWith(".idx")) ?? "";
     git(path, "verify-pack", "-v", join(path, "objects", "pack", pack));
+    git(path, "fsck", "--strict", "--no-dangling");
+    repo.close();
+  });
+
+  it("writes a large new directory as a one-object pack with the id git mktree gives", async () => {
+    using dir = tempDir("pack-tree");
+    const path = join(dir.path, "r.git");
+    const repo = await openRepo({ path });
+    const n = TREE_PACK_MIN_ENTRIES + 5;
+    const blobs = Array.from({ length: n }, (_, i) => Buffer.from(`file ${i}\n`));
+    const ids = await repo.objects.writeBlobs(blobs);
+    // names in an order git's tree order is not: "f-10.yaml" < "f-1.yaml" bytewise, a sub-tree "f-1"
+    const entries: DirEntries = new Map(ids.map((oid, i) => [`f-${i}.yaml`, { mode: FileModes.blob, oid }]));
+    const sub = await repo.objects.writeTree(new Map([["x", { mode: FileModes.blob, oid: ids[0] ?? "" }]]));
+    entries.set("f-1", { mode: FileModes.tree, oid: sub });
+    const tree = await repo.objects.writeTree(entries);
+    const mktree = [...entries]
+      .map(([name, e]) => `${e.mode === FileModes.tree ? "040000 tree" : "100644 blob"} ${e.oid}\t${name}`)
+      .join("\n");
+    const expected = execFileSync("git", ["--git-dir", path, "mktree"], {
+      input: `${mktree}\n`,
+      encoding: "utf8",
+    });
+    assert.equal(tree, expected.trim());
+    const sig = { name: "t", email: "t@example.com", timeMs: 1_700_000_000_000 };
+    const c = await repo.writeCommit({ tree, parents: [], author: sig, committer: sig, message: "big dir" });
+    assert.equal(git(path, "ls-tree", c).trim().split("\n").length, n + 1);
     git(path, "fsck", "--strict", "--no-dangling");
     repo.close();
   });
