@@ -17,6 +17,9 @@ export const PACK_MIN_OBJECTS = 128;
  */
 export const TREE_PACK_MIN_ENTRIES = 1000;
 
+/** A commit object this large (its message) is written as a one-object pack too. */
+const LARGE_COMMIT_BYTES = 1024 * 1024;
+
 /**
  * Raw object reads and writes through libgit2. Object ids are 40-hex strings. nodegit's `Odb.write`
  * takes a UTF-8 string, so binary objects go through the typed calls: blobs through
@@ -34,6 +37,12 @@ export class ObjectDb {
         case ObjectTypes.blob:
           return (await NodeGit.Blob.createFromBuffer(this.repo, data, data.length)).tostrS();
         case ObjectTypes.commit:
+          if (data.length >= LARGE_COMMIT_BYTES) {
+            // a first snapshot's message (a line per object): no string copy, no copy into libgit2
+            const oid = objectId(PackTypes.commit, data);
+            await writePack(this.repo.path(), [{ oid, type: PackTypes.commit, data }]);
+            return oid;
+          }
           return (await this.odb.write(data.toString("utf8"), data.length, type)).tostrS();
         case ObjectTypes.tree:
           throw new Error("trees are written with writeTree");

@@ -82,6 +82,12 @@ describe("pack writer (many new blobs as one packfile)", () => {
     const c = await repo.writeCommit({ tree, parents: [], author: sig, committer: sig, message: "big dir" });
     assert.equal(git(path, "ls-tree", c).trim().split("\n").length, n + 1);
     git(path, "fsck", "--strict", "--no-dangling");
+    // a commit with a message of over 1 MiB (a first snapshot's) goes into a pack as well
+    const message = `many lines\n\n${Array.from({ length: 30_000 }, (_, i) => `- create f-${i}.yaml: created`).join("\n")}\n`;
+    const big = await repo.writeCommit({ tree, parents: [c], author: sig, committer: sig, message });
+    assert.equal(git(path, "log", "-1", "--format=%B", big), `${message}\n`);
+    assert.equal(git(path, "rev-parse", `${big}^`).trim(), c);
+    git(path, "fsck", "--strict", "--no-dangling", big);
     repo.close();
   });
 
