@@ -54,7 +54,11 @@ export interface CommitterOptions {
   readonly jobLockMs?: number;
   /** How often the locks of held jobs are extended; must be below `jobLockMs`. @defaultValue a third of `jobLockMs` (at least 100) */
   readonly jobLockExtendIntervalMs?: number;
-  /** How often stalled jobs (of a dead committer) are put back. @defaultValue 15000 */
+  /**
+   * BullMQ's stalled-check interval of the events worker. The committer does not run BullMQ's
+   * stalled checker (a new term takes orphans back itself); this sets the default `orphanWaitMs`.
+   * @defaultValue 15000
+   */
   readonly stalledIntervalMs?: number;
   /**
    * How long a new lock holder waits, at most, for the jobs a predecessor held to return to the queue
