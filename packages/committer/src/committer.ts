@@ -114,6 +114,7 @@ export class Committer {
       clock: this.clock,
       instanceId: this.instanceId,
       eventTime: (held) => eventTimeOf(held.job.data),
+      housekeeping: (held) => held.job.data.kind !== "change",
     });
     const target = options.remote?.url ?? resolve(options.repoPath);
     const digest = createHash("sha256").update(`${target}\0${this.o.branch}`).digest("hex").slice(0, 24);

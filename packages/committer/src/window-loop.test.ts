@@ -26,6 +26,7 @@ function setup(
     maxWindowEvents?: number;
     maxWindowBytes?: number;
     eventTime?: (job: string) => number | undefined;
+    housekeeping?: (job: string) => boolean;
   } = {},
 ) {
   const clock = new FakeClock();
@@ -40,6 +41,7 @@ function setup(
     clock,
     instanceId: "test",
     ...(opts.eventTime !== undefined ? { eventTime: opts.eventTime } : {}),
+    ...(opts.housekeeping !== undefined ? { housekeeping: opts.housekeeping } : {}),
     ...(opts.maxWindowBytes !== undefined
       ? { maxWindowBytes: opts.maxWindowBytes, jobBytes: (job: string) => job.length }
       : {}),
@@ -77,6 +79,28 @@ describe("WindowLoop (fake clock)", () => {
     assert.equal(loop.windowEvents, 0);
     stop.abort();
     await clock.advance(1000); // the blocking fetch of the next window returns
+    await running;
+  });
+
+  it("commits a window of only housekeeping jobs once the queue is empty, without a quiet period", async () => {
+    const { clock, queue, windows, stop, run } = setup({
+      quietPeriodMs: 5000,
+      maxWindowMs: 30_000,
+      housekeeping: (job) => job.startsWith("sync"),
+    });
+    queue.jobs.push("sync-1", "sync-2");
+    const running = run();
+    await clock.advance(1);
+    assert.deepEqual(windows, [{ at: 0, jobs: ["sync-1", "sync-2"] }], "at once: nothing to group with");
+    // a change in the window: the quiet period applies as always
+    queue.jobs.push("sync-3", "change-a");
+    await clock.advance(1000); // the blocking fetch returns them, at 1000
+    await clock.advance(4900);
+    assert.equal(windows.length, 1, `still within the quiet period of change-a: ${JSON.stringify(windows)}`);
+    await clock.advance(130);
+    assert.deepEqual(windows[1], { at: 6000, jobs: ["sync-3", "change-a"] });
+    stop.abort();
+    await clock.advance(1000);
     await running;
   });
 

@@ -19,6 +19,12 @@ export interface WindowLoopOptions<J = unknown> {
   readonly quietPeriodMs: number;
   readonly maxWindowMs: number;
   readonly maxWindowEvents: number;
+  /**
+   * Jobs that record no change of their own (sync and types messages). A window of only such jobs
+   * closes as soon as the queue has nothing more, without a quiet period: there is no later change it
+   * could be grouped with, and a restart's first window is often just that. Absent: none.
+   */
+  readonly housekeeping?: (job: J) => boolean;
   /** A window closes once its jobs' `jobBytes` reach this. Absent: no byte bound. */
   readonly maxWindowBytes?: number;
   /** What a job costs in memory (its message's content and paths). */
@@ -40,7 +46,7 @@ export interface WindowLoopOptions<J = unknown> {
 /**
  * Jobs -> change windows. A window opens with its first job and closes after `quietPeriodMs` without
  * a new one, at `maxWindowMs` of age, at `maxWindowEvents` jobs or `maxWindowBytes`, whichever comes
- * first (fetches in flight may add up to `fetchAhead` jobs past a bound); then it is
+ * first, or as soon as the queue is empty when it holds only `housekeeping` jobs (fetches in flight may add up to `fetchAhead` jobs past a bound); then it is
  * committed before newer jobs are fetched. Time is the injected clock's; and a fetched job whose event
  * time lies a quiet period after the window's latest event (or a maximum length after its first)
  * closes the window there and opens the next one, so that jobs taken from a backlog are grouped as
@@ -72,6 +78,7 @@ export class WindowLoop<J> {
     const fetch = new FetchAhead(this.o.fetchAhead);
     const maxBytes = this.o.maxWindowBytes ?? Number.POSITIVE_INFINITY;
     let bytes = 0;
+    let onlyHousekeeping = true;
     let token = this.nextToken();
     try {
       for (;;) {
@@ -80,6 +87,7 @@ export class WindowLoop<J> {
         if (window.isOpen && (stop.aborted || window.isDue(clock.now()) || full)) {
           await hooks.commit(window.drain());
           bytes = 0;
+          onlyHousekeeping = true;
           this.events = 0;
           token = this.nextToken();
           continue;
@@ -98,14 +106,23 @@ export class WindowLoop<J> {
             // The rest of this fetch keeps the locks (and tokens) it was taken with.
             await hooks.commit(window.drain());
             bytes = 0;
+            onlyHousekeeping = true;
             lost.throwIfAborted();
             token = this.nextToken();
           }
           window.add(job, clock.now(), at);
           bytes += this.o.jobBytes?.(job) ?? 0;
+          if (onlyHousekeeping && this.o.housekeeping?.(job) !== true) onlyHousekeeping = false;
         }
         this.events = window.size;
         fetch.record(got, want);
+        if (got === 0 && window.isOpen && onlyHousekeeping) {
+          await hooks.commit(window.drain());
+          bytes = 0;
+          this.events = 0;
+          token = this.nextToken();
+          continue;
+        }
         if (got === 0 && window.isOpen) {
           const wait = Math.max(1, Math.min(this.o.pollIntervalMs, window.dueAt() - clock.now()));
           await clock.sleep(wait, stop);
