@@ -22,6 +22,14 @@ describe("eventTimeOf", () => {
     assert.equal(eventTimeOf(m), at("2026-01-01T00:00:03Z"));
   });
 
+  it("uses the list's observation time for a listed object, however old its last write", () => {
+    const m = {
+      ...configMap("ns", "a", { v: "1" }, { op: "listed", observedAt: "2026-01-01T00:01:00.000Z" }),
+      changedAt: "2025-06-01T00:00:00Z",
+    };
+    assert.equal(eventTimeOf(m), at("2026-01-01T00:01:00.000Z"));
+  });
+
   it("falls back to the observation time without changedAt, and has no time for other messages", () => {
     assert.equal(
       eventTimeOf(configMap("ns", "a", {}, { observedAt: "2026-01-01T00:00:00.500Z" })),

@@ -4,7 +4,8 @@
  * observed well after the apiserver's own timestamp of the change (`changedAt`, the newest
  * managedFields time, whole seconds) was delivered late: a resumed watch replaying what happened
  * while shiplog was down. Its observation times are all "now", so the server's time is used instead,
- * and the backlog splits into the windows live recording would have made.
+ * and the backlog splits into the windows live recording would have made. Listed objects keep their
+ * observation time (the list's).
  */
 import type { WatchMessage } from "@shiplog/core";
 
@@ -14,6 +15,10 @@ export const LATE_DELIVERY_MS = 2000;
 export function eventTimeOf(m: WatchMessage): number | undefined {
   if (m.kind !== "change") return undefined;
   const observed = Date.parse(m.observedAt);
+  // A listed object is the state seen by a list, not a change delivered late: its changedAt is when it
+  // was last written (any time in the past), and a list in name order jumps between old and new ones.
+  // Cut by those, the initial list of 100,000 objects made 2,678 windows instead of a few.
+  if (m.op === "listed") return Number.isFinite(observed) ? observed : undefined;
   const changed = m.changedAt !== undefined ? Date.parse(m.changedAt) : NaN;
   if (Number.isFinite(changed) && (!Number.isFinite(observed) || observed - changed > LATE_DELIVERY_MS))
     return changed;
