@@ -216,6 +216,19 @@ export async function planWindow(
 ): Promise<WindowPlan> {
   const sorted = [...items].sort((a, b) => a.seq - b.seq);
   const pending = new Map<string, Pending>();
+  const listings = new Map<string, string[]>();
+  /** The `.yaml` files of `dir` in the window's base tree, as full paths in string order. */
+  const sortedFiles = async (dir: string): Promise<string[]> => {
+    let files = listings.get(dir);
+    if (files === undefined) {
+      files = (await tree.fileNames(dir))
+        .filter((n) => n.endsWith(".yaml"))
+        .map((n) => joinPath(dir, n))
+        .sort();
+      listings.set(dir, files);
+    }
+    return files;
+  };
   const skipped: SkippedMessage[] = [];
   let stale = 0;
   let firstObserved: string | undefined;
@@ -274,12 +287,20 @@ export async function planWindow(
     }
     const keep = new Set(message.paths);
     for (const dir of await typeDirs(message, tree)) {
-      const files = (await tree.fileNames(dir)).filter((n) => n.endsWith(".yaml"));
-      const present = new Set(files.map((n) => joinPath(dir, n)));
-      for (const [path, p] of pending) if (dirOf(path) === dir && !p.deleted) present.add(path);
+      // A part of a split key set speaks only for its own range of paths: only the files in that range
+      // are looked at (a sorted listing per directory, kept for the window's other parts), so the
+      // ~40 parts of a 90,000-file type cost one pass over the directory, not 40.
+      const files = await sortedFiles(dir);
+      const from = message.range?.from;
+      const to = message.range?.to;
+      const lo = from === undefined ? 0 : lowerBound(files, from);
+      const hi = to === undefined ? files.length : lowerBound(files, to);
+      const present = new Set(files.slice(lo, hi));
+      for (const [path, p] of pending) {
+        if (!p.deleted && dirOf(path) === dir && inSyncRange(path, message.range)) present.add(path);
+      }
       for (const path of present) {
-        // a part of a split key set speaks only for its own range of paths
-        if (keep.has(path) || !inSyncRange(path, message.range)) continue;
+        if (keep.has(path)) continue;
         if (seq < (committedSeq(path) ?? Number.NEGATIVE_INFINITY)) continue; // created after this sync
         const p = pending.get(path);
         if (p?.deleted) continue;
@@ -290,4 +311,16 @@ export async function planWindow(
   const changes = [...pending].map(([path, p]) => ({ path, ...p }));
   changes.sort((a, b) => a.firstSeq - b.firstSeq);
   return { changes, skipped, stale, firstObserved, lastObserved };
+}
+
+/** The first index of `sorted` whose value is not below `key` (string order). */
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as string) < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
