@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { Queue } from "bullmq";
 import type { PublishedCommit } from "@shiplog/core";
 import { QueueNames } from "@shiplog/core";
+import { DIFF_OMITTED } from "./published-size.js";
 import { git, gitFiles, gitLog, redisConnection, tempDir, waitFor } from "./testing/fixtures.js";
 import { configMap, configMapSync } from "./testing/messages.js";
 import { prefixesDroppedAfter, startTestCommitter } from "./testing/start.js";
@@ -10,6 +11,44 @@ import { prefixesDroppedAfter, startTestCommitter } from "./testing/start.js";
 const prefix = prefixesDroppedAfter();
 
 describe("Committer (real Redis, real nodegit, verified with the git CLI)", () => {
+  it("computes diffs for a published commit only within its 1 MiB budget, and keeps every change", async () => {
+    using dir = tempDir("diff-budget");
+    const p = prefix("diff-budget");
+    await using t = await startTestCommitter(dir.path, p);
+    const commitsQueue = new Queue<PublishedCommit>(QueueNames.commits, {
+      connection: redisConnection,
+      prefix: p,
+    });
+    try {
+      // 300 creates of ~8 KB each: ~2.4 MB of diffs in one window and one author
+      const big = "x".repeat(8000);
+      await t.producer.send(
+        ...Array.from({ length: 300 }, (_, i) =>
+          configMap("ns", `c${String(i).padStart(3, "0")}`, { big }, { op: "added", manager: "helm" }),
+        ),
+      );
+      const [job] = await waitFor("published commit", async () => {
+        const jobs = await commitsQueue.getJobs(["wait", "completed", "active"]);
+        return jobs.length === 1 ? jobs : undefined;
+      });
+      const changes = job?.data.changes ?? [];
+      assert.equal(changes.length, 300, "every change is published");
+      const withDiff = changes.filter((c) => c.diff !== DIFF_OMITTED);
+      const bytes = withDiff.reduce((n, c) => n + c.diff.length, 0);
+      assert.ok(bytes <= 1024 * 1024, `${bytes} bytes of diffs`);
+      assert.ok(withDiff.length >= 100 && withDiff.length < 300, `${withDiff.length} diffs kept`);
+      assert.deepEqual(
+        changes.slice(0, withDiff.length).map((c) => c.diff !== DIFF_OMITTED),
+        withDiff.map(() => true),
+        "the first changes carry their diffs, the rest the note",
+      );
+      assert.match(withDiff[0]?.diff ?? "", /^\+ {2}big: x+$/m);
+      assert.ok(changes.every((c) => c.summary === "created"));
+      assert.equal(gitFiles(dir.path).size, 300);
+    } finally {
+      await commitsQueue.close();
+    }
+  });
   it("collapses a burst into one commit and starts a new window after the quiet period", async () => {
     using dir = tempDir("windows");
     await using t = await startTestCommitter(dir.path, prefix("windows"), {

@@ -116,7 +116,13 @@ export async function rebuildPublishedCommit(
       name,
       path: e.path,
       ...(facts.labels ? { labels: facts.labels } : {}),
-      summary: line?.summary ?? summarizeChange(prev, next).summary,
+      summary:
+        line?.summary ??
+        (prev === undefined
+          ? "created"
+          : next === undefined
+            ? "deleted"
+            : summarizeChange(prev, next).summary),
       updates: line?.updates ?? 1,
       diff: unifiedDiff(prev ?? "", next ?? "", e.path, { maxLines: o.diffMaxLines }),
       ...(line?.vanished ? { vanished: true } : {}),

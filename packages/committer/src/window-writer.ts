@@ -5,6 +5,7 @@ import { commitMessage, commitSubject, TYPE_GONE_TEXT } from "./commit-message.j
 import type { MessageChange } from "./commit-message.js";
 import { objectId, PackTypes } from "./git/pack-writer.js";
 import { mapChunked } from "./map-chunked.js";
+import { DEFAULT_PUBLISHED_DIFF_BYTES, DIFF_OMITTED } from "./published-size.js";
 import type { GitRepo } from "./git/repo.js";
 import type { TreeStore } from "./git/tree-store.js";
 import type { CollapsedChange, WindowPlan } from "./window-plan.js";
@@ -43,6 +44,9 @@ interface Effective {
   readonly blob: string | null;
   /** Content of `blob`, still to be written. */
   readonly data: Buffer | undefined;
+  /** The committed blob this change replaces (its diff's old side). */
+  readonly prevOid: string | undefined;
+  readonly nextText: string | undefined;
   readonly published: PublishedChange;
   readonly message: MessageChange;
   readonly author: Author;
@@ -124,10 +128,41 @@ export class WindowWriter {
         committedAt: new Date(committedAt).toISOString(),
         windowStart,
         windowEnd,
-        changes: group.map((e) => e.published),
+        changes: await this.withDiffs(group),
       });
     }
     return { commits, head: parent, unchanged };
+  }
+
+  /**
+   * The group's published changes with their unified diffs, in order, while they fit the published
+   * commit's budget (`limitDiffs`' rule); the rest carry the omitted note and are never computed, so
+   * a window of 50,000 changes builds ~1 MiB of diffs per commit, not 50,000 diffs.
+   */
+  private async withDiffs(group: readonly Effective[]): Promise<PublishedChange[]> {
+    let left = DEFAULT_PUBLISHED_DIFF_BYTES;
+    let over = false;
+    const out: PublishedChange[] = [];
+    for (const e of group) {
+      if (over) {
+        out.push({ ...e.published, diff: DIFF_OMITTED });
+        continue;
+      }
+      const prevText =
+        e.prevOid === undefined ? "" : (await this.repo.objects.read(e.prevOid)).toString("utf8");
+      // unifiedDiff compares the redacted diff views: never ciphertext or plaintext secret values.
+      const diff = unifiedDiff(prevText, e.nextText ?? "", e.change.path, {
+        maxLines: this.opts.diffMaxLines,
+      });
+      if (diff.length <= left) {
+        left -= diff.length;
+        out.push({ ...e.published, diff });
+      } else {
+        over = true;
+        out.push({ ...e.published, diff: DIFF_OMITTED });
+      }
+    }
+    return out;
   }
 
   /** Compare one collapsed change with the committed tree; undefined if it changes nothing. */
@@ -156,16 +191,18 @@ export class WindowWriter {
     const namespace = where?.namespace ?? change.last?.key.namespace ?? "";
     const name = where?.name ?? change.last?.key.name ?? change.path;
     const type = where?.type ?? change.type;
+    // Only an update needs both files parsed: a create or delete says so (for 50,000 created files
+    // parsing them was most of a window's commit time, issue 14).
     const summary =
       change.typeGone !== undefined
         ? TYPE_GONE_TEXT[change.typeGone]
         : change.vanished
           ? "vanished while not watched"
-          : summarizeChange(prevText, nextText).summary;
-    // unifiedDiff compares the redacted diff views: never ciphertext or plaintext secret values.
-    const diff = unifiedDiff(prevText ?? "", nextText ?? "", change.path, {
-      maxLines: this.opts.diffMaxLines,
-    });
+          : op === "create"
+            ? "created"
+            : op === "delete"
+              ? "deleted"
+              : summarizeChange(prevText, nextText).summary;
     const author =
       change.vanished || change.last === undefined
         ? this.opts.shiplog
@@ -181,7 +218,8 @@ export class WindowWriter {
       ...(labels ? { labels } : {}),
       summary,
       updates: change.updates,
-      diff,
+      // filled in by `withDiffs`, within the published commit's budget
+      diff: "",
       ...(change.vanished ? { vanished: true } : {}),
     };
     return {
@@ -189,6 +227,8 @@ export class WindowWriter {
       op,
       blob,
       data,
+      prevOid,
+      nextText,
       published,
       message: {
         op,
