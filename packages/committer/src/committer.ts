@@ -277,6 +277,7 @@ export class Committer {
         stalledIntervalMs: this.o.stalledIntervalMs,
         instanceId: this.instanceId,
         logger: this.logger,
+        redis,
       }));
       await consumer.start();
       keeper = this.held.keepLocked(consumer, this.clock, this.o.jobLockExtendIntervalMs, this.logger);

@@ -28,6 +28,7 @@ describe("EventConsumer", () => {
       stalledIntervalMs: 60_000,
       instanceId: "extend-test",
       logger: silentLogger,
+      redis,
     });
     const calls: number[] = [];
     const worker = (
@@ -65,6 +66,40 @@ describe("EventConsumer", () => {
     } finally {
       await consumer.close();
       await queue.close();
+    }
+  });
+
+  it("acknowledges a committed job whose lock lapsed, unless someone else holds it", async () => {
+    const p2 = `${prefix}-ack`;
+    const queue = new Queue(QueueNames.events, { connection: redisConnection, prefix: p2 });
+    await queue.addBulk(Array.from({ length: 3 }, (_, i) => ({ name: "change", data: { i } })));
+    const consumer = new EventConsumer({
+      connection: redisConnection,
+      prefix: p2,
+      jobLockMs: 5_000,
+      stalledIntervalMs: 60_000,
+      instanceId: "ack-test",
+      logger: silentLogger,
+      redis,
+    });
+    try {
+      await consumer.start();
+      const held: HeldJob[] = [];
+      for (let i = 0; i < 3; i++) {
+        const h = await consumer.next("token-1", false);
+        assert.ok(h);
+        held.push(h);
+      }
+      const lockOf = (h: HeldJob | undefined): string => `${p2}:${QueueNames.events}:${h?.job.id ?? ""}:lock`;
+      await redis.del(lockOf(held[0])); // lapsed, nobody took it
+      await redis.set(lockOf(held[1]), "someone-else", "PX", 5000); // lapsed and taken by another
+      assert.equal(await consumer.ack(held), 1, "only the job another holder has stays");
+      assert.equal(await redis.llen(`${p2}:${QueueNames.events}:active`), 1);
+      assert.deepEqual(await redis.lrange(`${p2}:${QueueNames.events}:active`, 0, -1), [held[1]?.job.id]);
+    } finally {
+      await consumer.close();
+      await queue.close();
+      await dropPrefix(p2);
     }
   });
 });

@@ -1,4 +1,5 @@
 import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
 import type { ConnectionOptions, Job } from "bullmq";
 import type { Logger, WatchMessage } from "@shiplog/core";
 import { QueueNames } from "@shiplog/core";
@@ -21,6 +22,8 @@ export interface EventConsumerOptions {
   readonly stalledIntervalMs: number;
   readonly instanceId: string;
   readonly logger: Logger;
+  /** For re-locking a committed job whose lock lapsed (`ack`). */
+  readonly redis: Pick<Redis, "set">;
 }
 
 /**
@@ -94,23 +97,50 @@ export class EventConsumer {
     return lost;
   }
 
-  /** Complete held jobs (their content is on the branch). Returns how many could not be completed. */
+  /**
+   * Complete held jobs (their content is on the branch). Returns how many could not be completed.
+   * A job whose lock lapsed while it was held (the process paused, or Redis was away) and that nobody
+   * else took is completed anyway: its lock is set again only if it is still missing (`SET NX`), then
+   * it is completed. Without BullMQ's stalled checker nothing else would take it out of the active
+   * list, and readiness waits for every job queued before it.
+   */
   async ack(held: readonly HeldJob[]): Promise<number> {
     let failed = 0;
     const chunk = 256;
+    const complete = (h: HeldJob): Promise<unknown> => h.job.moveToCompleted("committed", h.token, false);
     for (let i = 0; i < held.length; i += chunk) {
-      const results = await Promise.allSettled(
-        held.slice(i, i + chunk).map((h) => h.job.moveToCompleted("committed", h.token, false)),
-      );
-      for (const r of results) {
-        if (r.status === "rejected") {
-          failed++;
-          // The lock was lost (e.g. a long pause): the job will come back and be found already committed.
-          this.opts.logger.warn(
-            { err: r.reason as unknown },
-            "could not acknowledge a committed job; it will be replayed as a no-op",
+      const part = held.slice(i, i + chunk);
+      const results = await Promise.allSettled(part.map(complete));
+      const lost = part.filter((_, k) => results[k]?.status === "rejected");
+      if (lost.length === 0) continue;
+      const client = this.opts.redis;
+      const retried = await Promise.allSettled(
+        lost.map(async (h) => {
+          const taken = await client.set(
+            `${this.opts.prefix}:${QueueNames.events}:${h.job.id ?? ""}:lock`,
+            h.token,
+            "PX",
+            this.opts.jobLockMs,
+            "NX",
           );
-        }
+          if (taken !== "OK") throw new Error(`job ${h.job.id ?? ""} is locked by another holder`);
+          await complete(h);
+        }),
+      );
+      const still = retried.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      failed += still.length;
+      if (lost.length > still.length) {
+        this.opts.logger.info(
+          { jobs: lost.length - still.length },
+          "acknowledged committed jobs whose locks had lapsed",
+        );
+      }
+      if (still.length > 0) {
+        // Another holder has it: it will come back and be found already committed.
+        this.opts.logger.warn(
+          { jobs: still.length, err: still[0]?.reason as unknown },
+          "could not acknowledge committed jobs; they will be replayed as no-ops",
+        );
       }
     }
     return failed;
