@@ -73,7 +73,7 @@ export class CommitPublisher {
     this.unsent = [];
     await this.publishAll([...retry, ...messages]);
     if (messages.length > 0) fp.hit(FailpointNames.committerBeforeAck);
-    const failedAcks = await consumer.ack(jobs);
+    const failedAcks = await consumer.ack(jobs, (done) => this.o.held.release(done));
     if (failedAcks) this.o.metrics.ackFailures.inc(failedAcks);
     this.o.held.release(jobs);
   }

@@ -102,15 +102,18 @@ export class EventConsumer {
    * A job whose lock lapsed while it was held (the process paused, or Redis was away) and that nobody
    * else took is completed anyway: its lock is set again only if it is still missing (`SET NX`), then
    * it is completed. Without BullMQ's stalled checker nothing else would take it out of the active
-   * list, and readiness waits for every job queued before it.
+   * list, and readiness waits for every job queued before it. `acked` is called with each part once
+   * it is settled (the holder stops extending those locks).
    */
-  async ack(held: readonly HeldJob[]): Promise<number> {
+  async ack(held: readonly HeldJob[], acked?: (done: readonly HeldJob[]) => void): Promise<number> {
     let failed = 0;
     const chunk = 256;
     const complete = (h: HeldJob): Promise<unknown> => h.job.moveToCompleted("committed", h.token, false);
     for (let i = 0; i < held.length; i += chunk) {
       const part = held.slice(i, i + chunk);
       const results = await Promise.allSettled(part.map(complete));
+      // done with this part, whatever the outcome: its locks need no more extending
+      acked?.(part);
       const lost = part.filter((_, k) => results[k]?.status === "rejected");
       if (lost.length === 0) continue;
       const client = this.opts.redis;

@@ -22,7 +22,11 @@ export interface CommitterOptions {
   readonly quietPeriodMs?: number;
   /** A window closes at this age even if events keep coming. @defaultValue `Defaults.maxWindowMs` (60000) */
   readonly maxWindowMs?: number;
-  /** A window closes at this many messages (bounds memory and lock upkeep). @defaultValue 50000 */
+  /**
+   * A window closes at this many messages (bounds memory and lock upkeep). 50,000 until issue 14: at
+   * 100,000 objects the held jobs of such a window took `shiplog run` to 590 MB, 10,000 to 393 MB.
+   * @defaultValue 10000
+   */
   readonly maxWindowEvents?: number;
   /**
    * A window closes once its messages hold this many bytes of content and paths (core's
@@ -181,7 +185,7 @@ export function resolveOptions(o: CommitterOptions): ResolvedOptions {
     remote,
     quietPeriodMs,
     maxWindowMs,
-    maxWindowEvents: check.int("maxWindowEvents", o.maxWindowEvents, 50000, 1),
+    maxWindowEvents: check.int("maxWindowEvents", o.maxWindowEvents, 10_000, 1),
     maxWindowBytes: check.int("maxWindowBytes", o.maxWindowBytes, 64 * 1024 * 1024, 1024),
     lockTtlMs,
     lockRenewIntervalMs: check.int("lockRenewIntervalMs", o.lockRenewIntervalMs, lockThird, 1, lockTtlMs - 1),
