@@ -21,15 +21,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Redis } from "ioredis";
-import { benchCluster, pool } from "../../watcher/bench/bench-cluster.mjs";
+import { benchCluster, pool, sizesFromArgv } from "../../watcher/bench/bench-cluster.mjs";
 
 // CURRENT_CLI: a frozen build of the current commit (baseline-build.sh HEAD), so a rebuild meanwhile does not mix code
 const CURRENT = process.env.CURRENT_CLI ?? fileURLToPath(new URL("../dist/main.js", import.meta.url));
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
-if (sizes.length === 0) sizes.push(10_000);
+const sizes = sizesFromArgv();
 const BURST = Number(process.env.BENCH_BURST ?? 20_000);
 const QUIET_MS = 5_000;
 const clis = [

@@ -15,16 +15,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchCluster } from "../../watcher/bench/bench-cluster.mjs";
+import { benchCluster, sizesFromArgv } from "../../watcher/bench/bench-cluster.mjs";
 
 // CURRENT_CLI: a frozen build of the current commit (baseline-build.sh HEAD), so a rebuild meanwhile does not mix code
 const CURRENT = process.env.CURRENT_CLI ?? fileURLToPath(new URL("../dist/main.js", import.meta.url));
 const PEAK = fileURLToPath(new URL("./peak-rss.cjs", import.meta.url));
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
-if (sizes.length === 0) sizes.push(10_000);
+const sizes = sizesFromArgv();
 const clis = [
   ...(process.env.BASELINE_CLI ? [{ name: "baseline", main: process.env.BASELINE_CLI }] : []),
   { name: "current", main: CURRENT },

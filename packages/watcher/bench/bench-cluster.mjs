@@ -8,6 +8,17 @@ import { fileURLToPath } from "node:url";
 import { startControlPlane, startPrivateRedis } from "../../../test/dist/harness/index.js";
 
 export const CONCURRENCY = 32;
+/** Objects per list page in the watcher benchmarks (the watcher's default). */
+export const PAGE = 500;
+
+/** The object counts given on the command line (`node bench.mjs 10000 100000`), or 10,000. */
+export function sizesFromArgv(argv = process.argv) {
+  const sizes = argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
+  return sizes.length > 0 ? sizes : [10_000];
+}
 const CHILD = fileURLToPath(new URL("./watcher-child.mjs", import.meta.url));
 
 export async function benchCluster() {

@@ -9,14 +9,9 @@
 //
 // Starts a private control plane and a private Redis through the test harness (test/dist/harness).
 import { DEFAULT_V8_FLAGS } from "../../cli/dist/runtime/v8-flags.js";
-import { benchCluster, pool, runChild as runAnyChild } from "./bench-cluster.mjs";
+import { benchCluster, pool, runChild as runAnyChild, sizesFromArgv, PAGE } from "./bench-cluster.mjs";
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
-if (sizes.length === 0) sizes.push(10_000);
-const PAGE = 500;
+const sizes = sizesFromArgv();
 
 const bench = await benchCluster();
 const { cp, redis, call } = bench;

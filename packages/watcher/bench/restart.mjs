@@ -14,14 +14,9 @@
 //   node packages/watcher/bench/restart.mjs [N ...]        default: 10000
 import { Redis } from "ioredis";
 import { DEFAULT_V8_FLAGS } from "../../cli/dist/runtime/v8-flags.js";
-import { benchCluster, pool, runChild } from "./bench-cluster.mjs";
+import { benchCluster, pool, runChild, sizesFromArgv, PAGE } from "./bench-cluster.mjs";
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
-if (sizes.length === 0) sizes.push(10_000);
-const PAGE = 500;
+const sizes = sizesFromArgv();
 const DOWNTIME_UPDATES = 100;
 const SCOPE = "bench-restart";
 

@@ -8,14 +8,9 @@
 //   node packages/watcher/bench/streaming-list.mjs [N ...]        default: 10000
 import { readFileSync, writeFileSync } from "node:fs";
 import { DEFAULT_V8_FLAGS } from "../../cli/dist/runtime/v8-flags.js";
-import { benchCluster, runChild } from "./bench-cluster.mjs";
+import { benchCluster, runChild, sizesFromArgv, PAGE } from "./bench-cluster.mjs";
 
-const sizes = process.argv
-  .slice(2)
-  .map(Number)
-  .filter((n) => n > 0);
-if (sizes.length === 0) sizes.push(10_000);
-const PAGE = 500;
+const sizes = sizesFromArgv();
 const ROUNDS = 2; // pages, streaming, pages, streaming: the apiserver's caches are warm for both
 
 const bench = await benchCluster();
