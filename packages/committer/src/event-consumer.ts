@@ -56,8 +56,7 @@ export class EventConsumer {
    * held job of the open window) into a set each interval, 100-230 ms of Redis time for 10,000 jobs
    * (issue 14). Jobs of an earlier term come back through `reclaimOrphans` (chunked) when a leader
    * claims the fence; a job whose lock lapsed while this leader still holds it is committed by it,
-   * and if its acknowledgement then fails it waits in the active list for the next term, which
-   * replays it as a no-op.
+   * and `ack` re-locks and completes it unless another holder took it.
    */
   async start(): Promise<void> {
     await this.worker.waitUntilReady();
@@ -120,7 +119,7 @@ export class EventConsumer {
       const retried = await Promise.allSettled(
         lost.map(async (h) => {
           const taken = await client.set(
-            `${this.opts.prefix}:${QueueNames.events}:${h.job.id ?? ""}:lock`,
+            `${this.worker.keys[""] ?? ""}${h.job.id ?? ""}:lock`,
             h.token,
             "PX",
             this.opts.jobLockMs,

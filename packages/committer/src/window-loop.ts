@@ -79,15 +79,19 @@ export class WindowLoop<J> {
     const maxBytes = this.o.maxWindowBytes ?? Number.POSITIVE_INFINITY;
     let bytes = 0;
     let onlyHousekeeping = true;
+    /** The last fetch found the queue empty. */
+    let drained = false;
     let token = this.nextToken();
     try {
       for (;;) {
         lost.throwIfAborted();
         const full = window.size >= maxWindowEvents || bytes >= maxBytes;
-        if (window.isOpen && (stop.aborted || window.isDue(clock.now()) || full)) {
+        const settled = drained && onlyHousekeeping; // nothing a later change could join
+        if (window.isOpen && (stop.aborted || window.isDue(clock.now()) || full || settled)) {
           await hooks.commit(window.drain());
           bytes = 0;
           onlyHousekeeping = true;
+          drained = false;
           this.events = 0;
           token = this.nextToken();
           continue;
@@ -116,14 +120,8 @@ export class WindowLoop<J> {
         }
         this.events = window.size;
         fetch.record(got, want);
-        if (got === 0 && window.isOpen && onlyHousekeeping) {
-          await hooks.commit(window.drain());
-          bytes = 0;
-          this.events = 0;
-          token = this.nextToken();
-          continue;
-        }
-        if (got === 0 && window.isOpen) {
+        drained = got === 0;
+        if (drained && window.isOpen && !onlyHousekeeping) {
           const wait = Math.max(1, Math.min(this.o.pollIntervalMs, window.dueAt() - clock.now()));
           await clock.sleep(wait, stop);
         }

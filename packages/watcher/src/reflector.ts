@@ -276,8 +276,7 @@ export class Reflector {
     for (;;) {
       // A list only pauses between pages: until about two pages' messages wait for Redis (so a fast
       // list does not pile up messages; it also covers a full buffer while Redis is down).
-      await this.#d.enqueuer.whenWritable(signal);
-      await this.#d.enqueuer.whenBelow(2 * this.#d.pageSize, signal);
+      await this.#betweenPages(signal);
       if (signal.aborted) return;
       let page;
       try {
@@ -321,8 +320,7 @@ export class Reflector {
    */
   async #streamList(signal: AbortSignal, gap: WatchGap | undefined): Promise<boolean> {
     this.#state = ReflectorStates.listing;
-    await this.#d.enqueuer.whenWritable(signal);
-    await this.#d.enqueuer.whenBelow(2 * this.#d.pageSize, signal);
+    await this.#betweenPages(signal);
     if (signal.aborted) return true;
     const seen = new Set<string>();
     const events = this.#d.client.watch(
@@ -362,8 +360,7 @@ export class Reflector {
           // As between pages: hand a page's worth to Redis, and pause while about two pages wait.
           this.#d.enqueuer.push(out);
           out = [];
-          await this.#d.enqueuer.whenWritable(signal);
-          await this.#d.enqueuer.whenBelow(2 * this.#d.pageSize, signal);
+          await this.#betweenPages(signal);
         }
       }
     } catch (err) {
@@ -384,6 +381,12 @@ export class Reflector {
       `list ${this.id}: the streaming list ended before its initial-events-end bookmark`,
       "STREAM_LIST_INCOMPLETE",
     );
+  }
+
+  /** A list's pause: until the buffer takes messages and about two pages' worth wait for Redis. */
+  async #betweenPages(signal: AbortSignal): Promise<void> {
+    await this.#d.enqueuer.whenWritable(signal);
+    await this.#d.enqueuer.whenBelow(2 * this.#d.pageSize, signal);
   }
 
   #stopStreaming(reason: string): false {
