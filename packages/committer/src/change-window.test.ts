@@ -35,4 +35,22 @@ describe("ChangeWindow", () => {
     assert.equal(w.startedAt, 5000);
     assert.equal(w.dueAt(), 5100);
   });
+
+  it("once caught up, is due a quiet period after its last event, not before the grace", () => {
+    const w = new ChangeWindow<string>(5000, 60000);
+    w.add("a", 10_000, 2000); // received 8 s after it happened
+    assert.equal(w.dueAt(), 15_000, "by arrival");
+    assert.equal(w.dueAt(true, 1000), 11_000, "event + quiet (7000) is past: the grace decides");
+    w.add("b", 10_500, 9000);
+    assert.equal(w.dueAt(true, 1000), 14_000, "b happened at 9000: due at 14000");
+    assert.equal(w.isDue(13_999, true, 1000), false);
+    assert.equal(w.isDue(14_000, true, 1000), true);
+    assert.equal(w.isDue(14_000, false, 1000), false, "not caught up: arrival decides");
+  });
+
+  it("ignores the event-time rule when no item has an event time", () => {
+    const w = new ChangeWindow<string>(5000, 60000);
+    w.add("sync", 1000);
+    assert.equal(w.dueAt(true, 1000), 6000);
+  });
 });

@@ -5,7 +5,8 @@
  * Two clocks: `now` (when the committer received an item) decides when an open window is due, and
  * an item's event time (when the change happened) decides whether it still belongs to the window
  * (`splitsAt`). Live, they agree. For a backlog (after a crash, a Redis outage, a slow commit) the
- * items arrive all at once, and event times still cut them into the windows live processing made.
+ * items arrive all at once, and event times still cut them into the windows live processing made;
+ * once the backlog is taken (`caughtUp`), the last window is due by its event times too.
  */
 export class ChangeWindow<T> {
   private readonly items: T[] = [];
@@ -59,14 +60,24 @@ export class ChangeWindow<T> {
     );
   }
 
-  /** The time at which the window closes if nothing else arrives; Infinity when empty. */
-  dueAt(): number {
+  /**
+   * The time at which the window closes if nothing else arrives; Infinity when empty.
+   *
+   * `caughtUp` (the queue had nothing more at the last look) adds the event-time rule: the window is
+   * also due a quiet period after its latest event, but no sooner than `graceMs` after its latest
+   * arrival. A window that opened late, behind a commit of the previous one, then closes when live
+   * processing would have closed it, instead of a quiet period after the committer caught up.
+   */
+  dueAt(caughtUp = false, graceMs = 0): number {
     if (this.items.length === 0) return Number.POSITIVE_INFINITY;
-    return Math.min(this.lastAt + this.quietPeriodMs, this.openedAt + this.maxWindowMs);
+    const byArrival = Math.min(this.lastAt + this.quietPeriodMs, this.openedAt + this.maxWindowMs);
+    if (!caughtUp || this.lastEventAt === undefined) return byArrival;
+    const byEvent = Math.max(this.lastEventAt + this.quietPeriodMs, this.lastAt + graceMs);
+    return Math.min(byArrival, byEvent);
   }
 
-  isDue(now: number): boolean {
-    return now >= this.dueAt();
+  isDue(now: number, caughtUp = false, graceMs = 0): boolean {
+    return now >= this.dueAt(caughtUp, graceMs);
   }
 
   /** Take all items and empty the window. */

@@ -97,7 +97,11 @@ describe("push", () => {
     );
     assert.equal(gitLog(remote)[0]?.an, "helm");
     assert.ok(logger.has(/replayed local commits/));
-    assert.equal((await metrics.remoteDiverged.get()).values[0]?.value, 0);
+    // The remote's ref moves before the `git push` child exits; the gauge is reset once it has.
+    await waitFor(
+      "divergence cleared",
+      async () => (await metrics.remoteDiverged.get()).values[0]?.value === 0,
+    );
 
     // Pushing goes on.
     await producer.send(configMap("ns", "b", { v: "1" }, { op: "added", manager: "helm" }));

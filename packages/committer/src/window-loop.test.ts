@@ -27,6 +27,8 @@ function setup(
     maxWindowBytes?: number;
     eventTime?: (job: string) => number | undefined;
     housekeeping?: (job: string) => boolean;
+    /** How long each commit takes on the clock. */
+    commitMs?: number;
   } = {},
 ) {
   const clock = new FakeClock();
@@ -52,9 +54,9 @@ function setup(
   const stop = new AbortController();
   const hooks = {
     received: (job: string) => received.push(job),
-    commit: (jobs: string[]) => {
+    commit: async (jobs: string[]) => {
+      if (opts.commitMs !== undefined) await clock.sleep(opts.commitMs);
       windows.push({ at: clock.now() - t0, jobs });
-      return Promise.resolve();
     },
   };
   const run = (): Promise<void> => loop.run(queue, hooks, lost.signal, stop.signal);
@@ -237,6 +239,60 @@ describe("WindowLoop: windows by event time", () => {
     assert.deepEqual(
       windows.map((w) => w.jobs.map((j) => j.split("@")[0]).join("")),
       ["a", "bc"],
+    );
+    stop.abort();
+    await clock.advance(1000);
+    await running;
+  });
+
+  it("closes a window that opened behind a slow commit a quiet period after its last event", async () => {
+    // Issue 14's burst: the first window closes at maxWindowEvents mid-burst and takes 3 s to
+    // commit; the rest of the burst waits in the queue. Due by arrival, the last window would close
+    // a quiet period after the committer caught up (3 s late); by event time, when live would.
+    const { clock, queue, windows, stop, run } = setup({
+      quietPeriodMs: 5000,
+      maxWindowMs: 60_000,
+      maxWindowEvents: 10,
+      eventTime: at,
+      commitMs: 3000,
+    });
+    const t0 = clock.now();
+    const running = run();
+    for (let i = 0; i < 15; i++) {
+      queue.jobs.push(`w${i}@${clock.now()}`);
+      await clock.advance(100);
+    }
+    const last = clock.now() - 100 - t0; // the burst's last write
+    await clock.advance(20_000);
+    assert.deepEqual(
+      windows.map((w) => w.jobs.length),
+      [10, 5],
+    );
+    const lag = (windows[1]?.at ?? 0) - 3000 - last; // the second commit itself takes 3 s
+    assert.ok(lag >= 5000 && lag <= 5100, `due a quiet period after the last event: ${lag} ms`);
+    stop.abort();
+    await clock.advance(1000);
+    await running;
+  });
+
+  it("still waits the grace period after the last arrival, whatever the event times say", async () => {
+    // Event times far in the past (a watcher clock behind, or a late replay): the window is not
+    // closed the instant the queue looks empty, so a job a moment behind still joins it.
+    const { clock, queue, windows, stop, run } = setup({
+      quietPeriodMs: 5000,
+      maxWindowMs: 60_000,
+      eventTime: at,
+    });
+    queue.jobs.push("a@0");
+    const running = run();
+    await clock.advance(500);
+    queue.jobs.push("b@1");
+    await clock.advance(900);
+    assert.equal(windows.length, 0, "within the 1 s grace of b");
+    await clock.advance(200);
+    assert.deepEqual(
+      windows.map((w) => w.jobs.join(" ")),
+      ["a@0 b@1"],
     );
     stop.abort();
     await clock.advance(1000);

@@ -41,6 +41,12 @@ export interface WindowLoopOptions<J = unknown> {
    * a backlog becomes the commits live processing would have made. Undefined: by arrival only.
    */
   readonly eventTime?: (job: J) => number | undefined;
+  /**
+   * With the queue empty, a window is due a quiet period after its latest event time, but no sooner
+   * than this after its latest arrival (a margin for clocks that disagree). Absent: 1 s, or the quiet
+   * period if shorter.
+   */
+  readonly caughtUpGraceMs?: number;
 }
 
 /**
@@ -50,7 +56,9 @@ export interface WindowLoopOptions<J = unknown> {
  * committed before newer jobs are fetched. Time is the injected clock's; and a fetched job whose event
  * time lies a quiet period after the window's latest event (or a maximum length after its first)
  * closes the window there and opens the next one, so that jobs taken from a backlog are grouped as
- * they were made, not as they were fetched.
+ * they were made, not as they were fetched. Once the queue is empty, the window is also due a quiet
+ * period after its latest event time (`ChangeWindow.dueAt`): the last window of a burst that
+ * outran the committer closes when live processing would have closed it.
  */
 export class WindowLoop<J> {
   private tokenSeq = 0;
@@ -77,6 +85,7 @@ export class WindowLoop<J> {
     const window = new ChangeWindow<J>(this.o.quietPeriodMs, this.o.maxWindowMs);
     const fetch = new FetchAhead(this.o.fetchAhead);
     const maxBytes = this.o.maxWindowBytes ?? Number.POSITIVE_INFINITY;
+    const grace = this.o.caughtUpGraceMs ?? Math.min(1000, this.o.quietPeriodMs);
     let bytes = 0;
     let onlyHousekeeping = true;
     /** The last fetch found the queue empty. */
@@ -87,7 +96,7 @@ export class WindowLoop<J> {
         lost.throwIfAborted();
         const full = window.size >= maxWindowEvents || bytes >= maxBytes;
         const settled = drained && onlyHousekeeping; // nothing a later change could join
-        if (window.isOpen && (stop.aborted || window.isDue(clock.now()) || full || settled)) {
+        if (window.isOpen && (stop.aborted || window.isDue(clock.now(), drained, grace) || full || settled)) {
           await hooks.commit(window.drain());
           bytes = 0;
           onlyHousekeeping = true;
@@ -122,7 +131,7 @@ export class WindowLoop<J> {
         fetch.record(got, want);
         drained = got === 0;
         if (drained && window.isOpen && !onlyHousekeeping) {
-          const wait = Math.max(1, Math.min(this.o.pollIntervalMs, window.dueAt() - clock.now()));
+          const wait = Math.max(1, Math.min(this.o.pollIntervalMs, window.dueAt(true, grace) - clock.now()));
           await clock.sleep(wait, stop);
         }
       }
