@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { parse as parseYaml } from "yaml";
-import { fromYaml, toYaml } from "./canonical-yaml.js";
+import { fromYaml, parseFull, toYaml } from "./canonical-yaml.js";
+import { NOT_CANONICAL, readCanonicalYaml } from "./canonical-yaml-read.js";
 
 const tricky = fc.constantFrom(
   "0123",
@@ -127,6 +128,10 @@ const { value: jsonValue } = fc.letrec((tie) => ({
 function roundTrip(v: unknown): void {
   const text = toYaml(v);
   assert.deepStrictEqual(fromYaml(text), v, text);
+  // The fast reader takes every text toYaml writes, and reads what the full library reads.
+  const fast = readCanonicalYaml(text);
+  if (!JSON.stringify(v).includes('"__proto__"')) assert.notEqual(fast, NOT_CANONICAL, text);
+  if (fast !== NOT_CANONICAL && toYaml(fast) === text) assert.deepStrictEqual(fast, parseFull(text), text);
   // Same data under YAML 1.1 rules (older Go readers): the quoting is conservative enough for both.
   assert.deepStrictEqual(parseYaml(text, { version: "1.1" }), v, text);
 }
@@ -245,5 +250,54 @@ describe("toYaml / fromYaml", () => {
   it("drops undefined members like JSON and rejects functions", () => {
     assert.equal(toYaml({ a: undefined, b: 1 }), "b: 1\n");
     assert.throws(() => toYaml({ f: () => 1 }), TypeError);
+  });
+});
+
+describe("fromYaml's fast reader", () => {
+  it("hands any other form of YAML to the full library, with the library's result", () => {
+    for (const text of [
+      "a: 1 # a comment\n",
+      "a:   1\n",
+      "a: 'single'\n",
+      "{a: 1, b: [x, y]}\n",
+      "a:\n    b: 1\n",
+      "a:\n- x\n- y\n",
+      "a: |\n  x\n",
+      "a: >\n  folded\n  text\n",
+      "a: ~\n",
+      "a: 0x1F\n",
+      "a: 1e3\n",
+      "a: 01\n",
+      "a: Yes\n",
+      "--- \na: 1\n",
+      "a: 1",
+      "a: &x 1\nb: *x\n",
+      'a: "\\0\\/"\n',
+      "? complex\n: value\n",
+      "__proto__: 1\n",
+      "",
+    ]) {
+      assert.deepStrictEqual(fromYaml(text), parseFull(text), JSON.stringify(text));
+    }
+  });
+
+  it("rejects duplicate keys as the full library does", () => {
+    assert.throws(() => fromYaml("a: 1\na: 2\n"), /unique|duplicate/i);
+    assert.throws(() => fromYaml("m:\n  k: x\n  k: y\n"), /unique|duplicate/i);
+  });
+
+  it("reads a recorded object in the fast path", () => {
+    const obj = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c-1", namespace: "ns", labels: { app: "x", "app.kubernetes.io/part-of": "1" } },
+      data: { "app.properties": "key=1\nsetting=value\n", empty: "", n: "12", multi: "  lead\n\ntrail\n\n" },
+      list: [[], {}, [1, [2]], { a: null, b: true, c: -0.5 }, "- dash", "|"],
+    };
+    const text = toYaml(obj);
+    const fast = readCanonicalYaml(text);
+    assert.notEqual(fast, NOT_CANONICAL);
+    assert.deepStrictEqual(fast, obj);
+    assert.deepStrictEqual(fromYaml(text), parseFull(text));
   });
 });

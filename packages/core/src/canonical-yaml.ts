@@ -7,6 +7,7 @@
  */
 import { isRecord } from "./guards.js";
 import { parse } from "yaml";
+import { NOT_CANONICAL, readCanonicalYaml } from "./canonical-yaml-read.js";
 
 /** Top-level keys written first, in this order; everything else follows in code-unit order. */
 const TOP_ORDER = ["apiVersion", "kind", "metadata"] as const;
@@ -236,7 +237,18 @@ export function toYaml(value: unknown): string {
   return emitBlock(value, "", isRecord(value) ? TOP_ORDER : [], "");
 }
 
-/** Parses YAML written by `toYaml` (or any YAML 1.2 document) into plain data. */
+/**
+ * Parses YAML written by `toYaml` (or any YAML 1.2 document) into plain data. Text in `toYaml`'s own
+ * form is read by a reader for just that form, and its result is kept only if `toYaml` writes it back
+ * as the same text; anything else goes to the full YAML library.
+ */
 export function fromYaml(text: string): unknown {
+  const fast = readCanonicalYaml(text);
+  if (fast !== NOT_CANONICAL && toYaml(fast) === text) return fast;
+  return parseFull(text);
+}
+
+/** The full YAML library's parse, whatever the text's form. */
+export function parseFull(text: string): unknown {
   return parse(text, { version: "1.2", schema: "core", maxAliasCount: 100, uniqueKeys: true }) as unknown;
 }
