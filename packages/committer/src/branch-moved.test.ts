@@ -41,7 +41,9 @@ describe("the branch moves under an open window (promise: no wedge, nobody's com
 
     await t.producer.send(configMap("ns", "c", { v: "1" }, { op: "added", manager: "helm" }));
     await waitFor("a later window commits", () => gitLog(repo).length === 4);
-    assert.equal(t.committer.status().head, git(repo, "rev-parse", "main").trim());
+    // The ref moves on disk before the committer records its new head: wait for the record.
+    const main = git(repo, "rev-parse", "main").trim();
+    await waitFor("status shows the new head", () => t.committer.status().head === main);
     assert.ok(gitFiles(repo).has("README.md"));
     git(repo, "fsck", "--strict");
   });

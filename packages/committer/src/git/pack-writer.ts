@@ -102,15 +102,18 @@ export async function writePack(gitDir: string, objects: readonly PackObject[]):
   const dir = join(gitDir, "objects", "pack");
   await mkdir(dir, { recursive: true });
   const base = join(dir, `pack-${checksum}`);
+  // Temporary names end in neither .pack nor .idx (as git's own tmp_pack_*, tmp_idx_*): a git reading
+  // the repository meanwhile opens every *.idx it finds, and a half-written one made it print
+  // "index file ... is too small".
   const tmp = join(dir, `tmp_shiplog_${process.pid}_${checksum}`);
   try {
-    await writeFile(`${tmp}.pack`, pack, { mode: 0o444 });
-    await writeFile(`${tmp}.idx`, idx, { mode: 0o444 });
-    await rename(`${tmp}.pack`, `${base}.pack`);
-    await rename(`${tmp}.idx`, `${base}.idx`);
+    await writeFile(`${tmp}_pack`, pack, { mode: 0o444 });
+    await writeFile(`${tmp}_idx`, idx, { mode: 0o444 });
+    await rename(`${tmp}_pack`, `${base}.pack`);
+    await rename(`${tmp}_idx`, `${base}.idx`);
   } finally {
-    await rm(`${tmp}.pack`, { force: true });
-    await rm(`${tmp}.idx`, { force: true });
+    await rm(`${tmp}_pack`, { force: true });
+    await rm(`${tmp}_idx`, { force: true });
   }
   return checksum;
 }
