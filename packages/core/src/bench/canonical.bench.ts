@@ -298,7 +298,7 @@ async function main(): Promise<void> {
   // Reading recorded files back (the committer reads both sides of every update to summarize it).
   const texts = objs.map(([t, o]) => [t, redact.canonicalize(t, o)] as const);
   const files: Array<[ResourceType, KubeObject]> = texts.flatMap(([t, r]) =>
-    r.skipped ? [] : [[t, { text: r.content } as unknown as KubeObject]],
+    r.skipped ? [] : [[t, { text: r.content }]],
   );
   const textOf = (o: KubeObject): string => (o as unknown as { text: string }).text;
   if (files.some(([, o]) => toYaml(fromYaml(textOf(o))) !== textOf(o)))
