@@ -185,8 +185,8 @@ export function resolveOptions(o: CommitterOptions): ResolvedOptions {
     remote,
     quietPeriodMs,
     maxWindowMs,
-    maxWindowEvents: check.int("maxWindowEvents", o.maxWindowEvents, 10_000, 1),
-    maxWindowBytes: check.int("maxWindowBytes", o.maxWindowBytes, 64 * 1024 * 1024, 1024),
+    maxWindowEvents: check.int("maxWindowEvents", o.maxWindowEvents, Defaults.maxWindowEvents, 1),
+    maxWindowBytes: check.int("maxWindowBytes", o.maxWindowBytes, Defaults.maxWindowBytes, 1024),
     lockTtlMs,
     lockRenewIntervalMs: check.int("lockRenewIntervalMs", o.lockRenewIntervalMs, lockThird, 1, lockTtlMs - 1),
     lockRetryIntervalMs: check.int(

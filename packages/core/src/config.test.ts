@@ -359,6 +359,40 @@ log: { level: debug }
     fails(remote(""), "repo.remote.url", "repo.remote.url: must not be empty");
   });
 
+  it("bounds windows and the watcher's buffer by count and by bytes, named in every error", () => {
+    const d = defaultConfig();
+    assert.equal(d.committer.maxWindowEvents, 10_000);
+    assert.equal(d.committer.maxWindowBytes, 64 * 1024 * 1024);
+    assert.equal(d.watch.maxBuffered, 10_000);
+    assert.equal(d.watch.maxBufferedBytes, 64 * 1024 * 1024);
+    const c = parseConfig({
+      committer: { maxWindowEvents: 2000, maxWindowBytes: "16Mi" },
+      watch: { maxBuffered: 500, maxBufferedBytes: 1048576 },
+    });
+    assert.equal(c.committer.maxWindowEvents, 2000);
+    assert.equal(c.committer.maxWindowBytes, 16 * 1024 * 1024);
+    assert.equal(c.watch.maxBuffered, 500);
+    assert.equal(c.watch.maxBufferedBytes, 1024 * 1024);
+    assert.equal(
+      parseConfig({ committer: { maxWindowBytes: "2Gi" } }).committer.maxWindowBytes,
+      2 * 1024 ** 3,
+    );
+    fails(
+      { committer: { maxWindowBytes: "64MB" } },
+      "committer.maxWindowBytes",
+      'committer.maxWindowBytes: expected a size like "64Mi", "512Ki" or a number of bytes, got "64MB"',
+    );
+    fails(
+      { committer: { maxWindowBytes: 10 } },
+      "committer.maxWindowBytes",
+      /must be from 1Ki to 1024Gi, got/,
+    );
+    fails({ watch: { maxBufferedBytes: "1Ki" } }, "watch.maxBufferedBytes", /must be from 64Ki to/);
+    fails({ watch: { maxBufferedBytes: -1 } }, "watch.maxBufferedBytes", /expected a size/);
+    fails({ committer: { maxWindowEvents: 0 } }, "committer.maxWindowEvents", /expected an integer from 1/);
+    fails({ watch: { maxBuffered: "lots" } }, "watch.maxBuffered", /expected an integer/);
+  });
+
   it("parses durations", () => {
     assert.equal(parseDuration("250ms", "f"), 250);
     assert.equal(parseDuration("5s", "f"), 5000);

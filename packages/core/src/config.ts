@@ -12,6 +12,7 @@ import { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
 import { ChangeOps, type ChangeOp } from "./messages.js";
 import { SECRET_MODE_NAMES, SecretModeRegistry, SecretModes, type SecretMode } from "./secret-modes.js";
 import type { Field } from "./schema.js";
+import { formatSize } from "./schema.js";
 import {
   bool,
   duration,
@@ -23,6 +24,7 @@ import {
   optStr,
   optStrList,
   referenceRows,
+  size,
   str,
   strList,
 } from "./schema.js";
@@ -70,6 +72,10 @@ export interface WatchConfig {
   pageSize: number;
   /** Resume watches from the stored resourceVersions after a restart (ADR 0038). */
   resume: boolean;
+  /** Messages buffered (Redis down or slow) before reflectors stop reading. */
+  maxBuffered: number;
+  /** Bytes of content buffered before reflectors stop reading. */
+  maxBufferedBytes: number;
 }
 
 export interface NormalizeRule {
@@ -129,6 +135,10 @@ export interface CommitterConfig {
   maxWindow: number;
   /** milliseconds */
   lockTtl: number;
+  /** A window closes at this many messages. */
+  maxWindowEvents: number;
+  /** A window closes once its messages hold this many bytes. */
+  maxWindowBytes: number;
 }
 
 export interface SinkRoutes {
@@ -465,6 +475,20 @@ const schema = obj<ShiplogConfig>({
             "After a restart, resume each watch from the resourceVersion queued before it instead of relisting: changes made while shiplog was down arrive as their own events and commits (ADR 0038). A relist still happens when the apiserver's history no longer reaches back (410), or when the selection, normalisation, secret settings or shiplog version changed.",
           default: true,
         }),
+        maxBuffered: int({
+          description:
+            "Messages the watcher holds while Redis is down or slow; at this many its reflectors stop reading (backpressure) until the queue takes them.",
+          default: Defaults.watchMaxBuffered,
+          min: 1,
+          max: 10_000_000,
+        }),
+        maxBufferedBytes: size({
+          description:
+            "Bytes of content and paths the watcher holds while Redis is down or slow before its reflectors stop reading (with watch.maxBuffered, whichever comes first).",
+          default: formatSize(Defaults.watchMaxBufferedBytes),
+          min: 64 * 1024,
+          max: 1024 ** 4,
+        }),
       },
     }),
     normalize: obj<NormalizeConfig>({
@@ -623,6 +647,20 @@ const schema = obj<ShiplogConfig>({
             "Lease of the one committer per repo in Redis: after a crash (kill -9, lost node) a standby or restarted committer takes over within this long plus a second. Renewed every third of it; a committer paused past it is fenced out and cannot move the branch (ADR 0037).",
           default: formatDuration(Defaults.lockTtlMs),
           min: 1_000,
+        }),
+        maxWindowEvents: int({
+          description:
+            "A window also closes at this many changes: bounds the committer's memory and lock upkeep during a backlog or an initial list (the history of a backlog is still cut by event time).",
+          default: Defaults.maxWindowEvents,
+          min: 1,
+          max: 1_000_000,
+        }),
+        maxWindowBytes: size({
+          description:
+            "A window also closes once its changes hold this many bytes of content and paths: a backlog of large objects becomes several commits instead of all held at once.",
+          default: formatSize(Defaults.maxWindowBytes),
+          min: 1024,
+          max: 1024 ** 4,
         }),
       },
       check(v, path) {

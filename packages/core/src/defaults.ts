@@ -15,6 +15,14 @@ export const Defaults = {
   lockTtlMs: 5_000,
   pushIntervalMs: 10_000,
   pageSize: 500,
+  /** A committer window closes at this many messages (50,000 until issue 14; see the committer's options). */
+  maxWindowEvents: 10_000,
+  /** ... or once its messages hold this many bytes of content and paths. */
+  maxWindowBytes: 64 * 1024 * 1024,
+  /** Messages the watcher buffers while Redis is down or slow before its reflectors stop reading. */
+  watchMaxBuffered: 10_000,
+  /** Bytes of content and paths the watcher buffers before its reflectors stop reading. */
+  watchMaxBufferedBytes: 64 * 1024 * 1024,
   /** Paths per sync message, in bytes (`syncMessages`): one Redis script per job stays ~1 ms. */
   syncMessageBytes: 64 * 1024,
   rediscoverIntervalMs: 300_000,

@@ -99,6 +99,50 @@ export function int(d: Doc & { default: number; min: number; max: number }): Fie
   };
 }
 
+const SIZE = /^([0-9]+)(Ki|Mi|Gi)?$/;
+const SIZE_UNITS = { "": 1, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3 } as const;
+
+/** `65536`, `"512Ki"`, `"64Mi"`, `"1Gi"` as bytes (binary suffixes, as Kubernetes quantities). */
+export function parseSize(raw: string | number): number | undefined {
+  if (typeof raw === "number") return Number.isSafeInteger(raw) && raw >= 0 ? raw : undefined;
+  const m = SIZE.exec(raw.trim());
+  if (m === null) return undefined;
+  const n = Number(m[1]) * SIZE_UNITS[(m[2] ?? "") as keyof typeof SIZE_UNITS];
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Bytes in the largest binary unit that divides them: 67108864 -> "64Mi". */
+export function formatSize(n: number): string {
+  if (n > 0 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3}Gi`;
+  if (n > 0 && n % 1024 ** 2 === 0) return `${n / 1024 ** 2}Mi`;
+  if (n > 0 && n % 1024 === 0) return `${n / 1024}Ki`;
+  return String(n);
+}
+
+/** A size in bytes: an integer, or a string with Ki, Mi or Gi. */
+export function size(d: Doc & { default: string; min: number; max: number }): Field<number> {
+  const def = parseSize(d.default);
+  if (def === undefined) throw new Error(`schema: bad size default ${d.default}`);
+  const bound = formatSize;
+  return {
+    type: `size (bytes, or Ki/Mi/Gi) ${bound(d.min)}..${bound(d.max)}`,
+    description: d.description,
+    shownDefault: JSON.stringify(d.default),
+    parse(raw, path) {
+      if (raw === undefined) return def;
+      const n = typeof raw === "string" || typeof raw === "number" ? parseSize(raw) : undefined;
+      if (n === undefined)
+        throw new ConfigError(
+          path,
+          `expected a size like "64Mi", "512Ki" or a number of bytes, got ${describe(raw)}`,
+        );
+      if (n < d.min || n > d.max)
+        throw new ConfigError(path, `must be from ${bound(d.min)} to ${bound(d.max)}, got ${describe(raw)}`);
+      return n;
+    },
+  };
+}
+
 /** A duration string, parsed to milliseconds. */
 export function duration(d: Doc & { default: string; min?: number }): Field<number> {
   const def = parseDuration(d.default, "(schema default)");

@@ -46,6 +46,8 @@ export function buildWatcher(ctx: RuntimeContext, registry: Registry, freshRepo 
       ? { resume: { scope: ctx.resumeScope, ...(freshRepo ? { ignoreStored: true } : {}) } }
       : {}),
     pageSize: ctx.config.watch.pageSize,
+    maxBuffered: ctx.config.watch.maxBuffered,
+    maxBufferedBytes: ctx.config.watch.maxBufferedBytes,
     rediscoverIntervalMs: ctx.config.watch.rediscoverInterval,
     logger: ctx.logger.child({ component: "watcher" }),
     metrics: createWatcherMetrics(registry),
@@ -82,6 +84,8 @@ export async function buildCommitter(
     quietPeriodMs: cfg.committer.quietPeriod,
     maxWindowMs: cfg.committer.maxWindow,
     lockTtlMs: cfg.committer.lockTtl,
+    maxWindowEvents: cfg.committer.maxWindowEvents,
+    maxWindowBytes: cfg.committer.maxWindowBytes,
     authorDomain: cfg.repo.authorDomain,
     ...(attribution !== undefined ? { attribution: attribution.attribution } : {}),
     publish,
