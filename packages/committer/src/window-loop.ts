@@ -41,12 +41,6 @@ export interface WindowLoopOptions<J = unknown> {
    * a backlog becomes the commits live processing would have made. Undefined: by arrival only.
    */
   readonly eventTime?: (job: J) => number | undefined;
-  /**
-   * With the queue empty, a window is due a quiet period after its latest event time, but no sooner
-   * than this after its latest arrival (a margin for clocks that disagree). Absent: 1 s, or the quiet
-   * period if shorter.
-   */
-  readonly caughtUpGraceMs?: number;
 }
 
 /**
@@ -85,7 +79,9 @@ export class WindowLoop<J> {
     const window = new ChangeWindow<J>(this.o.quietPeriodMs, this.o.maxWindowMs);
     const fetch = new FetchAhead(this.o.fetchAhead);
     const maxBytes = this.o.maxWindowBytes ?? Number.POSITIVE_INFINITY;
-    const grace = this.o.caughtUpGraceMs ?? Math.min(1000, this.o.quietPeriodMs);
+    // With the queue empty, a window is due a quiet period after its latest event, but no sooner than
+    // this after its latest arrival: a margin for a watcher clock behind ours (ADR 0031).
+    const grace = Math.min(1000, this.o.quietPeriodMs);
     let bytes = 0;
     let onlyHousekeeping = true;
     /** The last fetch found the queue empty. */

@@ -123,9 +123,8 @@ export function formatSize(n: number): string {
 export function size(d: Doc & { default: string; min: number; max: number }): Field<number> {
   const def = parseSize(d.default);
   if (def === undefined) throw new Error(`schema: bad size default ${d.default}`);
-  const bound = formatSize;
   return {
-    type: `size (bytes, or Ki/Mi/Gi) ${bound(d.min)}..${bound(d.max)}`,
+    type: `size (bytes, or Ki/Mi/Gi) ${formatSize(d.min)}..${formatSize(d.max)}`,
     description: d.description,
     shownDefault: JSON.stringify(d.default),
     parse(raw, path) {
@@ -137,7 +136,10 @@ export function size(d: Doc & { default: string; min: number; max: number }): Fi
           `expected a size like "64Mi", "512Ki" or a number of bytes, got ${describe(raw)}`,
         );
       if (n < d.min || n > d.max)
-        throw new ConfigError(path, `must be from ${bound(d.min)} to ${bound(d.max)}, got ${describe(raw)}`);
+        throw new ConfigError(
+          path,
+          `must be from ${formatSize(d.min)} to ${formatSize(d.max)}, got ${describe(raw)}`,
+        );
       return n;
     },
   };
