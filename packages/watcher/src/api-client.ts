@@ -1,15 +1,16 @@
 /**
- * The watcher's apiserver client (`ApiClient`): discovery GETs, paginated lists and watch streams. client-node is used only for the kubeconfig and its
- * authentication (`applyToHTTPSOptions`); requests, streaming and aborts are ours, so that every
- * failure becomes an `ApiStatusError` or a `TransportError` in this one place.
+ * The watcher's apiserver client (`ApiClient`): discovery GETs, paginated lists and watch streams.
+ * The kubeconfig (`KubeAccess`) supplies only the server and the credentials of each request;
+ * requests, streaming and aborts are ours, so that every failure becomes an `ApiStatusError` or a
+ * `TransportError` in this one place.
  */
 import * as http from "node:http";
 import * as https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ResourceType } from "@shiplog/core";
 import { isRecord, parseRetryAfter } from "@shiplog/core";
 import { ApiStatusError } from "./errors/api-status-error.js";
 import { TransportError } from "./errors/transport-error.js";
+import type { KubeAccess } from "./kube-access.js";
 
 export interface ListParams {
   readonly labelSelector?: string;
@@ -86,11 +87,11 @@ export function collectionPath(t: Pick<ResourceType, "group" | "version" | "reso
 export type ApiClientLike = Pick<ApiClient, "getJson" | "list" | "watch">;
 
 export class ApiClient {
-  readonly #kc: KubeConfig;
+  readonly #kc: KubeAccess;
   readonly #inactivityTimeoutMs: number;
   readonly #requestTimeoutMs: number;
 
-  constructor(kc: KubeConfig, opts: ApiClientOptions = {}) {
+  constructor(kc: KubeAccess, opts: ApiClientOptions = {}) {
     this.#kc = kc;
     this.#inactivityTimeoutMs = opts.inactivityTimeoutMs ?? 150_000;
     this.#requestTimeoutMs = opts.requestTimeoutMs ?? 60_000;

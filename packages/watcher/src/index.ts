@@ -9,5 +9,6 @@ export { createWatcherMetrics } from "./metrics.js";
 export type { WatcherMetrics } from "./metrics.js";
 export { ApiClient } from "./api-client.js";
 export type { ApiClientLike, ApiClientOptions } from "./api-client.js";
+export type { KubeAccess } from "./kube-access.js";
 export { listAll } from "./list-all.js";
 export type { ListAllOptions, ListAllProgress, ListAllSummary } from "./list-all.js";

@@ -2,7 +2,6 @@
  * One-shot list of every wanted type (for `shiplog snapshot`): discovery, then a paginated list per
  * type, handing each page to the caller. Forbidden or failing types are reported, not thrown.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeObject, ResourceType } from "@shiplog/core";
 import { Defaults, optionChecks, typeId } from "@shiplog/core";
 import { ApiClient } from "./api-client.js";
@@ -10,9 +9,10 @@ import { discover } from "./discovery.js";
 import { ApiStatusError } from "./errors/api-status-error.js";
 import type { Selection } from "./type-filter.js";
 import { TypeFilter } from "./type-filter.js";
+import type { KubeAccess } from "./kube-access.js";
 
 export interface ListAllOptions {
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   include?: Selection;
   exclude?: Selection;
   labelSelector?: string;

@@ -1,14 +1,14 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import type { Canonicalizer, Clock, Logger } from "@shiplog/core";
 import { Defaults, optionChecks } from "@shiplog/core";
 import type { ConnectionOptions } from "bullmq";
 import type { ApiClientLike } from "./api-client.js";
 import type { WatcherMetrics } from "./metrics.js";
 import type { Selection } from "./type-filter.js";
+import type { KubeAccess } from "./kube-access.js";
 
 export interface WatcherOptions {
   /** Cluster and credentials. Only its connection and authentication are used. */
-  kubeConfig: KubeConfig;
+  kubeConfig: KubeAccess;
   /** BullMQ connection (ioredis options or an ioredis instance) and key prefix. */
   queue: { connection: ConnectionOptions; prefix: string };
   /** core's canonicalizer (normalise + protect). */
@@ -91,9 +91,11 @@ const check = optionChecks("watcher");
 export function resolveOptions(o: WatcherOptions): ResolvedOptions {
   check.require(typeof o === "object" && o !== null, "options", "must be an object");
   check.require(
-    !!o.kubeConfig && typeof o.kubeConfig.getCurrentCluster === "function",
+    !!o.kubeConfig &&
+      typeof o.kubeConfig.getCurrentCluster === "function" &&
+      typeof o.kubeConfig.applyToHTTPSOptions === "function",
     "kubeConfig",
-    "must be a KubeConfig",
+    "must be a kubeconfig (getCurrentCluster, applyToHTTPSOptions)",
   );
   check.require(!!o.kubeConfig.getCurrentCluster(), "kubeConfig", "has no current cluster");
   check.require(

@@ -10,7 +10,8 @@ import { defaultHmacKeyFile, resolveHmacKey } from "../config/hmac-key.js";
 import { loadConfig } from "../config/load-config.js";
 import { git, hasCommits } from "../git/git-cli.js";
 import { readAgeIdentities } from "../restore/age-identity.js";
-import { loadKubeConfig, serverOf } from "../runtime/kube.js";
+import { serverOf } from "../runtime/kube.js";
+import { loadKubeconfig } from "../runtime/kubeconfig.js";
 import { checkAccess, RBAC_HINT } from "../runtime/preflight.js";
 import { checkRedisPolicy, REQUIRED_MAXMEMORY_POLICY, type MaxmemoryPolicy } from "../runtime/redis-check.js";
 import { remoteGitEnv } from "../runtime/remote-env.js";
@@ -71,7 +72,7 @@ function finish(io: CliIo, output: string, findings: Finding[]): void {
 async function checkKube(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
   let kc;
   try {
-    kc = loadKubeConfig(cfg.kubernetes, io.env);
+    kc = loadKubeconfig(cfg.kubernetes, io.env);
     add({
       check: "kubeconfig",
       status: "ok",

@@ -11,7 +11,7 @@ import { serverSideApply } from "../restore/apply.js";
 import { namespaceObjects } from "../restore/namespace-objects.js";
 import { readRecordedFile } from "../restore/recorded-file.js";
 import { manifestStream, restorableManifest } from "../restore/restorable-manifest.js";
-import { loadKubeConfig } from "../runtime/kube.js";
+import { loadKubeconfig } from "../runtime/kubeconfig.js";
 import { locateRecordedObject, openRecordedRepo } from "./recorded-object.js";
 
 export interface RestoreFlags {
@@ -52,7 +52,7 @@ async function restoreObject(io: CliIo, arg: string, flags: RestoreFlags, cmd: C
     io.stdout.write(manifestStream([manifest]));
     return;
   }
-  const kc = loadKubeConfig(config.kubernetes, io.env);
+  const kc = await loadKubeconfig(config.kubernetes, io.env).toClientNode();
   const applied = await serverSideApply(kc, manifest, applyOptions(flags));
   io.stdout.write(restoredLine(applied, target.name, file.readAt, flags));
 }
@@ -109,7 +109,7 @@ async function restoreNamespace(io: CliIo, flags: RestoreFlags, cmd: Command): P
     );
     return;
   }
-  await applyEach(io, loadKubeConfig(config.kubernetes, io.env), manifests, rev, flags);
+  await applyEach(io, await loadKubeconfig(config.kubernetes, io.env).toClientNode(), manifests, rev, flags);
   if (skipped > 0) io.stderr.write(`shiplog: ${skipped} objects skipped (see above)\n`);
 }
 

@@ -2,7 +2,6 @@
  * What every pipeline command sets up first, in this order, failing with one line at the first
  * problem: config (once), logger, kubeconfig, apiserver + RBAC pre-flight, Redis, the fingerprint key.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
 import {
   createCanonicalizer,
   failpoints as armFailpoints,
@@ -19,7 +18,7 @@ import type { CliIo } from "../cli-io.js";
 import type { GlobalOptions } from "../commands/global-options.js";
 import { resolveHmacKey } from "../config/hmac-key.js";
 import { loadConfig, type LoadConfigOptions, type LoadedConfig } from "../config/load-config.js";
-import { loadKubeConfig } from "./kube.js";
+import { loadKubeconfig, type Kubeconfig } from "./kubeconfig.js";
 import { resumeScope } from "./resume-scope.js";
 import { checkAccess, type AccessReport } from "./preflight.js";
 import { createLogger, type ProcessLogger } from "./process-logger.js";
@@ -37,7 +36,7 @@ export interface RuntimeContext {
   logger: ProcessLogger;
   /** Cluster name: `cluster.name`, else the kube context's name. */
   cluster: string;
-  kc?: KubeConfig;
+  kc?: Kubeconfig;
   access?: AccessReport;
   connection: RedisConnectionOptions;
   canonicalizer?: Canonicalizer;
@@ -62,10 +61,10 @@ export async function prepare(
       { failpoints: Object.fromEntries(failpoints.armed) },
       `${FAILPOINTS_ENV} is set: this process will crash on purpose at the named points (for tests only)`,
     );
-  let kc: KubeConfig | undefined;
+  let kc: Kubeconfig | undefined;
   let access: AccessReport | undefined;
   if (needs.kube === true) {
-    kc = loadKubeConfig(config.kubernetes, io.env);
+    kc = loadKubeconfig(config.kubernetes, io.env);
     access = await checkAccess(kc, config);
     if (access.denied.length > 0) {
       logger.warn(

@@ -1,8 +1,8 @@
-/** A plain GET of a JSON document from the apiserver (discovery), authenticated by the kubeconfig. */
+/** Plain JSON requests to the apiserver (version, discovery, access reviews), authenticated by the kubeconfig. */
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import { request as httpRequest } from "node:http";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { isRecord } from "@shiplog/core";
+import type { KubeAccess } from "@shiplog/watcher";
 
 export class KubeHttpError extends Error {
   override readonly name = "KubeHttpError";
@@ -15,11 +15,29 @@ export class KubeHttpError extends Error {
   }
 }
 
-export async function kubeGetJson(kc: KubeConfig, path: string, timeoutMs = 15_000): Promise<unknown> {
+export function kubeGetJson(kc: KubeAccess, path: string, timeoutMs = 15_000): Promise<unknown> {
+  return kubeRequestJson(kc, "GET", path, undefined, timeoutMs);
+}
+
+/** One request with a JSON body (or none); resolves with the parsed 2xx response, else `KubeHttpError`. */
+export async function kubeRequestJson(
+  kc: KubeAccess,
+  method: "GET" | "POST",
+  path: string,
+  body: unknown,
+  timeoutMs = 15_000,
+): Promise<unknown> {
   const server = kc.getCurrentCluster()?.server;
   if (server === undefined) throw new KubeHttpError("the kubeconfig has no current cluster", undefined);
-  const url = new URL(path, server);
-  const opts: RequestOptions = { method: "GET", headers: { accept: "application/json" } };
+  const url = new URL(server.replace(/\/+$/, "") + path);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const opts: RequestOptions = {
+    method,
+    headers: {
+      accept: "application/json",
+      ...(payload !== undefined ? { "content-type": "application/json" } : {}),
+    },
+  };
   await kc.applyToHTTPSOptions(opts);
   const req = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
@@ -27,24 +45,35 @@ export async function kubeGetJson(kc: KubeConfig, path: string, timeoutMs = 15_0
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("end", () => {
-        const body = Buffer.concat(chunks).toString("utf8");
+        const text = Buffer.concat(chunks).toString("utf8");
         const status = res.statusCode ?? 0;
         if (status < 200 || status >= 300) {
-          reject(new KubeHttpError(`GET ${path}: HTTP ${status}`, status));
+          const why = statusMessage(text);
+          reject(new KubeHttpError(`${method} ${path}: HTTP ${status}${why ? ` (${why})` : ""}`, status));
           return;
         }
         try {
-          resolve(JSON.parse(body));
+          resolve(JSON.parse(text));
         } catch (err) {
-          reject(new KubeHttpError(`GET ${path}: response is not JSON`, status, { cause: err }));
+          reject(new KubeHttpError(`${method} ${path}: response is not JSON`, status, { cause: err }));
         }
       });
       res.on("error", reject);
     });
-    r.on("timeout", () => r.destroy(new KubeHttpError(`GET ${path}: timed out`, undefined)));
+    r.on("timeout", () => r.destroy(new KubeHttpError(`${method} ${path}: timed out`, undefined)));
     r.on("error", reject);
-    r.end();
+    r.end(payload);
   });
+}
+
+/** The `message` of a `Status` body, if the body is one. */
+function statusMessage(text: string): string | undefined {
+  try {
+    const doc: unknown = JSON.parse(text);
+    return isRecord(doc) && typeof doc["message"] === "string" ? doc["message"].slice(0, 300) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface DiscoveredType {
@@ -76,7 +105,7 @@ function resourcesOf(group: string, version: string, doc: unknown): DiscoveredTy
 }
 
 /** Preferred version of every group's top-level resources (legacy discovery; doctor and pre-flight only). */
-export async function discoverTypes(kc: KubeConfig): Promise<{ types: DiscoveredType[]; failed: string[] }> {
+export async function discoverTypes(kc: KubeAccess): Promise<{ types: DiscoveredType[]; failed: string[] }> {
   const types = resourcesOf("", "v1", await kubeGetJson(kc, "/api/v1"));
   const failed: string[] = [];
   const groups = await kubeGetJson(kc, "/apis");

@@ -1,83 +1,30 @@
 /**
- * Kubeconfig loading and the pre-flight checks that turn the usual first-run problems (no kubeconfig,
- * unknown context, unreachable apiserver, no RBAC rights) into one-line `CliError`s.
+ * The pre-flight checks that turn the usual first-run problems (unreachable apiserver, rejected
+ * credentials, no RBAC rights) into one-line `CliError`s. Kubeconfig loading is `kubeconfig.ts`.
  */
-import { existsSync } from "node:fs";
-import { ApiException, AuthorizationV1Api, KubeConfig, VersionApi } from "@kubernetes/client-node";
+import type { KubeAccess } from "@shiplog/watcher";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
+import { KubeHttpError, kubeRequestJson } from "./kube-get.js";
 
-export interface KubeTarget {
-  /** Path of the kubeconfig file; absent = `$KUBECONFIG`, `~/.kube/config`, or in-cluster. */
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-}
-
-/** Loads the kubeconfig and selects the context. Throws `CliError` (config) on any problem. */
-export function loadKubeConfig(
-  target: KubeTarget,
-  env: Readonly<Record<string, string | undefined>>,
-): KubeConfig {
-  const kc = new KubeConfig();
-  const file = target.kubeconfig ?? env["KUBECONFIG"];
-  try {
-    if (file !== undefined && file !== "") {
-      const first = file.split(":")[0] ?? file;
-      if (!file.includes(":") && !existsSync(file)) {
-        throw new CliError(
-          `kubeconfig ${file} does not exist (set --kubeconfig or KUBECONFIG)`,
-          ExitCodes.config,
-        );
-      }
-      if (file.includes(":")) kc.loadFromDefault();
-      else kc.loadFromFile(first);
-    } else {
-      kc.loadFromDefault();
-    }
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw new CliError(`cannot load kubeconfig${file ? ` ${file}` : ""}: ${oneLine(err)}`, ExitCodes.config, {
-      cause: err,
-    });
-  }
-  if (kc.getContexts().length === 0 && kc.getClusters().length === 0) {
-    throw new CliError(
-      "no kubeconfig found: pass --kubeconfig FILE, set KUBECONFIG, or run inside a cluster",
-      ExitCodes.config,
-    );
-  }
-  if (target.context !== undefined && target.context !== "") {
-    const names = kc.getContexts().map((c) => c.name);
-    if (!names.includes(target.context)) {
-      throw new CliError(
-        `context "${target.context}" is not in the kubeconfig (available: ${names.join(", ") || "none"})`,
-        ExitCodes.config,
-      );
-    }
-    kc.setCurrentContext(target.context);
-  }
-  if (kc.getCurrentCluster() === null) {
-    throw new CliError(
-      `the kubeconfig's current context "${kc.getCurrentContext()}" has no cluster`,
-      ExitCodes.config,
-    );
-  }
-  return kc;
-}
-
-export function serverOf(kc: KubeConfig): string {
+export function serverOf(kc: KubeAccess): string {
   return kc.getCurrentCluster()?.server ?? "(unknown server)";
 }
 
 /** Calls /version with a deadline; throws a one-line `CliError` (unavailable) if the apiserver does not answer. */
-export async function checkApiServer(kc: KubeConfig, timeoutMs = 10_000): Promise<string> {
-  const api = kc.makeApiClient(VersionApi);
+export async function checkApiServer(kc: KubeAccess, timeoutMs = 10_000): Promise<string> {
   try {
-    const info = await withTimeout(api.getCode(), timeoutMs, "timed out");
-    return info.gitVersion;
+    const info = await withTimeout(
+      kubeRequestJson(kc, "GET", "/version", undefined, timeoutMs),
+      timeoutMs,
+      "timed out",
+    );
+    const v =
+      typeof info === "object" && info !== null ? (info as { gitVersion?: unknown }).gitVersion : undefined;
+    return typeof v === "string" ? v : "(unknown version)";
   } catch (err) {
-    if (err instanceof ApiException && (err.code === 401 || err.code === 403)) {
+    if (err instanceof KubeHttpError && (err.status === 401 || err.status === 403)) {
       throw new CliError(
-        `the Kubernetes API server at ${serverOf(kc)} rejected our credentials (HTTP ${err.code}); check the kubeconfig user`,
+        `the Kubernetes API server at ${serverOf(kc)} rejected our credentials (HTTP ${err.status}); check the kubeconfig user`,
         ExitCodes.forbidden,
         { cause: err },
       );
@@ -101,26 +48,24 @@ export interface AccessQuestion {
 
 /** SelfSubjectAccessReview: may the kubeconfig user do `verb` on `resource`? */
 export async function canI(
-  kc: KubeConfig,
+  kc: KubeAccess,
   q: AccessQuestion,
 ): Promise<{ allowed: boolean; reason?: string }> {
-  const api = kc.makeApiClient(AuthorizationV1Api);
-  const res = await api.createSelfSubjectAccessReview({
-    body: {
-      apiVersion: "authorization.k8s.io/v1",
-      kind: "SelfSubjectAccessReview",
-      spec: {
-        resourceAttributes: {
-          group: q.group,
-          resource: q.resource,
-          verb: q.verb,
-          ...(q.namespace !== undefined ? { namespace: q.namespace } : {}),
-        },
+  const res = await kubeRequestJson(kc, "POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", {
+    apiVersion: "authorization.k8s.io/v1",
+    kind: "SelfSubjectAccessReview",
+    spec: {
+      resourceAttributes: {
+        group: q.group,
+        resource: q.resource,
+        verb: q.verb,
+        ...(q.namespace !== undefined ? { namespace: q.namespace } : {}),
       },
     },
   });
-  const status = res.status;
-  return { allowed: status?.allowed === true, ...(status?.reason ? { reason: status.reason } : {}) };
+  const status = (res as { status?: { allowed?: unknown; reason?: unknown } } | null)?.status;
+  const reason = typeof status?.reason === "string" && status.reason !== "" ? status.reason : undefined;
+  return { allowed: status?.allowed === true, ...(reason !== undefined ? { reason } : {}) };
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */

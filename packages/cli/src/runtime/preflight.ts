@@ -3,7 +3,7 @@
  * user may list and watch what is configured (SelfSubjectAccessReview per type). A user that may list
  * nothing stops the command with one line; types it may not list are reported and left out.
  */
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeAccess } from "@shiplog/watcher";
 import { typeId, type ShiplogConfig } from "@shiplog/core";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import { canI, checkApiServer, mapLimit, serverOf } from "./kube.js";
@@ -36,7 +36,7 @@ function wantedBy(cfg: ShiplogConfig, t: DiscoveredType): boolean {
   return true;
 }
 
-export async function checkAccess(kc: KubeConfig, cfg: ShiplogConfig): Promise<AccessReport> {
+export async function checkAccess(kc: KubeAccess, cfg: ShiplogConfig): Promise<AccessReport> {
   const serverVersion = await checkApiServer(kc);
   let discovered: { types: DiscoveredType[]; failed: string[] };
   try {
