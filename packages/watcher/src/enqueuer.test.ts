@@ -15,6 +15,8 @@ import { createWatcherMetrics } from "./metrics.js";
 import { metricValue } from "./testing/metric-value.js";
 import { ResumeStore } from "./resume-store.js";
 import { Redis } from "ioredis";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 function msg(i: number): ChangeMessage {
   return {
@@ -174,6 +176,36 @@ describe("Enqueuer", () => {
       batches.map((b) => b.length),
       [200, 200],
     );
+    await e.close(1000);
+  });
+
+  it("lets go of a message as soon as Redis accepted it", async () => {
+    // Before: sent messages stayed referenced by the buffer until 4,096 had accumulated and more
+    // than half of it was sent, so a steady list kept thousands of sent messages on the heap.
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const queue = { addBulk: () => Promise.resolve(), close: () => Promise.resolve() };
+    const e = new Enqueuer({
+      queue, maxBuffered: 10_000, batchSize: 50, jobOptions: {}, logger: silentLogger,
+      metrics: createWatcherMetrics(new Registry()), clock: systemClock,
+    }); // prettier-ignore
+    e.start();
+    const refs: WeakRef<object>[] = [];
+    // in a plain function: a suspended async frame may keep its last message in a register
+    const pushAll = (): number => {
+      let last = 0;
+      for (let i = 0; i < 100; i++) {
+        const m = { ...msg(i), content: "x".repeat(64 * 1024) };
+        refs.push(new WeakRef(m));
+        last = e.push([m]);
+      }
+      return last;
+    };
+    await e.whenAcked(pushAll());
+    await sleep(10);
+    gc();
+    const kept = refs.flatMap((r, i) => (r.deref() !== undefined ? [i] : []));
+    assert.deepEqual(kept, [], "no sent message is still referenced");
     await e.close(1000);
   });
 

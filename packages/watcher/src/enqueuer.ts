@@ -63,7 +63,8 @@ interface Pending {
 export class Enqueuer {
   readonly #o: EnqueuerOptions;
   readonly #backoff: Backoff;
-  #buf: Pending[] = [];
+  /** Slots before `#head` are sent and emptied; from `#head` on, every slot holds a message. */
+  #buf: (Pending | undefined)[] = [];
   #head = 0;
   #seq = 0;
   #acked = 0;
@@ -249,7 +250,7 @@ export class Enqueuer {
       await Promise.race([this.#saving, this.#o.clock.sleep(500, saveGrace.signal)]);
       saveGrace.abort();
     }
-    const lost = this.#buf.slice(this.#head);
+    const lost = this.#buf.slice(this.#head) as Pending[];
     if (lost.length > 0) {
       const byType = new Map<string, number>();
       for (const p of lost) byType.set(metricType(p.msg), (byType.get(metricType(p.msg)) ?? 0) + 1);
@@ -285,7 +286,7 @@ export class Enqueuer {
       if (i > this.#head && bytes + b > this.#batchBytes) break;
       bytes += b;
     }
-    return this.#buf.slice(this.#head, i);
+    return this.#buf.slice(this.#head, i) as Pending[];
   }
 
   async #run(): Promise<void> {
@@ -299,54 +300,63 @@ export class Enqueuer {
         this.#wake = undefined;
         continue;
       }
-      const batch = this.#nextBatch();
-      const started = this.#o.clock.now();
-      try {
-        await this.#o.queue
-          .addBulk(batch.map((p) => ({ name: p.msg.kind, data: p.msg, opts: this.#o.jobOptions })))
-          .catch((err: unknown) => {
-            throw new QueueAddError(`adding ${batch.length} messages failed`, batch.length, { cause: err });
-          });
-      } catch (err) {
-        this.#o.metrics.errors.inc({ type: "", kind: "queue" });
-        if (!this.#failing) {
-          this.#o.logger.warn(
-            { err, buffered: this.buffered, maxBuffered: this.#o.maxBuffered },
-            "queue unreachable: buffering messages and retrying",
-          );
-        }
-        this.#failing = true;
-        await this.#o.clock.sleep(this.#backoff.next(this.#o.clock.now()), signal);
-        continue;
+      // In its own frame: a suspended async frame can keep its last batch alive in a register.
+      await this.#sendNextBatch(signal);
+    }
+  }
+
+  /** Sends one batch, or backs off after a failed attempt; then wakes whoever waits for acks or room. */
+  async #sendNextBatch(signal: AbortSignal): Promise<void> {
+    const batch = this.#nextBatch();
+    const started = this.#o.clock.now();
+    try {
+      await this.#o.queue
+        .addBulk(batch.map((p) => ({ name: p.msg.kind, data: p.msg, opts: this.#o.jobOptions })))
+        .catch((err: unknown) => {
+          throw new QueueAddError(`adding ${batch.length} messages failed`, batch.length, { cause: err });
+        });
+    } catch (err) {
+      this.#o.metrics.errors.inc({ type: "", kind: "queue" });
+      if (!this.#failing) {
+        this.#o.logger.warn(
+          { err, buffered: this.buffered, maxBuffered: this.#o.maxBuffered },
+          "queue unreachable: buffering messages and retrying",
+        );
       }
-      const now = this.#o.clock.now();
-      if (this.#failing) {
-        this.#o.logger.info({ buffered: this.buffered, downForMs: now - started }, "queue reachable again");
-        this.#failing = false;
-      }
-      this.#backoff.reset();
-      for (const p of batch)
-        this.#o.metrics.queueAddLatency.observe({ type: metricType(p.msg) }, (now - p.at) / 1000);
-      this.#head += batch.length;
-      for (const p of batch) this.#bytes -= p.bytes;
-      if (this.#head > 4096 && this.#head * 2 > this.#buf.length) {
-        this.#buf = this.#buf.slice(this.#head);
-        this.#head = 0;
-      }
-      this.#acked = batch[batch.length - 1]?.seq ?? this.#acked;
-      this.#o.metrics.buffered.set(this.buffered);
-      this.#o.metrics.bufferedBytes.set(this.#bytes);
-      if (this.#checkpoints.length > 0) await this.#saveDue();
-      if (this.#ackWaiters.length > 0) {
-        const ready = this.#ackWaiters.filter((w) => w.seq <= this.#acked);
-        this.#ackWaiters = this.#ackWaiters.filter((w) => w.seq > this.#acked);
-        for (const w of ready) w.resolve();
-      }
-      if (this.#writableWaiters.length > 0) {
-        const ready = this.#writableWaiters.filter((w) => this.#isBelow(w.below));
-        this.#writableWaiters = this.#writableWaiters.filter((w) => !this.#isBelow(w.below));
-        for (const w of ready) w.done();
-      }
+      this.#failing = true;
+      await this.#o.clock.sleep(this.#backoff.next(this.#o.clock.now()), signal);
+      return;
+    }
+    const now = this.#o.clock.now();
+    if (this.#failing) {
+      this.#o.logger.info({ buffered: this.buffered, downForMs: now - started }, "queue reachable again");
+      this.#failing = false;
+    }
+    this.#backoff.reset();
+    for (const p of batch)
+      this.#o.metrics.queueAddLatency.observe({ type: metricType(p.msg) }, (now - p.at) / 1000);
+    // Let go of what Redis accepted now: kept until the next compaction, up to thousands of sent
+    // messages (a list's worth of content and sync key sets) stayed on the heap, outside the bound.
+    this.#buf.fill(undefined, this.#head, this.#head + batch.length);
+    this.#head += batch.length;
+    for (const p of batch) this.#bytes -= p.bytes;
+    if (this.#head > 1024 && this.#head * 2 > this.#buf.length) {
+      this.#buf = this.#buf.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#acked = batch[batch.length - 1]?.seq ?? this.#acked;
+    this.#o.metrics.buffered.set(this.buffered);
+    this.#o.metrics.bufferedBytes.set(this.#bytes);
+    if (this.#checkpoints.length > 0) await this.#saveDue();
+    if (this.#ackWaiters.length > 0) {
+      const ready = this.#ackWaiters.filter((w) => w.seq <= this.#acked);
+      this.#ackWaiters = this.#ackWaiters.filter((w) => w.seq > this.#acked);
+      for (const w of ready) w.resolve();
+    }
+    if (this.#writableWaiters.length > 0) {
+      const ready = this.#writableWaiters.filter((w) => this.#isBelow(w.below));
+      this.#writableWaiters = this.#writableWaiters.filter((w) => !this.#isBelow(w.below));
+      for (const w of ready) w.done();
     }
   }
 }
