@@ -3,6 +3,7 @@ import { GitWriteError } from "../errors/git-write-error.js";
 import type { ObjectType } from "./object-types.js";
 import { ObjectTypes } from "./object-types.js";
 import { mapChunked } from "../map-chunked.js";
+import { writeLooseObject } from "./loose-object.js";
 import { objectId, PackTypes, writePack } from "./pack-writer.js";
 import type { DirEntries } from "./tree-format.js";
 import { encodeTree } from "./tree-format.js";
@@ -11,9 +12,10 @@ import { encodeTree } from "./tree-format.js";
 export const PACK_MIN_OBJECTS = 128;
 
 /**
- * From this many entries on, a directory with no previous tree is encoded here and written as a
- * one-object pack, not through a Treebuilder: one libgit2 insert per entry cost a first snapshot of
- * 90,000 files in one directory 45 MB of peak memory (ADR 0039).
+ * From this many entries on, a directory's tree is encoded here, not built by a Treebuilder: a new
+ * directory is written as a one-object pack (one libgit2 insert per entry cost a first snapshot of
+ * 90,000 files in one directory 45 MB of peak memory, ADR 0039), a changed one as a loose object
+ * (the builder copies the previous tree's every entry into native memory; loose-object.ts).
  */
 export const TREE_PACK_MIN_ENTRIES = 1000;
 
@@ -72,11 +74,19 @@ export class ObjectDb {
   }
 
   /**
-   * Write one directory as a tree object. With `base` (the directory's previous tree), the builder
+   * Write one directory as a tree object. Large directories are encoded here (see
+   * `TREE_PACK_MIN_ENTRIES`). Otherwise, with `base` (the directory's previous tree), the builder
    * starts from it and only the entries that differ are inserted or removed: libgit2 checks each
-   * inserted id, so re-inserting a large directory's unchanged entries would cost one lookup each.
+   * inserted id, so re-inserting unchanged entries would cost one lookup each.
    */
   async writeTree(entries: DirEntries, base?: { oid: string; entries: DirEntries }): Promise<string> {
+    if (base !== undefined && entries.size >= TREE_PACK_MIN_ENTRIES) {
+      try {
+        return await writeLooseObject(this.repo.path(), PackTypes.tree, encodeTree(entries));
+      } catch (cause) {
+        throw new GitWriteError(`write tree (${entries.size} entries) as a loose object`, { cause });
+      }
+    }
     if (base === undefined && entries.size >= TREE_PACK_MIN_ENTRIES) {
       const data = encodeTree(entries);
       const oid = objectId(PackTypes.tree, data);

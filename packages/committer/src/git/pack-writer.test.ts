@@ -91,6 +91,39 @@ describe("pack writer (many new blobs as one packfile)", () => {
     repo.close();
   });
 
+  it("writes a large directory that changed as one loose object, which git and the open libgit2 read", async () => {
+    using dir = tempDir("loose-tree");
+    const path = join(dir.path, "r.git");
+    const repo = await openRepo({ path });
+    const n = TREE_PACK_MIN_ENTRIES + 5;
+    const ids = await repo.objects.writeBlobs(
+      Array.from({ length: n }, (_, i) => Buffer.from(`file ${i}\n`)),
+    );
+    const before: DirEntries = new Map(ids.map((oid, i) => [`f-${i}.yaml`, { mode: FileModes.blob, oid }]));
+    const first = await repo.objects.writeTree(before);
+    const after: DirEntries = new Map(before);
+    after.delete("f-3.yaml");
+    after.set("f-new.yaml", { mode: FileModes.blob, oid: ids[0] ?? "" });
+    const packsBefore = readdirSync(join(path, "objects", "pack")).length;
+    const tree = await repo.objects.writeTree(after, { oid: first, entries: before });
+    assert.equal(readdirSync(join(path, "objects", "pack")).length, packsBefore, "no new pack");
+    assert.equal(git(path, "cat-file", "-t", tree).trim(), "tree");
+    const mktree = [...after].map(([name, e]) => `100644 blob ${e.oid}\t${name}`).join("\n");
+    const expected = execFileSync("git", ["--git-dir", path, "mktree"], {
+      input: `${mktree}\n`,
+      encoding: "utf8",
+    });
+    assert.equal(tree, expected.trim());
+    assert.equal(
+      (await repo.objects.read(tree)).length,
+      Number(git(path, "cat-file", "-s", tree).trim()),
+      "libgit2 reads it",
+    );
+    assert.equal(await repo.objects.writeTree(after, { oid: first, entries: before }), tree, "written once");
+    git(path, "fsck", "--strict", "--no-dangling", tree);
+    repo.close();
+  });
+
   it("writes a small batch as loose objects through libgit2", async () => {
     using dir = tempDir("pack-small");
     const path = join(dir.path, "r.git");

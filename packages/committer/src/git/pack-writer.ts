@@ -20,7 +20,7 @@ export interface PackObject {
   readonly data: Buffer;
 }
 
-const TYPE_NAMES: Record<PackType, string> = { 1: "commit", 2: "tree", 3: "blob" };
+export const TYPE_NAMES: Record<PackType, string> = { 1: "commit", 2: "tree", 3: "blob" };
 
 /** The object id git gives `data` stored as `type`. */
 export function objectId(type: PackType, data: Buffer): string {

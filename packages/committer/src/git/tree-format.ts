@@ -17,23 +17,53 @@ export interface TreeEntry {
 /** name -> entry, for one directory. */
 export type DirEntries = Map<string, TreeEntry>;
 
-/** Git's tree order: byte-wise by name, where a subtree sorts as if its name ended in `/`. */
-function sortKey(name: string, mode: string): Buffer {
-  return Buffer.from(mode === FileModes.tree ? `${name}/` : name, "utf8");
+/** Git's tree order as a string: a subtree sorts as if its name ended in `/`. */
+function sortName(name: string, e: TreeEntry): string {
+  return e.mode === FileModes.tree ? `${name}/` : name;
 }
+
+/**
+ * Git compares names byte-wise in UTF-8. JS compares UTF-16 code units, which orders the same except
+ * where a character above U+FFFF (a surrogate pair) meets one in U+E000-U+FFFF; only such names take
+ * the byte-wise comparison.
+ */
+function compareNames(a: string, b: string): number {
+  if (HIGH.test(a) || HIGH.test(b)) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+const HIGH = /[\uD800-\uFFFF]/;
 
 export function isTree(e: TreeEntry | undefined): boolean {
   return e?.mode === FileModes.tree;
 }
 
+/**
+ * The raw tree object. Written into one buffer sized up front: a Buffer per name and per id (two per
+ * entry) cost a 90,000-file directory about 30 MB of short-lived objects per commit.
+ */
 export function encodeTree(entries: DirEntries): Buffer {
-  const sorted = [...entries].map(([name, e]) => ({ name, e, key: sortKey(name, e.mode) }));
-  sorted.sort((a, b) => Buffer.compare(a.key, b.key));
-  const parts: Buffer[] = [];
-  for (const { name, e } of sorted) {
-    parts.push(Buffer.from(`${e.mode} ${name}\0`, "utf8"), Buffer.from(e.oid, "hex"));
+  // Sort keys, not entries: a name cannot hold "/", so a key ending in one is a subtree's.
+  const keys: string[] = [];
+  let size = 0;
+  for (const [name, e] of entries) {
+    keys.push(sortName(name, e));
+    size += e.mode.length + Buffer.byteLength(name) + 22;
   }
-  return Buffer.concat(parts);
+  keys.sort(compareNames);
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const k of keys) {
+    const name = k.endsWith("/") ? k.slice(0, -1) : k;
+    const e = entries.get(name) as TreeEntry;
+    at += out.write(e.mode, at, "latin1");
+    out[at++] = 0x20;
+    at += out.write(name, at, "utf8");
+    out[at++] = 0;
+    at += out.write(e.oid, at, "hex");
+  }
+  if (at !== size)
+    throw new Error(`internal: tree of ${keys.length} entries encoded to ${at} of ${size} bytes`);
+  return out;
 }
 
 export function decodeTree(raw: Buffer): DirEntries {

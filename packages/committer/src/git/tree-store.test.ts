@@ -24,6 +24,11 @@ describe("tree encoding", () => {
       ["a", { mode: FileModes.tree, oid: sub }],
       ["a.b", { mode: FileModes.blob, oid: blob }],
       ["%41", { mode: FileModes.blob, oid: blob }],
+      // UTF-16 order differs from git's UTF-8 byte order here: U+1F600 (a surrogate pair) sorts after U+E000
+      ["x\u{1F600}", { mode: FileModes.blob, oid: blob }],
+      ["x\uE000", { mode: FileModes.blob, oid: blob }],
+      ["x\uFFFD", { mode: FileModes.tree, oid: sub }],
+      ["x\u00E9", { mode: FileModes.blob, oid: blob }],
     ]);
     const ours = await objects.write(2, encodeTree(entries));
     const mktreeInput = [...entries]
