@@ -5,13 +5,13 @@
  * 90,000-file directory), where encoding the tree here costs one buffer of its size. A pack per
  * commit would leave a packfile behind for every window; loose objects are what `git gc` expects.
  */
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { deflate } from "node:zlib";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createDeflate } from "node:zlib";
 import { objectId, TYPE_NAMES, type PackType } from "./pack-writer.js";
-
-const deflateAsync = promisify(deflate);
 
 /** Writes the object unless it exists; returns its id. */
 export async function writeLooseObject(gitDir: string, type: PackType, data: Buffer): Promise<string> {
@@ -20,12 +20,16 @@ export async function writeLooseObject(gitDir: string, type: PackType, data: Buf
   const file = join(dir, oid.slice(2));
   if (await exists(file)) return oid;
   const header = Buffer.from(`${TYPE_NAMES[type]} ${data.length}\0`, "latin1");
-  const z = await deflateAsync(Buffer.concat([header, data]), { level: 1 });
   await mkdir(dir, { recursive: true });
   // git's own temporary names (tmp_obj_*) are skipped by readers scanning the directory
   const tmp = join(dir, `tmp_obj_shiplog_${process.pid}_${oid.slice(2, 12)}`);
   try {
-    await writeFile(tmp, z, { mode: 0o444 });
+    // streamed: neither the header + data nor the compressed object is held as one more copy
+    await pipeline(
+      Readable.from([header, data]),
+      createDeflate({ level: 1 }),
+      createWriteStream(tmp, { mode: 0o444 }),
+    );
     await rename(tmp, file);
   } finally {
     await rm(tmp, { force: true });

@@ -40,6 +40,11 @@ function entryHeader(type: PackType, size: number): Buffer {
   return Buffer.from(bytes);
 }
 
+/** zlib's `deflateBound`: the most deflate can turn `n` bytes into. */
+function deflateBound(n: number): number {
+  return n + (n >> 12) + (n >> 14) + (n >> 25) + 13;
+}
+
 export interface EncodedPack {
   /** The pack's checksum (hex): its name is `pack-<checksum>`. */
   readonly checksum: string;
@@ -47,28 +52,35 @@ export interface EncodedPack {
   readonly idx: Buffer;
 }
 
-/** Encode `objects` (distinct ids) as a pack and its index. */
+/**
+ * Encode `objects` (distinct ids) as a pack and its index. The pack is written into one buffer sized
+ * for the worst case of level-1 deflate, so a window's 10,000 blobs cost no per-object entry buffers
+ * and no concatenated copies of the whole pack (three before, about 9 MB each time at 10,000 blobs).
+ */
 export function encodePack(objects: readonly PackObject[]): EncodedPack {
-  const header = Buffer.alloc(12);
-  header.write("PACK", 0, "latin1");
-  header.writeUInt32BE(2, 4);
-  header.writeUInt32BE(objects.length, 8);
-  const parts: Buffer[] = [header];
+  let bound = 12 + 20;
+  for (const o of objects) bound += 10 + deflateBound(o.data.length);
+  if (bound >= 0x80000000) throw new RangeError("pack would exceed 2 GiB; write fewer objects at once");
+  const out = Buffer.allocUnsafe(bound);
+  out.write("PACK", 0, "latin1");
+  out.writeUInt32BE(2, 4);
+  out.writeUInt32BE(objects.length, 8);
   const entries: { oid: Buffer; crc: number; offset: number }[] = [];
-  let offset = header.length;
+  let offset = 12;
   for (const o of objects) {
+    const start = offset;
+    offset += entryHeader(o.type, o.data.length).copy(out, offset);
     // One output chunk about the object's size: with zlib's default 16 KiB chunk, every small object
     // left a 16 KiB buffer behind for the garbage collector (200 MB of them for 10,000 objects).
-    const deflated = deflateSync(o.data, { level: 1, chunkSize: Math.max(64, o.data.length + 64) });
-    const entry = Buffer.concat([entryHeader(o.type, o.data.length), deflated]);
-    entries.push({ oid: Buffer.from(o.oid, "hex"), crc: crc32(entry), offset });
-    parts.push(entry);
-    offset += entry.length;
+    offset += deflateSync(o.data, { level: 1, chunkSize: Math.max(64, o.data.length + 64) }).copy(
+      out,
+      offset,
+    );
+    entries.push({ oid: Buffer.from(o.oid, "hex"), crc: crc32(out.subarray(start, offset)), offset: start });
   }
-  if (offset >= 0x80000000) throw new RangeError("pack would exceed 2 GiB; write fewer objects at once");
-  const body = Buffer.concat(parts);
-  const packSum = createHash("sha1").update(body).digest();
-  const pack = Buffer.concat([body, packSum]);
+  const packSum = createHash("sha1").update(out.subarray(0, offset)).digest();
+  offset += packSum.copy(out, offset);
+  const pack = out.subarray(0, offset);
 
   entries.sort((a, b) => Buffer.compare(a.oid, b.oid));
   const n = entries.length;
