@@ -22,7 +22,11 @@ const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8
 describe("config", () => {
   it("has a documented default for everything", () => {
     const d = defaultConfig();
-    assert.deepEqual(d.redis, { url: "redis://127.0.0.1:6379", prefix: "shiplog" });
+    assert.deepEqual(d.redis, {
+      url: "redis://127.0.0.1:6379",
+      prefix: "shiplog",
+      tls: { insecureSkipVerify: false },
+    });
     assert.deepEqual(d.watch.exclude.resources, [
       "events",
       "events.events.k8s.io",

@@ -212,10 +212,44 @@ export interface AttributionConfig {
   receiver: AttributionReceiverConfig;
 }
 
+/** TLS towards Redis (the URL is `rediss://`) and towards Sentinels (`redis.sentinel.tls`). */
+export interface RedisTlsConfig {
+  /** PEM bundle of the CAs the server certificate must chain to; unset = the system trust store. */
+  caFile?: string;
+  /** PEM client certificate (mutual TLS), with `keyFile`. */
+  certFile?: string;
+  keyFile?: string;
+  /** Name sent as SNI and checked against the server certificate; unset = the host connected to. */
+  serverName?: string;
+  /** Accept any server certificate (tests only). */
+  insecureSkipVerify: boolean;
+}
+
+/** Reach the master through Redis Sentinel instead of the URL's host and port. */
+export interface RedisSentinelConfig {
+  masterName: string;
+  /** `host:port` of each Sentinel. */
+  sentinels: string[];
+  passwordFile?: string;
+  /** The Sentinels themselves speak TLS (with the `redis.tls` settings). */
+  tls: boolean;
+}
+
+export interface RedisConfig {
+  url: string;
+  prefix: string;
+  /** File holding the ACL user name (instead of one in the URL). */
+  usernameFile?: string;
+  /** File holding the password (instead of one in the URL). */
+  passwordFile?: string;
+  tls: RedisTlsConfig;
+  sentinel?: RedisSentinelConfig;
+}
+
 export interface ShiplogConfig {
   cluster: { name: string };
   kubernetes: { kubeconfig?: string; context?: string };
-  redis: { url: string; prefix: string };
+  redis: RedisConfig;
   watch: WatchConfig;
   normalize: NormalizeConfig;
   secrets: SecretsConfig;
@@ -413,6 +447,139 @@ const sink = obj<SinkConfig>({
   },
 });
 
+/** `host:port` of a Sentinel; an IPv6 host in brackets. */
+function hostPortCheck(v: string): string | undefined {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]/@]+):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[2]) : NaN;
+  return m && port >= 1 && port <= 65535
+    ? undefined
+    : `expected host:port like "sentinel-0.sentinel:26379", got ${JSON.stringify(v)}`;
+}
+
+const REDIS_TLS_KEYS = ["caFile", "certFile", "keyFile", "serverName"] as const;
+
+const redis = obj<RedisConfig>({
+  description: "The queue between watcher, committer and notifier.",
+  fields: {
+    url: str({
+      description:
+        "Redis URL: redis://[user@]host:port/db, or rediss:// for TLS (see redis.tls). With redis.sentinel set, its host and port are ignored (the Sentinels name the master); its scheme, db, user and password still apply. Prefer redis.passwordFile to a password in the URL.",
+      default: Defaults.redisUrl,
+      check: urlCheck(["redis:", "rediss:"]),
+    }),
+    prefix: str({
+      description: "Key prefix of every queue.",
+      default: Defaults.redisPrefix,
+      check: notEmpty,
+    }),
+    usernameFile: optStr({
+      description:
+        "File holding the Redis ACL user name, e.g. from a mounted Secret (a trailing newline is dropped); instead of a user in redis.url. Unset = the user in the URL, else default.",
+      check: notEmpty,
+    }),
+    passwordFile: optStr({
+      description:
+        "File holding the Redis password, e.g. from a mounted Secret (a trailing newline is dropped); instead of a password in redis.url.",
+      check: notEmpty,
+    }),
+    tls: obj<RedisTlsConfig>({
+      description:
+        "TLS settings, used when redis.url is rediss:// (the master, also through Sentinel) and when redis.sentinel.tls is true (the Sentinels).",
+      fields: {
+        caFile: optStr({
+          description:
+            "PEM bundle of the CAs the server's certificate must chain to (unset = the system trust store).",
+          check: notEmpty,
+        }),
+        certFile: optStr({
+          description: "PEM client certificate for mutual TLS (tls-auth-clients), with redis.tls.keyFile.",
+          check: notEmpty,
+        }),
+        keyFile: optStr({ description: "PEM key of redis.tls.certFile.", check: notEmpty }),
+        serverName: optStr({
+          description:
+            "Name sent as SNI and checked against the server's certificate (unset = the host connected to).",
+          check: notEmpty,
+        }),
+        insecureSkipVerify: bool({
+          description:
+            "Accept any server certificate, so a man in the middle can read the queue. For tests only.",
+          default: false,
+        }),
+      },
+    }),
+    sentinel: optObj(
+      obj<RedisSentinelConfig>({
+        description:
+          "Reach the master through Redis Sentinel (failover); unset = connect to redis.url's host directly.",
+        fields: {
+          masterName: str({
+            description: "Name the Sentinels monitor the master under (sentinel monitor <name> ...).",
+            default: "",
+            check: notEmpty,
+          }),
+          sentinels: strList({
+            description: 'Sentinel addresses as host:port, e.g. ["redis-sentinel-0.redis:26379"].',
+            default: [],
+            check: hostPortCheck,
+          }),
+          passwordFile: optStr({
+            description:
+              "File holding the Sentinels' password (requirepass of the Sentinels), if they have one.",
+            check: notEmpty,
+          }),
+          tls: bool({
+            description:
+              "The Sentinels speak TLS, verified with the redis.tls settings. TLS to the master is set by redis.url's scheme (rediss://).",
+            default: false,
+          }),
+        },
+        check(v, path) {
+          if (v.masterName === "")
+            throw new ConfigError(`${path}.masterName`, "must not be empty: name the monitored master");
+          if (v.sentinels.length === 0)
+            throw new ConfigError(`${path}.sentinels`, "list at least one Sentinel as host:port");
+        },
+      }),
+    ),
+  },
+  check(v, path) {
+    const u = new URL(v.url);
+    if (v.passwordFile !== undefined && u.password !== "")
+      throw new ConfigError(
+        `${path}.passwordFile`,
+        `set at most one of ${path}.passwordFile and a password in ${path}.url`,
+      );
+    if (v.usernameFile !== undefined && u.username !== "")
+      throw new ConfigError(
+        `${path}.usernameFile`,
+        `set at most one of ${path}.usernameFile and a user in ${path}.url`,
+      );
+    const tlsUsed = u.protocol === "rediss:" || v.sentinel?.tls === true;
+    if (!tlsUsed) {
+      const set = [
+        ...REDIS_TLS_KEYS.filter((k) => v.tls[k] !== undefined),
+        ...(v.tls.insecureSkipVerify ? ["insecureSkipVerify"] : []),
+      ];
+      if (set[0] !== undefined)
+        throw new ConfigError(
+          `${path}.tls.${set[0]}`,
+          `applies only to TLS: use a rediss:// URL${v.sentinel !== undefined ? ` or set ${path}.sentinel.tls` : ""}`,
+        );
+    }
+    if ((v.tls.certFile === undefined) !== (v.tls.keyFile === undefined))
+      throw new ConfigError(
+        `${path}.tls.${v.tls.certFile === undefined ? "certFile" : "keyFile"}`,
+        `set both ${path}.tls.certFile and ${path}.tls.keyFile for a client certificate`,
+      );
+    if (v.tls.insecureSkipVerify && v.tls.caFile !== undefined)
+      throw new ConfigError(
+        `${path}.tls.insecureSkipVerify`,
+        `set at most one of ${path}.tls.caFile and ${path}.tls.insecureSkipVerify`,
+      );
+  },
+});
+
 /** The one description of the configuration. */
 const schema = obj<ShiplogConfig>({
   description: "shiplog configuration.",
@@ -433,21 +600,7 @@ const schema = obj<ShiplogConfig>({
         context: optStr({ description: "Context in the kubeconfig." }),
       },
     }),
-    redis: obj({
-      description: "The queue between watcher, committer and notifier.",
-      fields: {
-        url: str({
-          description: "Redis URL.",
-          default: Defaults.redisUrl,
-          check: urlCheck(["redis:", "rediss:"]),
-        }),
-        prefix: str({
-          description: "Key prefix of every queue.",
-          default: Defaults.redisPrefix,
-          check: notEmpty,
-        }),
-      },
-    }),
+    redis,
     watch: obj<WatchConfig>({
       description: "What is recorded.",
       fields: {

@@ -61,6 +61,9 @@ export {
 } from "./config.js";
 export type {
   ShiplogConfig,
+  RedisConfig,
+  RedisTlsConfig,
+  RedisSentinelConfig,
   SecretMode,
   SinkType,
   LogLevel,
@@ -96,5 +99,10 @@ export { isRecord } from "./guards.js";
 export { failpoints, parseFailpoints, noFailpoints, FailpointNames, FAILPOINTS_ENV } from "./failpoints.js";
 export type { Failpoints, FailpointName, FailpointAction } from "./failpoints.js";
 export { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
-export { redisConnectionOptions, logRedisErrors } from "./redis-connection.js";
-export type { RedisConnectionOptions, RedisEvents } from "./redis-connection.js";
+export { redisConnectionOptions, describeRedisTarget, logRedisErrors } from "./redis-connection.js";
+export type {
+  RedisConnectionOptions,
+  RedisTlsOptions,
+  ReadConfigFile,
+  RedisEvents,
+} from "./redis-connection.js";
