@@ -99,7 +99,12 @@ export { isRecord } from "./guards.js";
 export { failpoints, parseFailpoints, noFailpoints, FailpointNames, FAILPOINTS_ENV } from "./failpoints.js";
 export type { Failpoints, FailpointName, FailpointAction } from "./failpoints.js";
 export { MASK, maskUrlCredentials, maskWebhookUrl } from "./mask.js";
-export { redisConnectionOptions, describeRedisTarget, logRedisErrors } from "./redis-connection.js";
+export {
+  redisConnectionOptions,
+  describeRedisTarget,
+  logRedisErrors,
+  redactRedisError,
+} from "./redis-connection.js";
 export type {
   RedisConnectionOptions,
   RedisTlsOptions,

@@ -9,7 +9,7 @@
 import { ConfigError } from "./config-error.js";
 import type { RedisConfig, RedisTlsConfig } from "./config.js";
 import type { Logger } from "./logger.js";
-import { maskUrlCredentials } from "./mask.js";
+import { MASK, maskUrlCredentials } from "./mask.js";
 
 /** Node `tls.connect` options, as ioredis passes them on. */
 export interface RedisTlsOptions {
@@ -150,6 +150,30 @@ export function describeRedisTarget(redis: RedisConfig): string {
   return `master "${s.masterName}" via Sentinel ${s.sentinels.join(", ")} (${u.protocol}//, db ${u.pathname.length > 1 ? u.pathname.slice(1) : "0"})`;
 }
 
+/** Commands whose arguments carry a password (`AUTH user pass`, `HELLO 3 AUTH user pass`). */
+const CREDENTIAL_COMMANDS = new Set(["auth", "hello"]);
+
+/**
+ * `err` (and its causes) with the arguments of a failed AUTH or HELLO masked. ioredis attaches the
+ * failed command to its errors (`err.command = { name: "auth", args: [user, password] }`), so a WRONGPASS
+ * error would carry the password into any log line or report that serialises the error.
+ */
+export function redactRedisError<E>(err: E): E {
+  let cur: unknown = err;
+  for (let i = 0; i < 6 && cur instanceof Error; i++) {
+    const command = (cur as { command?: { name?: unknown; args?: unknown } }).command;
+    if (
+      command !== undefined &&
+      typeof command.name === "string" &&
+      CREDENTIAL_COMMANDS.has(command.name.toLowerCase()) &&
+      Array.isArray(command.args)
+    )
+      command.args = command.args.map(() => MASK);
+    cur = cur.cause;
+  }
+  return err;
+}
+
 /** The part of an ioredis client `logRedisErrors` listens to. */
 export interface RedisEvents {
   on(event: "error", listener: (err: Error) => void): unknown;
@@ -165,6 +189,7 @@ export interface RedisEvents {
 export function logRedisErrors(client: RedisEvents, logger: Logger, name: string): void {
   let down = false;
   client.on("error", (err) => {
+    redactRedisError(err);
     const line = { client: name, err: err.message };
     if (down) logger.debug(line, "redis still unreachable; reconnecting");
     else logger.warn(line, "redis unreachable; reconnecting");

@@ -20,7 +20,7 @@ import { AttributionSources, logRedisErrors } from "@shiplog/core";
 import { Redis } from "ioredis";
 import type { Registry } from "prom-client";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
-import type { RuntimeContext } from "./context.js";
+import { redisConnection, type RuntimeContext } from "./context.js";
 
 export interface AttributionStage {
   /** For `new Committer({ attribution })`. */
@@ -104,7 +104,7 @@ export function buildAttribution(
   // Its own client: lookups and stores fail fast while Redis is away (the committer falls back to
   // the field manager, the apiserver gets 503 and retries) instead of queueing.
   const redis = new Redis({
-    ...ctx.connection,
+    ...redisConnection(ctx),
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     lazyConnect: true,

@@ -6,8 +6,6 @@ import {
   createCanonicalizer,
   failpoints as armFailpoints,
   FAILPOINTS_ENV,
-  maskUrlCredentials,
-  redisConnectionOptions,
   SecretModeRegistry,
   type Canonicalizer,
   type Failpoints,
@@ -23,6 +21,7 @@ import { resumeScope } from "./resume-scope.js";
 import { checkAccess, type AccessReport } from "./preflight.js";
 import { createLogger, type ProcessLogger } from "./process-logger.js";
 import { checkRedis } from "./redis-check.js";
+import { redisTarget } from "./redis-target.js";
 
 export interface Needs {
   kube?: boolean;
@@ -38,7 +37,8 @@ export interface RuntimeContext {
   cluster: string;
   kc?: Kubeconfig;
   access?: AccessReport;
-  connection: RedisConnectionOptions;
+  /** Set when `prepare` was asked for Redis: the one set of options every client is built from. */
+  connection?: RedisConnectionOptions;
   canonicalizer?: Canonicalizer;
   /** What the watcher's resume points are valid under (see resume-scope.ts); set with the canonicalizer. */
   resumeScope?: string;
@@ -73,12 +73,12 @@ export async function prepare(
       );
     }
   }
-  if (needs.redis === true) {
-    await checkRedis(config.redis.url);
-    logger.debug(
-      { redis: maskUrlCredentials(config.redis.url), prefix: config.redis.prefix },
-      "redis reachable",
-    );
+  // Reads the password, user and certificate files once: a missing or wrong one is a config error.
+  // Commands that do not talk to Redis (snapshot) do not need those files.
+  const redis = needs.redis === true ? redisTarget(config.redis, io.cwd) : undefined;
+  if (redis !== undefined) {
+    await checkRedis(redis);
+    logger.debug({ redis: redis.label, prefix: config.redis.prefix }, "redis reachable");
   }
   const cluster = config.cluster.name !== "" ? config.cluster.name : (kc?.getCurrentContext() ?? "default");
   const ctx: RuntimeContext = {
@@ -86,8 +86,8 @@ export async function prepare(
     config,
     logger,
     cluster,
-    connection: redisConnectionOptions(config.redis.url),
     failpoints,
+    ...(redis !== undefined ? { connection: redis.connection } : {}),
     ...(kc !== undefined ? { kc } : {}),
     ...(access !== undefined ? { access } : {}),
   };
@@ -113,6 +113,12 @@ export async function prepare(
     ctx.resumeScope = resumeScope(config, watchSelection(ctx), key?.key);
   }
   return ctx;
+}
+
+/** The Redis connection options of a context prepared with `redis: true`. */
+export function redisConnection(ctx: RuntimeContext): RedisConnectionOptions {
+  if (ctx.connection === undefined) throw new Error("prepare() was not asked for redis");
+  return ctx.connection;
 }
 
 /** Watch selection from config plus the types the user may not list (left out rather than failing). */

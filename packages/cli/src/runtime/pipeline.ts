@@ -12,7 +12,7 @@ import type { Registry } from "prom-client";
 import { CliError, ExitCodes } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
 import type { RuntimeContext } from "./context.js";
-import { watchSelection } from "./context.js";
+import { redisConnection, watchSelection } from "./context.js";
 import { loadNative } from "./lazy.js";
 import { buildAttribution, type AttributionStage } from "./attribution.js";
 
@@ -35,7 +35,7 @@ export function buildWatcher(ctx: RuntimeContext, registry: Registry, freshRepo 
   const sel = watchSelection(ctx);
   return new Watcher({
     kubeConfig: ctx.kc,
-    queue: { connection: ctx.connection, prefix: ctx.config.redis.prefix },
+    queue: { connection: redisConnection(ctx), prefix: ctx.config.redis.prefix },
     canonicalizer: ctx.canonicalizer,
     include: sel.include,
     exclude: sel.exclude,
@@ -80,7 +80,7 @@ export async function buildCommitter(
     repoPath: resolve(io.cwd, cfg.repo.path),
     branch: cfg.repo.branch,
     cluster: ctx.cluster,
-    queue: { connection: ctx.connection, prefix: cfg.redis.prefix },
+    queue: { connection: redisConnection(ctx), prefix: cfg.redis.prefix },
     quietPeriodMs: cfg.committer.quietPeriod,
     maxWindowMs: cfg.committer.maxWindow,
     lockTtlMs: cfg.committer.lockTtl,
@@ -150,7 +150,7 @@ export function sinkTargets(sinks: readonly SinkConfig[], cwd: string): SinkTarg
 export function buildNotifier(ctx: RuntimeContext, registry: Registry, io: CliIo): Notifier {
   const cfg = ctx.config;
   return new Notifier({
-    queue: { connection: ctx.connection, prefix: cfg.redis.prefix },
+    queue: { connection: redisConnection(ctx), prefix: cfg.redis.prefix },
     sinks: sinkTargets(cfg.notifier.sinks, io.cwd),
     ...(cfg.notifier.commitUrlTemplate !== undefined
       ? { commitUrlTemplate: cfg.notifier.commitUrlTemplate }

@@ -29,6 +29,12 @@ export const LOG_REDACT_PATHS = [
   "*.identity",
   "manifest",
   "*.manifest",
+  // ioredis puts a failed AUTH's arguments, the password among them, on its errors.
+  "command.args",
+  "*.command.args",
+  "*.*.command.args",
+  "sentinelPassword",
+  "*.sentinelPassword",
 ] as const;
 
 export interface LoggerOptions {

@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CliError, ExitCodes, oneLine } from "../cli-error.js";
 import type { CliIo } from "../cli-io.js";
-import type { RuntimeContext } from "./context.js";
+import { redisConnection, type RuntimeContext } from "./context.js";
 import type { EventsProgress } from "./events-progress.js";
 import { eventsProgress } from "./events-progress.js";
 import { HealthTracker } from "./health.js";
@@ -60,7 +60,9 @@ export async function serve(
   if (attribution) gate.require("attribution", "attribution receiver not listening");
   if (notifier) gate.require("notifier", "notifier not started");
   const tracker = new HealthTracker(ctx.config.server.stuckAfter);
-  const progress = committer ? eventsProgress(ctx.connection, ctx.config.redis.prefix, logger) : undefined;
+  const progress = committer
+    ? eventsProgress(redisConnection(ctx), ctx.config.redis.prefix, logger)
+    : undefined;
   let verdict: HealthVerdict = { healthy: true };
   let queued: number | undefined;
   let sampling = false;
