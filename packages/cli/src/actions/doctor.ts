@@ -13,7 +13,15 @@ import { readAgeIdentities } from "../restore/age-identity.js";
 import { serverOf } from "../runtime/kube.js";
 import { loadKubeconfig } from "../runtime/kubeconfig.js";
 import { checkAccess, RBAC_HINT } from "../runtime/preflight.js";
-import { checkRedisPolicy, REQUIRED_MAXMEMORY_POLICY, type MaxmemoryPolicy } from "../runtime/redis-check.js";
+import {
+  askSentinels,
+  inspectRedis,
+  REQUIRED_MAXMEMORY_POLICY,
+  type MaxmemoryPolicy,
+  type RedisInspection,
+} from "../runtime/redis-check.js";
+import { explainRedisFailure, RedisCheckError } from "../runtime/redis-errors.js";
+import { redisTarget, type RedisTarget } from "../runtime/redis-target.js";
 import { remoteGitEnv } from "../runtime/remote-env.js";
 import { globalsOf } from "../commands/global-options.js";
 
@@ -50,7 +58,7 @@ export async function doctorAction(io: CliIo, opts: { output: string }, cmd: Com
     return finish(io, opts.output, findings);
   }
   await checkKube(cfg, io, add);
-  await checkRedisFinding(cfg, add);
+  await checkRedisFinding(cfg, io, add);
   await checkRepo(cfg, io, add);
   await checkRemote(cfg, io, add);
   await checkKeys(cfg, io, add);
@@ -124,25 +132,123 @@ async function checkKube(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => voi
   }
 }
 
-async function checkRedisFinding(cfg: ShiplogConfig, add: (f: Finding) => void): Promise<void> {
-  let policy: MaxmemoryPolicy;
+/**
+ * Redis: the Sentinels (when configured) and the master they name, then one connection that checks
+ * TLS, authentication, the user's permissions and the eviction policy. A line per configured feature
+ * (`redis sentinel`, `redis tls`, `redis auth`), so a failure names the part that failed.
+ */
+async function checkRedisFinding(cfg: ShiplogConfig, io: CliIo, add: (f: Finding) => void): Promise<void> {
+  let target: RedisTarget;
   try {
-    policy = await checkRedisPolicy(cfg.redis.url);
-    add({
-      check: "redis",
-      status: "ok",
-      message: `${maskUrlCredentials(cfg.redis.url)} answers PING (prefix "${cfg.redis.prefix}")`,
-    });
+    target = redisTarget(cfg.redis, io.cwd);
   } catch (err) {
     add({
       check: "redis",
       status: "fail",
-      message: oneLine(err),
-      fix: "start Redis or set redis.url / SHIPLOG_REDIS_URL / --redis-url",
+      message: (await reportOf(err)).line ?? oneLine(err),
+      fix: "mount the file or correct the named key",
     });
     return;
   }
-  add(evictionFinding(policy));
+  const r = cfg.redis;
+  if (r.sentinel !== undefined && !(await checkSentinelFinding(r.sentinel.masterName, target, add))) return;
+  let seen: RedisInspection;
+  try {
+    seen = await inspectRedis(target, r.prefix);
+  } catch (err) {
+    const failure =
+      err instanceof RedisCheckError
+        ? err.failure
+        : { kind: "network" as const, text: oneLine(err), fix: "" };
+    const check = failure.kind === "tls" ? "redis tls" : failure.kind === "auth" ? "redis auth" : "redis";
+    add({ check, status: "fail", message: oneLine(err), fix: failure.fix });
+    return;
+  }
+  add({
+    check: "redis",
+    status: "ok",
+    message: `${target.label} answers PING${r.sentinel !== undefined && seen.address !== undefined ? ` (master at ${seen.address})` : ""} (prefix "${r.prefix}")`,
+  });
+  if (target.connection.tls !== undefined) add(tlsFinding(cfg, seen));
+  const authConfigured = target.connection.username !== undefined || target.connection.password !== undefined;
+  if (authConfigured || seen.permissionProblem !== undefined) {
+    const as = seen.user !== undefined ? `as user "${seen.user}"` : "(ACL WHOAMI not permitted)";
+    const from =
+      r.passwordFile !== undefined
+        ? " with redis.passwordFile"
+        : authConfigured
+          ? " with the URL's password"
+          : "";
+    add(
+      seen.permissionProblem === undefined
+        ? {
+            check: "redis auth",
+            status: "ok",
+            message: `authenticated ${as}${from}; may run BullMQ's scripts under "${r.prefix}:"`,
+          }
+        : {
+            check: "redis auth",
+            status: "fail",
+            message: `authenticated ${as}, but ${explainRedisFailure(seen.permissionProblem, { tls: false, clientCert: false, prefix: r.prefix }).text}`,
+            fix: explainRedisFailure(seen.permissionProblem, {
+              tls: false,
+              clientCert: false,
+              prefix: r.prefix,
+            }).fix,
+          },
+    );
+  }
+  add(evictionFinding(seen.policy));
+}
+
+function tlsFinding(cfg: ShiplogConfig, seen: RedisInspection): Finding {
+  const t = cfg.redis.tls;
+  const protocol = seen.tlsProtocol ?? "TLS";
+  if (t.insecureSkipVerify)
+    return {
+      check: "redis tls",
+      status: "warn",
+      message: `${protocol}, but the server's certificate is not verified (redis.tls.insecureSkipVerify)`,
+      fix: "set redis.tls.caFile and turn insecureSkipVerify off outside tests",
+    };
+  const against =
+    t.caFile !== undefined ? `the CA in redis.tls.caFile ${t.caFile}` : "the system trust store";
+  const name = t.serverName !== undefined ? ` for name "${t.serverName}"` : "";
+  const client = t.certFile !== undefined ? "; client certificate accepted" : "";
+  return {
+    check: "redis tls",
+    status: "ok",
+    message: `${protocol} handshake verified against ${against}${name}${client}`,
+  };
+}
+
+/** Asks each Sentinel for the master; false when none names it (the connection check is skipped). */
+async function checkSentinelFinding(
+  masterName: string,
+  target: RedisTarget,
+  add: (f: Finding) => void,
+): Promise<boolean> {
+  const answers = await askSentinels(target);
+  const found = answers.filter((a) => a.master !== undefined);
+  const problems = answers.flatMap((a) => (a.master === undefined ? [`${a.sentinel}: ${a.problem}`] : []));
+  const masters = [...new Set(found.map((a) => a.master))];
+  if (found.length === 0) {
+    add({
+      check: "redis sentinel",
+      status: "fail",
+      message: `no Sentinel names master "${masterName}" (${problems.join("; ")})`,
+      fix: "check redis.sentinel.sentinels, redis.sentinel.masterName and redis.sentinel.passwordFile",
+    });
+    return false;
+  }
+  const first = found[0];
+  add({
+    check: "redis sentinel",
+    status: problems.length > 0 || masters.length > 1 ? "warn" : "ok",
+    message: `${found.length} of ${answers.length} Sentinel(s) reachable; master "${masterName}" is at ${masters.join(" or ")}${first !== undefined ? ` (from ${first.sentinel})` : ""}${problems.length > 0 ? `; ${problems.join("; ")}` : ""}${masters.length > 1 ? "; the Sentinels disagree (failover in progress?)" : ""}`,
+    fix: "bring the unreachable Sentinels back, or remove them from redis.sentinel.sentinels",
+  });
+  return true;
 }
 
 /** BullMQ keeps the queue in Redis keys: a Redis that evicts when full loses jobs without an error. */
@@ -354,7 +460,7 @@ async function checkAttribution(cfg: ShiplogConfig, io: CliIo, add: (f: Finding)
   }
   let last: Readonly<Record<string, number | undefined>>;
   try {
-    last = await lastIdentities(cfg);
+    last = await lastIdentities(cfg, io);
   } catch (err) {
     add({
       check: "attribution",
@@ -386,19 +492,22 @@ async function checkAttribution(cfg: ShiplogConfig, io: CliIo, add: (f: Finding)
   });
 }
 
-async function lastIdentities(cfg: ShiplogConfig): Promise<Readonly<Record<string, number | undefined>>> {
-  const [{ IdentityStore }, { Redis }, { redisConnectionOptions }] = await Promise.all([
+async function lastIdentities(
+  cfg: ShiplogConfig,
+  io: CliIo,
+): Promise<Readonly<Record<string, number | undefined>>> {
+  const [{ IdentityStore }, { Redis }] = await Promise.all([
     import("@shiplog/attribution"),
     import("ioredis"),
-    import("@shiplog/core"),
   ]);
   const redis = new Redis({
-    ...redisConnectionOptions(cfg.redis.url),
+    ...redisTarget(cfg.redis, io.cwd).connection,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     lazyConnect: true,
     connectTimeout: 5000,
     retryStrategy: () => null,
+    sentinelRetryStrategy: () => null,
   });
   redis.on("error", () => undefined); // the failed connect below reports it
   try {
