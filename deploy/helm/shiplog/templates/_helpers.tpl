@@ -77,6 +77,13 @@ app.kubernetes.io/part-of: shiplog
 {{- if or .Values.repo.remote.existingSecret .Values.repo.remote.sshPrivateKey .Values.repo.remote.token -}}true{{- end -}}
 {{- end -}}
 
+{{- /* The external Redis's credentials Secret is mounted here in every shiplog pod. */ -}}
+{{- define "shiplog.redisSecretDir" -}}/etc/shiplog/secrets/redis{{- end -}}
+
+{{- define "shiplog.redisCredentials" -}}
+{{- if and (not .Values.redis.bundled) .Values.redis.external.credentialsSecret -}}true{{- end -}}
+{{- end -}}
+
 {{- define "shiplog.sinkSecretName" -}}
 {{- $root := index . 0 -}}{{- $sink := index . 1 -}}
 {{- default (printf "%s-sink-%s" (include "shiplog.fullname" $root) $sink.name) $sink.existingSecret | trunc 63 | trimSuffix "-" -}}
@@ -156,6 +163,29 @@ app.kubernetes.io/part-of: shiplog
 {{- end -}}
 {{- if and (not .Values.redis.bundled) (not .Values.redis.external.url) (not .Values.redis.external.existingSecret) -}}
 {{- fail "redis.bundled is false, so set redis.external.url or redis.external.existingSecret" -}}
+{{- end -}}
+{{- $ext := .Values.redis.external -}}
+{{- range $k := list "usernameKey" "passwordKey" -}}
+{{- if and (get $ext $k) (not $ext.credentialsSecret) -}}
+{{- fail (printf "redis.external.%s names a key of redis.external.credentialsSecret: set that Secret's name too" $k) -}}
+{{- end -}}
+{{- end -}}
+{{- range $k := list "caKey" "certKey" "keyKey" -}}
+{{- if and (dig "tls" $k "" $ext) (not $ext.credentialsSecret) -}}
+{{- fail (printf "redis.external.tls.%s names a key of redis.external.credentialsSecret: set that Secret's name too" $k) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (dig "sentinel" "passwordKey" "" $ext) (not $ext.credentialsSecret) -}}
+{{- fail "redis.external.sentinel.passwordKey names a key of redis.external.credentialsSecret: set that Secret's name too" -}}
+{{- end -}}
+{{- if ne (empty (dig "tls" "certKey" "" $ext)) (empty (dig "tls" "keyKey" "" $ext)) -}}
+{{- fail "redis.external.tls.certKey and keyKey go together (a client certificate and its key)" -}}
+{{- end -}}
+{{- if and (dig "sentinel" "masterName" "" $ext) (empty (dig "sentinel" "sentinels" (list) $ext)) -}}
+{{- fail "redis.external.sentinel.masterName is set, so list the Sentinels (host:port) in redis.external.sentinel.sentinels" -}}
+{{- end -}}
+{{- if and .Values.redis.external.passwordKey .Values.redis.external.url (regexMatch "^rediss?://[^/@]*:[^/@]*@" .Values.redis.external.url) -}}
+{{- fail "redis.external.passwordKey is set, so redis.external.url must carry no password" -}}
 {{- end -}}
 {{- if and .Values.redis.external.url (regexMatch "^rediss?://[^/@]*:[^/@]*@" .Values.redis.external.url) -}}
 {{- fail "redis.external.url contains a password; put the URL in a Secret and set redis.external.existingSecret" -}}
@@ -284,6 +314,11 @@ app.kubernetes.io/part-of: shiplog
       readOnly: true
     {{- end }}
     {{- end }}
+    {{- if include "shiplog.redisCredentials" $root }}
+    - name: redis-credentials
+      mountPath: {{ include "shiplog.redisSecretDir" $root }}
+      readOnly: true
+    {{- end }}
     {{- if $receiver }}
     - name: attribution-tls
       mountPath: {{ include "shiplog.attributionTlsDir" $root }}
@@ -318,6 +353,12 @@ app.kubernetes.io/part-of: shiplog
     secretName: {{ include "shiplog.gitSecretName" $root }}
     defaultMode: 0440
 {{- end }}
+{{- end }}
+{{- if include "shiplog.redisCredentials" $root }}
+- name: redis-credentials
+  secret:
+    secretName: {{ $root.Values.redis.external.credentialsSecret }}
+    defaultMode: 0440
 {{- end }}
 {{- if and (has $component (list "all-in-one" "watcher" "committer")) (include "shiplog.needsHmacKey" $root) }}
 - name: hmac-key
