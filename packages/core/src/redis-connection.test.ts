@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import type { Logger } from "./logger.js";
-import { logRedisErrors, redisConnectionOptions } from "./redis-connection.js";
+import { logRedisErrors, redactRedisError, redisConnectionOptions } from "./redis-connection.js";
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -46,5 +46,22 @@ describe("redis connection", () => {
       ],
     );
     assert.match(logger.lines[0] ?? "", /"client":"committer","err":"connect ECONNREFUSED/);
+  });
+  it("redactRedisError masks the arguments of a failed AUTH or HELLO, in the error and its causes", () => {
+    const auth = Object.assign(new Error("WRONGPASS invalid username-password pair"), {
+      command: { name: "auth", args: ["shiplog", "hunter2-pass"] },
+    });
+    const hello = Object.assign(new Error("WRONGPASS"), {
+      command: { name: "HELLO", args: ["3", "AUTH", "u", "hunter2-pass"] },
+    });
+    const get = Object.assign(new Error("NOPERM"), { command: { name: "get", args: ["shiplog:x"] } });
+    const outer = new Error("connect failed", { cause: hello });
+    assert.equal(redactRedisError(auth), auth);
+    assert.deepEqual(auth.command.args, ["*****", "*****"]);
+    redactRedisError(outer);
+    assert.ok(!hello.command.args.includes("hunter2-pass"));
+    redactRedisError(get);
+    assert.deepEqual(get.command.args, ["shiplog:x"]);
+    assert.equal(redactRedisError("not an error"), "not an error");
   });
 });
