@@ -24,14 +24,20 @@ function sortName(name: string, e: TreeEntry): string {
 
 /**
  * Git compares names byte-wise in UTF-8. JS compares UTF-16 code units, which orders the same except
- * where a character above U+FFFF (a surrogate pair) meets one in U+E000-U+FFFF; only such names take
- * the byte-wise comparison.
+ * where a character above U+FFFF (a surrogate pair) meets one in U+E000-U+FFFF; only a directory with
+ * such a name is sorted byte-wise.
  */
-function compareNames(a: string, b: string): number {
-  if (HIGH.test(a) || HIGH.test(b)) return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
-  return a < b ? -1 : a > b ? 1 : 0;
+function sortGitOrder(keys: string[]): void {
+  if (keys.some((k) => HIGH.test(k)))
+    keys.sort((a, b) => Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8")));
+  else if (!isSorted(keys)) keys.sort();
 }
 const HIGH = /[\uD800-\uFFFF]/;
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
+}
 
 export function isTree(e: TreeEntry | undefined): boolean {
   return e?.mode === FileModes.tree;
@@ -49,7 +55,7 @@ export function encodeTree(entries: DirEntries): Buffer {
     keys.push(sortName(name, e));
     size += e.mode.length + Buffer.byteLength(name) + 22;
   }
-  keys.sort(compareNames);
+  sortGitOrder(keys);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
   for (const k of keys) {
