@@ -49,6 +49,22 @@ describe("Committer (real Redis, real nodegit, verified with the git CLI)", () =
       await commitsQueue.close();
     }
   });
+  it("forgets the per-path queue order once the queue holds nothing older (memory bounded)", async () => {
+    using dir = tempDir("forget-seq");
+    await using t = await startTestCommitter(dir.path, prefix("forget-seq"), { quietPeriodMs: 200 });
+    const n = 4200; // above the committer's threshold for asking Redis
+    await t.producer.send(
+      ...Array.from({ length: n }, (_, i) =>
+        configMap("ns", `m${i}`, { v: "1" }, { op: "added", manager: "helm" }),
+      ),
+    );
+    await waitFor("every object committed", () => gitFiles(dir.path).size === n, 60_000);
+    await waitFor("paths forgotten", () => t.committer.status().trackedPaths === 0);
+    await t.producer.send(configMap("ns", "m7", { v: "2" }, { manager: "kubectl-edit" }));
+    await waitFor("a later change still commits", () =>
+      /v: "2"/.test(gitFiles(dir.path).get("ns/configmaps/m7.yaml") ?? ""),
+    );
+  });
   it("collapses a burst into one commit and starts a new window after the quiet period", async () => {
     using dir = tempDir("windows");
     await using t = await startTestCommitter(dir.path, prefix("windows"), {

@@ -31,6 +31,12 @@ import type { PushStatus } from "./pusher.js";
 import { RepoLock } from "./repo-lock.js";
 import { WindowLoop } from "./window-loop.js";
 
+/**
+ * The committer asks Redis for the queue's low-water mark after a window once it remembers the
+ * queue order of this many paths, and forgets those below it (`BranchCommitter.forgetCommittedBelow`).
+ */
+const FORGET_MIN_PATHS = 4096;
+
 export const CommitterStates = {
   created: "created",
   waitingForLock: "waiting-for-lock",
@@ -50,6 +56,11 @@ export interface CommitterStatus {
   readonly head: string | null;
   /** Messages in the open window. */
   readonly windowEvents: number;
+  /**
+   * Paths whose newest committed queue order is remembered (to ignore a replayed older job); falls
+   * back to zero once the queue has no job older than them.
+   */
+  readonly trackedPaths: number;
   readonly commits: number;
   readonly lastCommitAt: string | undefined;
   /** When this instance last took the lock or settled a window (committed or not); for health checks. */
@@ -131,6 +142,7 @@ export class Committer {
       branch: this.o.branch,
       head: this.writer?.head ?? null,
       windowEvents: this.windows.windowEvents,
+      trackedPaths: this.writer?.trackedPaths ?? 0,
       commits: this.writer?.commits ?? 0,
       lastCommitAt: this.writer?.lastCommitAt,
       lastProgressAt: this.lastProgress === undefined ? undefined : new Date(this.lastProgress).toISOString(),
@@ -364,7 +376,16 @@ export class Committer {
     lost: AbortSignal,
   ): Promise<void> {
     const commits = await writer.commitUntilDone(jobs, lost, this.stopController.signal);
-    if (commits !== undefined) await this.publisher?.settle(consumer, jobs, commits);
-    if (commits !== undefined) this.lastProgress = this.clock.now();
+    if (commits === undefined) return;
+    await this.publisher?.settle(consumer, jobs, commits);
+    this.lastProgress = this.clock.now();
+    if (writer.trackedPaths >= FORGET_MIN_PATHS) {
+      // Only after the window's jobs are acknowledged: while active, they hold the low-water mark down.
+      const lowWater = await consumer.lowestQueuedSeq().catch((err: unknown) => {
+        this.logger.debug({ err }, "could not read the queue's low-water mark");
+        return undefined;
+      });
+      if (lowWater !== undefined) writer.forgetCommittedBelow(lowWater);
+    }
   }
 }

@@ -102,4 +102,41 @@ describe("EventConsumer", () => {
       await dropPrefix(p2);
     }
   });
+
+  it("reads the lowest queue order a job can still arrive with, from the wait and active lists", async () => {
+    const p3 = `${prefix}-low`;
+    const queue = new Queue(QueueNames.events, { connection: redisConnection, prefix: p3 });
+    const consumer = new EventConsumer({
+      connection: redisConnection,
+      prefix: p3,
+      jobLockMs: 5_000,
+      stalledIntervalMs: 60_000,
+      instanceId: "low-test",
+      logger: silentLogger,
+      redis,
+    });
+    try {
+      await consumer.start();
+      assert.equal(await consumer.lowestQueuedSeq(), Number.POSITIVE_INFINITY, "an empty queue");
+      await queue.addBulk(Array.from({ length: 4 }, (_, i) => ({ name: "change", data: { i } })));
+      assert.equal(await consumer.lowestQueuedSeq(), 1, "the job next in the wait list");
+      const first = await consumer.next("t", false);
+      const second = await consumer.next("t", false);
+      assert.deepEqual([first?.seq, second?.seq], [1, 2]);
+      assert.equal(await consumer.lowestQueuedSeq(), 1, "the oldest held job");
+      assert.equal(await consumer.ack(second ? [second] : []), 0);
+      assert.equal(await consumer.lowestQueuedSeq(), 1, "still held, though a newer one was acknowledged");
+      assert.equal(await consumer.ack(first ? [first] : []), 0);
+      assert.equal(await consumer.lowestQueuedSeq(), 3, "back to the wait list");
+      const rest = [await consumer.next("t", false), await consumer.next("t", false)];
+      assert.equal(await consumer.ack(rest.filter((h): h is HeldJob => h !== undefined)), 0);
+      assert.equal(await consumer.lowestQueuedSeq(), Number.POSITIVE_INFINITY, "all acknowledged");
+      await queue.add("change", { i: "named" }, { jobId: "not-a-number" });
+      assert.equal(await consumer.lowestQueuedSeq(), undefined, "ids that are not BullMQ's counter");
+    } finally {
+      await consumer.close();
+      await queue.close();
+      await dropPrefix(p3);
+    }
+  });
 });

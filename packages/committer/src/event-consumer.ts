@@ -7,6 +7,9 @@ import { QueueNames } from "@shiplog/core";
 /** Jobs per lock-extension call (one short Lua script each). */
 export const EXTEND_CHUNK = 500;
 
+/** The ids at the fetching end of the wait list and at the oldest end of the active list. */
+const QUEUE_TAILS = `return {redis.call("lindex", KEYS[1], -1), redis.call("lindex", KEYS[2], -1)}`;
+
 /** A job taken from the events queue and held (locked) until its window is committed. */
 export interface HeldJob {
   readonly job: Job<WatchMessage>;
@@ -22,8 +25,8 @@ export interface EventConsumerOptions {
   readonly stalledIntervalMs: number;
   readonly instanceId: string;
   readonly logger: Logger;
-  /** For re-locking a committed job whose lock lapsed (`ack`). */
-  readonly redis: Pick<Redis, "set">;
+  /** For re-locking a committed job whose lock lapsed (`ack`), and reading the queue's tails. */
+  readonly redis: Pick<Redis, "set" | "eval">;
 }
 
 /**
@@ -65,6 +68,30 @@ export class EventConsumer {
   /** Redis key of the queue's active list (jobs held by a committer, or orphaned by a dead one). */
   get activeKey(): string {
     return this.worker.keys["active"] ?? "";
+  }
+
+  /**
+   * The lowest queue order (`seq`) a job fetched from now on can have: the older of the job next in
+   * the wait list and the oldest job still active (held by this committer, or left by an earlier
+   * term). Both lists are in queue order: BullMQ pushes new jobs at one end of the wait list and
+   * fetches from the other onto the active list, and `reclaimOrphans` returns orphans to the fetching
+   * end in order. Infinity when both are empty (every later job gets a higher id); undefined when it
+   * cannot tell (ids that are not BullMQ's counter). Read in one script, so no job is in neither list.
+   */
+  async lowestQueuedSeq(): Promise<number | undefined> {
+    const [waiting, active] = (await this.opts.redis.eval(
+      QUEUE_TAILS,
+      2,
+      this.worker.keys["wait"] ?? "",
+      this.worker.keys["active"] ?? "",
+    )) as [string | null, string | null];
+    let lowest = Number.POSITIVE_INFINITY;
+    for (const id of [waiting, active]) {
+      if (id === null || id === undefined) continue;
+      if (!/^\d+$/.test(id) || !Number.isSafeInteger(Number(id))) return undefined;
+      lowest = Math.min(lowest, Number(id));
+    }
+    return lowest;
   }
 
   /** Take the next job. With `block`, waits up to about a second for one. */

@@ -7,33 +7,33 @@ import type { EventConsumer, HeldJob } from "./event-consumer.js";
  * does not hand them to another instance.
  */
 export class HeldJobs {
-  private jobs: HeldJob[] = [];
+  /** In the order they were taken. A set: a window acknowledges its jobs in parts of a few hundred. */
+  private readonly jobs = new Set<HeldJob>();
 
   get size(): number {
-    return this.jobs.length;
+    return this.jobs.size;
   }
 
   add(job: HeldJob): void {
-    this.jobs.push(job);
+    this.jobs.add(job);
   }
 
   /** Forget jobs that were acknowledged. */
   release(done: readonly HeldJob[]): void {
-    const gone = new Set(done);
-    this.jobs = this.jobs.filter((h) => !gone.has(h));
+    for (const h of done) this.jobs.delete(h);
   }
 
-  /** Forget every job (a term ended; unacknowledged jobs come back through the stalled checker). */
+  /** Forget every job (a term ended; unacknowledged jobs come back when the next term reclaims them). */
   clear(): void {
-    this.jobs = [];
+    this.jobs.clear();
   }
 
   /** Extend the locks of the held jobs every `everyMs` (on `clock`) until the timer is cancelled. */
   keepLocked(consumer: Pick<EventConsumer, "extend">, clock: Clock, everyMs: number, logger: Logger): Timer {
     return clock.setInterval(() => {
-      if (this.jobs.length === 0) return;
+      if (this.jobs.size === 0) return;
       consumer
-        .extend(this.jobs)
+        .extend([...this.jobs])
         .then((failed) => {
           if (failed.length > 0)
             logger.warn({ jobs: failed.length }, "some held jobs lost their lock; they will replay");
