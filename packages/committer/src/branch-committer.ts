@@ -1,6 +1,7 @@
 import type { Author, Clock, Logger } from "@shiplog/core";
 import { Backoff } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
+import { ChangePrep } from "./change-prep.js";
 import { FencedOutError } from "./errors/fenced-out-error.js";
 import { RefMovedError } from "./errors/ref-moved-error.js";
 import type { HeldJob } from "./event-consumer.js";
@@ -46,11 +47,18 @@ export class BranchCommitter {
   private lastFailure: string | undefined;
   /** path -> queue order of the newest event committed for it. */
   private readonly committedSeq = new Map<string, number>();
+  /** Updates of the open window worked out while it fills. */
+  private readonly prep: ChangePrep;
   /** Exactly the former doubling (no jitter); restarted per window, so never reset by elapsed time. */
   private readonly backoff: Backoff;
 
   constructor(private readonly o: BranchCommitterOptions) {
     this.currentHead = o.head;
+    this.prep = new ChangePrep({
+      tree: o.tree,
+      read: (oid) => o.repo.objects.read(oid),
+      diffMaxLines: o.diffMaxLines,
+    });
     this.backoff = new Backoff({
       initialMs: o.retryBaseMs,
       maxMs: o.retryMaxMs,
@@ -73,6 +81,11 @@ export class BranchCommitter {
 
   get lastError(): string | undefined {
     return this.lastFailure;
+  }
+
+  /** A job joined the open window: work out what committing it needs while the window fills. */
+  received(job: HeldJob): void {
+    this.prep.offer(job.job.data);
   }
 
   /** Paths whose newest committed queue order is remembered. */
@@ -157,6 +170,8 @@ export class BranchCommitter {
    */
   async commit(jobs: readonly HeldJob[]): Promise<readonly WrittenCommit[]> {
     const { repo, tree, clock, logger, metrics } = this.o;
+    // What is still waiting is worked out below; preparing it meanwhile would only compete.
+    this.prep.clear();
     const plan = await planWindow(
       jobs.map((h) => ({ seq: h.seq, message: h.job.data })),
       tree,
@@ -174,6 +189,7 @@ export class BranchCommitter {
       attribution: this.o.attribution,
       diffMaxLines: this.o.diffMaxLines,
       now: () => clock.now(),
+      prepared: this.prep,
     });
     const before = this.currentHead;
     let result;

@@ -30,6 +30,7 @@ import { Pusher } from "./pusher.js";
 import type { PushStatus } from "./pusher.js";
 import { RepoLock } from "./repo-lock.js";
 import { WindowLoop } from "./window-loop.js";
+import type { WrittenCommit } from "./window-writer.js";
 
 /**
  * The committer asks Redis for the queue's low-water mark after a window once it remembers the
@@ -105,6 +106,12 @@ export class Committer {
   private loop: Promise<void> | undefined;
   private pushLoop: Promise<void> | undefined;
   private loopError: string | undefined;
+  /**
+   * The last committed window's publish and acknowledgement, which run while the next window fills
+   * (they wait on Redis, not on this process). At most one: a window is committed only after the
+   * previous one settled, so alerts keep the commits' order.
+   */
+  private settling: Promise<void> = Promise.resolve();
   private readonly stopController = new AbortController();
   private readonly pushController = new AbortController();
 
@@ -311,6 +318,7 @@ export class Committer {
         {
           received: (job) => {
             this.held.add(job);
+            writer.received(job);
             this.metrics.events.inc();
           },
           commit: (jobs) => this.commitWindow(consumer, writer, jobs, term.lost),
@@ -323,6 +331,8 @@ export class Committer {
         this.logger.error({ err }, "stepping down");
       else throw err;
     } finally {
+      // The last window's acknowledgements still need their locks kept alive.
+      await this.settling;
       keeper?.cancel();
       this.metrics.leader.set(0);
       this.held.clear();
@@ -375,17 +385,32 @@ export class Committer {
     jobs: HeldJob[],
     lost: AbortSignal,
   ): Promise<void> {
+    await this.settling;
     const commits = await writer.commitUntilDone(jobs, lost, this.stopController.signal);
     if (commits === undefined) return;
-    await this.publisher?.settle(consumer, jobs, commits);
     this.lastProgress = this.clock.now();
-    if (writer.trackedPaths >= FORGET_MIN_PATHS) {
-      // Only after the window's jobs are acknowledged: while active, they hold the low-water mark down.
-      const lowWater = await consumer.lowestQueuedSeq().catch((err: unknown) => {
-        this.logger.debug({ err }, "could not read the queue's low-water mark");
-        return undefined;
-      });
+    // Their content is on the branch: only ids and lock tokens are needed from here on.
+    for (const h of jobs) (h.job as { data: unknown }).data = null;
+    this.settling = this.settle(consumer, writer, jobs, commits);
+  }
+
+  /** Publish a committed window, acknowledge its jobs, then forget what no replay can undo. Does not throw. */
+  private async settle(
+    consumer: EventConsumer,
+    writer: BranchCommitter,
+    jobs: HeldJob[],
+    commits: readonly WrittenCommit[],
+  ): Promise<void> {
+    try {
+      await this.publisher?.settle(consumer, jobs, commits);
+      this.lastProgress = this.clock.now();
+      if (writer.trackedPaths < FORGET_MIN_PATHS) return;
+      // Only once the window's jobs are acknowledged: while active, they hold the low-water mark down.
+      const lowWater = await consumer.lowestQueuedSeq();
       if (lowWater !== undefined) writer.forgetCommittedBelow(lowWater);
+    } catch (err) {
+      // Unacknowledged jobs replay as no-ops (their content is on the branch).
+      this.logger.warn({ err, jobs: jobs.length }, "settling a committed window failed");
     }
   }
 }

@@ -1,11 +1,13 @@
 import type { Author, ChangeOp, PublishedChange } from "@shiplog/core";
 import { parsePath, sameContent, summarizeChange, unifiedDiff } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
+import type { ChangePrep } from "./change-prep.js";
 import { commitMessage, commitSubject, TYPE_GONE_TEXT } from "./commit-message.js";
 import type { MessageChange } from "./commit-message.js";
 import { objectId, PackTypes } from "./git/pack-writer.js";
 import { mapChunked } from "./map-chunked.js";
 import { DEFAULT_PUBLISHED_DIFF_BYTES, DIFF_OMITTED } from "./published-size.js";
+import type { PreparedBlob } from "./git/object-db.js";
 import type { GitRepo } from "./git/repo.js";
 import type { TreeStore } from "./git/tree-store.js";
 import type { CollapsedChange, WindowPlan } from "./window-plan.js";
@@ -36,16 +38,22 @@ export interface WindowWriterOptions {
   readonly attribution: AttributionSource;
   readonly diffMaxLines: number;
   readonly now: () => number;
+  /** Updates worked out while the window was open (`ChangePrep`); absent: none. */
+  readonly prepared?: Pick<ChangePrep, "take">;
 }
 
 interface Effective {
   readonly change: CollapsedChange;
   readonly op: ChangeOp;
   readonly blob: string | null;
-  /** Content of `blob`, still to be written. */
-  readonly data: Buffer | undefined;
+  /** Content of `blob`, still to be written (worked out ahead for a prepared update). */
+  readonly data: Buffer | PreparedBlob | undefined;
   /** The committed blob this change replaces (its diff's old side). */
   readonly prevOid: string | undefined;
+  /** Its content, read once for the comparison and kept for the diff. */
+  readonly prevText: string | undefined;
+  /** The diff, when it was worked out ahead. */
+  readonly diff: string | undefined;
   readonly nextText: string | undefined;
   readonly published: PublishedChange;
   readonly message: MessageChange;
@@ -128,7 +136,7 @@ export class WindowWriter {
         committedAt: new Date(committedAt).toISOString(),
         windowStart,
         windowEnd,
-        changes: await this.withDiffs(group),
+        changes: this.withDiffs(group),
       });
     }
     return { commits, head: parent, unchanged };
@@ -139,7 +147,7 @@ export class WindowWriter {
    * commit's budget (`limitDiffs`' rule); the rest carry the omitted note and are never computed, so
    * a window of 50,000 changes builds ~1 MiB of diffs per commit, not 50,000 diffs.
    */
-  private async withDiffs(group: readonly Effective[]): Promise<PublishedChange[]> {
+  private withDiffs(group: readonly Effective[]): PublishedChange[] {
     let left = DEFAULT_PUBLISHED_DIFF_BYTES;
     let over = false;
     const out: PublishedChange[] = [];
@@ -148,12 +156,10 @@ export class WindowWriter {
         out.push({ ...e.published, diff: DIFF_OMITTED });
         continue;
       }
-      const prevText =
-        e.prevOid === undefined ? "" : (await this.repo.objects.read(e.prevOid)).toString("utf8");
       // unifiedDiff compares the redacted diff views: never ciphertext or plaintext secret values.
-      const diff = unifiedDiff(prevText, e.nextText ?? "", e.change.path, {
-        maxLines: this.opts.diffMaxLines,
-      });
+      const diff =
+        e.diff ??
+        unifiedDiff(e.prevText ?? "", e.nextText ?? "", e.change.path, { maxLines: this.opts.diffMaxLines });
       if (diff.length <= left) {
         left -= diff.length;
         out.push({ ...e.published, diff });
@@ -168,11 +174,15 @@ export class WindowWriter {
   /** Compare one collapsed change with the committed tree; undefined if it changes nothing. */
   private async evaluate(change: CollapsedChange, now: number): Promise<Effective | undefined> {
     const prevOid = await this.tree.fileOid(change.path);
+    const prepared = change.deleted ? undefined : this.opts.prepared?.take(change.last, prevOid);
+    if (prepared?.unchanged === true) return undefined;
     const prevText =
-      prevOid === undefined ? undefined : (await this.repo.objects.read(prevOid)).toString("utf8");
+      prevOid === undefined || prepared !== undefined
+        ? undefined
+        : (await this.repo.objects.read(prevOid)).toString("utf8");
     let op: ChangeOp;
     let blob: string | null;
-    let data: Buffer | undefined;
+    let data: Buffer | PreparedBlob | undefined;
     let nextText: string | undefined;
     if (change.deleted) {
       if (prevOid === undefined) return undefined;
@@ -180,10 +190,15 @@ export class WindowWriter {
       blob = null;
     } else {
       nextText = change.last?.content ?? "";
-      if (prevText !== undefined && (prevText === nextText || sameContent(prevText, nextText)))
-        return undefined;
-      data = Buffer.from(nextText, "utf8");
-      blob = objectId(PackTypes.blob, data);
+      if (prevText !== undefined && sameContent(prevText, nextText)) return undefined;
+      if (prepared?.blob) {
+        data = prepared.blob;
+        blob = prepared.blob.oid;
+      } else {
+        const bytes = Buffer.from(nextText, "utf8");
+        data = bytes;
+        blob = objectId(PackTypes.blob, bytes);
+      }
       if (blob === prevOid) return undefined;
       op = prevOid === undefined ? "create" : "update";
     }
@@ -202,7 +217,7 @@ export class WindowWriter {
             ? "created"
             : op === "delete"
               ? "deleted"
-              : summarizeChange(prevText, nextText).summary;
+              : (prepared?.summary ?? summarizeChange(prevText, nextText).summary);
     const author =
       change.vanished || change.last === undefined
         ? this.opts.shiplog
@@ -228,6 +243,8 @@ export class WindowWriter {
       blob,
       data,
       prevOid,
+      prevText,
+      diff: prepared?.diff,
       nextText,
       published,
       message: {

@@ -5,11 +5,21 @@ import { ObjectTypes } from "./object-types.js";
 import { mapChunked } from "../map-chunked.js";
 import { writeLooseObject } from "./loose-object.js";
 import { objectId, PackTypes, writePack } from "./pack-writer.js";
+import type { PackObject } from "./pack-writer.js";
 import type { DirEntries } from "./tree-format.js";
 import { encodeTree } from "./tree-format.js";
 
 /** From this many new blobs on, a batch is written as one packfile rather than one file per blob. */
 export const PACK_MIN_OBJECTS = 128;
+
+/** A blob whose id and deflated form were worked out ahead (`ChangePrep`). */
+export interface PreparedBlob {
+  readonly data: Buffer;
+  /** Its object id, `objectId(PackTypes.blob, data)`. */
+  readonly oid: string;
+  /** `deflateObject(data)`. */
+  readonly deflated: Buffer;
+}
 
 /**
  * From this many entries on, a directory's tree is encoded here, not built by a Treebuilder: a new
@@ -58,13 +68,14 @@ export class ObjectDb {
    * Write many blobs; returns their ids in order. A large batch becomes one packfile (see
    * pack-writer.ts); a small one goes through libgit2, one loose object each.
    */
-  async writeBlobs(blobs: readonly Buffer[]): Promise<string[]> {
-    if (blobs.length < PACK_MIN_OBJECTS) return mapChunked(blobs, (b) => this.write(ObjectTypes.blob, b));
-    const objects = blobs.map((data) => ({
-      oid: objectId(PackTypes.blob, data),
-      type: PackTypes.blob,
-      data,
-    }));
+  async writeBlobs(blobs: readonly (Buffer | PreparedBlob)[]): Promise<string[]> {
+    if (blobs.length < PACK_MIN_OBJECTS)
+      return mapChunked(blobs, (b) => this.write(ObjectTypes.blob, Buffer.isBuffer(b) ? b : b.data));
+    const objects: PackObject[] = blobs.map((b) =>
+      Buffer.isBuffer(b)
+        ? { oid: objectId(PackTypes.blob, b), type: PackTypes.blob, data: b }
+        : { oid: b.oid, type: PackTypes.blob, data: b.data, deflated: b.deflated },
+    );
     try {
       await writePack(this.repo.path(), objects);
     } catch (cause) {

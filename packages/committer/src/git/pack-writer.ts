@@ -18,6 +18,8 @@ export interface PackObject {
   readonly oid: string;
   readonly type: PackType;
   readonly data: Buffer;
+  /** `data` already deflated (as `deflateObject` does), when it was worked out ahead. */
+  readonly deflated?: Buffer | undefined;
 }
 
 export const TYPE_NAMES: Record<PackType, string> = { 1: "commit", 2: "tree", 3: "blob" };
@@ -40,6 +42,15 @@ function entryHeader(type: PackType, size: number): Buffer {
   return Buffer.from(bytes);
 }
 
+/**
+ * An object's data as its pack entry stores it: level-1 deflate, with one output chunk about the
+ * object's size (with zlib's default 16 KiB chunk, every small object left a 16 KiB buffer behind for
+ * the garbage collector: 200 MB of them for 10,000 objects).
+ */
+export function deflateObject(data: Buffer): Buffer {
+  return deflateSync(data, { level: 1, chunkSize: Math.max(64, data.length + 64) });
+}
+
 /** zlib's `deflateBound`: the most deflate can turn `n` bytes into. */
 function deflateBound(n: number): number {
   return n + (n >> 12) + (n >> 14) + (n >> 25) + 13;
@@ -59,7 +70,7 @@ export interface EncodedPack {
  */
 export function encodePack(objects: readonly PackObject[]): EncodedPack {
   let bound = 12 + 20;
-  for (const o of objects) bound += 10 + deflateBound(o.data.length);
+  for (const o of objects) bound += 10 + (o.deflated?.length ?? deflateBound(o.data.length));
   if (bound >= 0x80000000) throw new RangeError("pack would exceed 2 GiB; write fewer objects at once");
   const out = Buffer.allocUnsafe(bound);
   out.write("PACK", 0, "latin1");
@@ -70,12 +81,7 @@ export function encodePack(objects: readonly PackObject[]): EncodedPack {
   for (const o of objects) {
     const start = offset;
     offset += entryHeader(o.type, o.data.length).copy(out, offset);
-    // One output chunk about the object's size: with zlib's default 16 KiB chunk, every small object
-    // left a 16 KiB buffer behind for the garbage collector (200 MB of them for 10,000 objects).
-    offset += deflateSync(o.data, { level: 1, chunkSize: Math.max(64, o.data.length + 64) }).copy(
-      out,
-      offset,
-    );
+    offset += (o.deflated ?? deflateObject(o.data)).copy(out, offset);
     entries.push({ oid: Buffer.from(o.oid, "hex"), crc: crc32(out.subarray(start, offset)), offset: start });
   }
   const packSum = createHash("sha1").update(out.subarray(0, offset)).digest();
