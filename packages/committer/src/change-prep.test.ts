@@ -51,6 +51,7 @@ describe("ChangePrep (updates worked out while a window is open)", () => {
     assert.equal(p.diff, unifiedDiff(before.content ?? "", update.content ?? "", path, { maxLines: 100 }));
     const data = Buffer.from(update.content ?? "");
     assert.equal(p.blob?.oid, objectId(PackTypes.blob, data));
+    assert.equal(p.blob?.size, data.length);
     assert.deepEqual(inflateSync(p.blob?.deflated ?? Buffer.alloc(0)), data);
     assert.equal(prep.take(update, "0".repeat(40)), undefined, "the tree moved on: worked out again");
     assert.equal(prep.take(configMap("ns", "web", { v: "2" }), prevOid), undefined, "another message");

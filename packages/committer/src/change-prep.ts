@@ -105,7 +105,7 @@ export class ChangePrep {
         summary: summarizeChange(prevText, nextText).summary,
         // unifiedDiff compares the redacted diff views: never ciphertext or plaintext secret values.
         diff: unifiedDiff(prevText, nextText, m.path, { maxLines: this.#o.diffMaxLines }),
-        blob: { data, oid: objectId(PackTypes.blob, data), deflated: deflateObject(data) },
+        blob: { oid: objectId(PackTypes.blob, data), size: data.length, deflated: deflateObject(data) },
       });
     } catch {
       // Worked out at commit time instead, where a failure is reported.

@@ -60,10 +60,19 @@ describe("Committer (real Redis, real nodegit, verified with the git CLI)", () =
     );
     await waitFor("every object committed", () => gitFiles(dir.path).size === n, 60_000);
     await waitFor("paths forgotten", () => t.committer.status().trackedPaths === 0);
-    await t.producer.send(configMap("ns", "m7", { v: "2" }, { manager: "kubectl-edit" }));
-    await waitFor("a later change still commits", () =>
-      /v: "2"/.test(gitFiles(dir.path).get("ns/configmaps/m7.yaml") ?? ""),
+    // 300 updates in one window: worked out while it is open (ChangePrep), written as one pack
+    await t.producer.send(
+      ...Array.from({ length: 300 }, (_, i) =>
+        configMap("ns", `m${i}`, { v: "2" }, { manager: "kubectl-edit" }),
+      ),
     );
+    await waitFor("the updates commit", () =>
+      /v: "2"/.test(gitFiles(dir.path).get("ns/configmaps/m299.yaml") ?? ""),
+    );
+    const files = gitFiles(dir.path);
+    assert.equal([...files.values()].filter((f) => /v: "2"/.test(f)).length, 300);
+    assert.match(gitLog(dir.path)[0]?.body ?? "", /- update configmaps ns\/m0: data\.v 1→2/);
+    git(dir.path, "fsck", "--strict");
   });
   it("collapses a burst into one commit and starts a new window after the quiet period", async () => {
     using dir = tempDir("windows");

@@ -1,3 +1,4 @@
+import { inflateSync } from "node:zlib";
 import NodeGit from "nodegit";
 import { GitWriteError } from "../errors/git-write-error.js";
 import type { ObjectType } from "./object-types.js";
@@ -12,11 +13,15 @@ import { encodeTree } from "./tree-format.js";
 /** From this many new blobs on, a batch is written as one packfile rather than one file per blob. */
 export const PACK_MIN_OBJECTS = 128;
 
-/** A blob whose id and deflated form were worked out ahead (`ChangePrep`). */
+/**
+ * A blob whose id and deflated form were worked out ahead (`ChangePrep`); only these are kept, not
+ * its data (an open window of 10,000 updates would hold it twice).
+ */
 export interface PreparedBlob {
-  readonly data: Buffer;
   /** Its object id, `objectId(PackTypes.blob, data)`. */
   readonly oid: string;
+  /** `data.length`. */
+  readonly size: number;
   /** `deflateObject(data)`. */
   readonly deflated: Buffer;
 }
@@ -70,11 +75,13 @@ export class ObjectDb {
    */
   async writeBlobs(blobs: readonly (Buffer | PreparedBlob)[]): Promise<string[]> {
     if (blobs.length < PACK_MIN_OBJECTS)
-      return mapChunked(blobs, (b) => this.write(ObjectTypes.blob, Buffer.isBuffer(b) ? b : b.data));
+      return mapChunked(blobs, (b) =>
+        this.write(ObjectTypes.blob, Buffer.isBuffer(b) ? b : inflateSync(b.deflated)),
+      );
     const objects: PackObject[] = blobs.map((b) =>
       Buffer.isBuffer(b)
         ? { oid: objectId(PackTypes.blob, b), type: PackTypes.blob, data: b }
-        : { oid: b.oid, type: PackTypes.blob, data: b.data, deflated: b.deflated },
+        : { oid: b.oid, type: PackTypes.blob, size: b.size, deflated: b.deflated },
     );
     try {
       await writePack(this.repo.path(), objects);

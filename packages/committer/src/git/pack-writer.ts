@@ -14,13 +14,10 @@ import { crc32, deflateSync } from "node:zlib";
 export const PackTypes = { commit: 1, tree: 2, blob: 3 } as const;
 export type PackType = (typeof PackTypes)[keyof typeof PackTypes];
 
-export interface PackObject {
-  readonly oid: string;
-  readonly type: PackType;
-  readonly data: Buffer;
-  /** `data` already deflated (as `deflateObject` does), when it was worked out ahead. */
-  readonly deflated?: Buffer | undefined;
-}
+/** An object to pack: its data, or (worked out ahead) its size and deflated data (`deflateObject`). */
+export type PackObject =
+  | { readonly oid: string; readonly type: PackType; readonly data: Buffer }
+  | { readonly oid: string; readonly type: PackType; readonly size: number; readonly deflated: Buffer };
 
 export const TYPE_NAMES: Record<PackType, string> = { 1: "commit", 2: "tree", 3: "blob" };
 
@@ -70,7 +67,7 @@ export interface EncodedPack {
  */
 export function encodePack(objects: readonly PackObject[]): EncodedPack {
   let bound = 12 + 20;
-  for (const o of objects) bound += 10 + (o.deflated?.length ?? deflateBound(o.data.length));
+  for (const o of objects) bound += 10 + ("deflated" in o ? o.deflated.length : deflateBound(o.data.length));
   if (bound >= 0x80000000) throw new RangeError("pack would exceed 2 GiB; write fewer objects at once");
   const out = Buffer.allocUnsafe(bound);
   out.write("PACK", 0, "latin1");
@@ -80,8 +77,8 @@ export function encodePack(objects: readonly PackObject[]): EncodedPack {
   let offset = 12;
   for (const o of objects) {
     const start = offset;
-    offset += entryHeader(o.type, o.data.length).copy(out, offset);
-    offset += (o.deflated ?? deflateObject(o.data)).copy(out, offset);
+    offset += entryHeader(o.type, "deflated" in o ? o.size : o.data.length).copy(out, offset);
+    offset += ("deflated" in o ? o.deflated : deflateObject(o.data)).copy(out, offset);
     entries.push({ oid: Buffer.from(o.oid, "hex"), crc: crc32(out.subarray(start, offset)), offset: start });
   }
   const packSum = createHash("sha1").update(out.subarray(0, offset)).digest();
