@@ -104,7 +104,7 @@ describe("ChangePrep (updates worked out while a window is open)", () => {
     );
   });
 
-  it("takes no offers past maxQueued, and a failed read only leaves the message unprepared", async () => {
+  it("takes no offers past maxQueued or maxPreparedBytes, and a failed read only leaves the message unprepared", async () => {
     const repo = committed({ [path]: before.content ?? "" });
     const prevOid = repo.byPath.get(path);
     const capped = new ChangePrep({ tree: repo.tree, read: repo.read, diffMaxLines: 100, maxQueued: 1 });
@@ -115,6 +115,21 @@ describe("ChangePrep (updates worked out while a window is open)", () => {
     await waitFor("the first offer prepared", () => capped.take(a, prevOid));
     await settle();
     assert.equal(capped.take(b, prevOid), undefined, "over the bound: worked out at commit");
+
+    const small = new ChangePrep({
+      tree: repo.tree,
+      read: repo.read,
+      diffMaxLines: 100,
+      maxPreparedBytes: 1,
+    });
+    small.offer(a);
+    await waitFor("the first offer prepared", () => small.take(a, prevOid));
+    small.offer(b);
+    await settle();
+    assert.equal(small.take(b, prevOid), undefined, "over the byte bound: worked out at commit");
+    small.clear(); // the window was committed
+    small.offer(b);
+    await waitFor("prepared again in the next window", () => small.take(b, prevOid));
 
     const failing = new ChangePrep({
       tree: repo.tree,

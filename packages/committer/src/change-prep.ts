@@ -22,6 +22,11 @@ export interface ChangePrepOptions {
   readonly diffMaxLines: number;
   /** Messages waiting to be prepared; more are not prepared (they are worked out at commit). */
   readonly maxQueued?: number;
+  /**
+   * Bytes of prepared results (diffs, summaries, deflated blobs) kept for the open window; past it,
+   * nothing more is prepared. @defaultValue 8 MiB
+   */
+  readonly maxPreparedBytes?: number;
 }
 
 /** Messages prepared between two yields to the event loop. */
@@ -44,6 +49,8 @@ export class ChangePrep {
   #queue: (ChangeMessage | undefined)[] = [];
   #head = 0;
   #running = false;
+  /** What the open window's prepared results hold (approximately: string lengths and buffer sizes). */
+  #bytes = 0;
 
   constructor(o: ChangePrepOptions) {
     this.#o = o;
@@ -53,6 +60,7 @@ export class ChangePrep {
   offer(message: WatchMessage): void {
     if (message.kind !== "change" || message.op === "deleted" || typeof message.content !== "string") return;
     if (this.#queue.length - this.#head >= (this.#o.maxQueued ?? 20_000)) return;
+    if (this.#bytes >= (this.#o.maxPreparedBytes ?? 8 * 1024 * 1024)) return;
     this.#queue.push(message);
     if (!this.#running) {
       this.#running = true;
@@ -67,8 +75,16 @@ export class ChangePrep {
     return p?.prevOid === prevOid ? p : undefined;
   }
 
-  /** Drop what is still waiting (a window is being committed: it works its changes out itself). */
+  /**
+   * Drop what is still waiting (a window is being committed: it works its changes out itself). The
+   * window's prepared results go with its jobs once it is committed.
+   */
   clear(): void {
+    this.#drop();
+    this.#bytes = 0;
+  }
+
+  #drop(): void {
     this.#queue = [];
     this.#head = 0;
   }
@@ -82,7 +98,7 @@ export class ChangePrep {
         if (m) await this.#prepare(m);
         if (n % SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      this.clear();
+      this.#drop();
     } finally {
       this.#running = false;
     }
@@ -99,14 +115,17 @@ export class ChangePrep {
         return;
       }
       const data = Buffer.from(nextText, "utf8");
-      this.#done.set(m, {
+      const prepared: PreparedUpdate = {
         prevOid,
         unchanged: false,
         summary: summarizeChange(prevText, nextText).summary,
         // unifiedDiff compares the redacted diff views: never ciphertext or plaintext secret values.
         diff: unifiedDiff(prevText, nextText, m.path, { maxLines: this.#o.diffMaxLines }),
         blob: { oid: objectId(PackTypes.blob, data), size: data.length, deflated: deflateObject(data) },
-      });
+      };
+      this.#bytes +=
+        2 * (prepared.summary.length + prepared.diff.length) + (prepared.blob?.deflated.length ?? 0);
+      this.#done.set(m, prepared);
     } catch {
       // Worked out at commit time instead, where a failure is reported.
     }
