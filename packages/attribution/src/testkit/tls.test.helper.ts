@@ -4,6 +4,7 @@
  * small HTTPS client that trusts the test CA. Not part of the package API.
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { request } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
@@ -12,6 +13,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
+/**
+ * A random serial per certificate. `-CAcreateserial` keeps the CA's next serial in a file, which
+ * leaves signed concurrently (as below) read while another writes it: "Unable to load number".
+ */
+const serial = (): string => `0x${randomBytes(12).toString("hex")}`;
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
 
 export interface TestPki {
@@ -57,7 +63,7 @@ async function leaf(
   await writeFile(ext, extensions.join("\n") + "\n");
   await openssl(["req", "-new", "-nodes", ...EC, "-keyout", key, "-out", csr, "-subj", `/CN=${name}`]);
   await openssl([
-    "x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "2", "-out", cert,
+    "x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", serial(), "-days", "2", "-out", cert,
     "-extfile", ext,
   ]); // prettier-ignore
   return { cert, key };

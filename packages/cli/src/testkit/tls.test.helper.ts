@@ -5,12 +5,18 @@
  * CA that signed nothing the server trusts.
  */
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
+/**
+ * A random serial per certificate. `-CAcreateserial` keeps the CA's next serial in a file, which
+ * leaves signed concurrently (as below) read while another writes it: "Unable to load number".
+ */
+const serial = (): string => `0x${randomBytes(12).toString("hex")}`;
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
 
 export interface RedisTestPki {
@@ -55,7 +61,7 @@ async function signed(
   await writeFile(ext, extensions.join("\n") + "\n");
   await openssl(["req", "-new", "-nodes", ...EC, "-keyout", key, "-out", csr, "-subj", `/CN=${name}`]);
   await openssl([
-    "x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "2", "-out", cert,
+    "x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", serial(), "-days", "2", "-out", cert,
     "-extfile", ext,
   ]); // prettier-ignore
   return { cert, key };
