@@ -7,6 +7,13 @@ import { QueueNames } from "@shiplog/core";
 /** Jobs per lock-extension call (one short Lua script each). */
 export const EXTEND_CHUNK = 500;
 
+/** A job id as BullMQ's counter gave it (its queue order), or undefined for any other id. */
+function counterId(id: string | undefined): number | undefined {
+  if (id === undefined || !/^\d+$/.test(id)) return undefined;
+  const n = Number(id);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** The ids at the fetching end of the wait list and at the oldest end of the active list. */
 const QUEUE_TAILS = `return {redis.call("lindex", KEYS[1], -1), redis.call("lindex", KEYS[2], -1)}`;
 
@@ -88,8 +95,9 @@ export class EventConsumer {
     let lowest = Number.POSITIVE_INFINITY;
     for (const id of [waiting, active]) {
       if (id === null || id === undefined) continue;
-      if (!/^\d+$/.test(id) || !Number.isSafeInteger(Number(id))) return undefined;
-      lowest = Math.min(lowest, Number(id));
+      const seq = counterId(id);
+      if (seq === undefined) return undefined;
+      lowest = Math.min(lowest, seq);
     }
     return lowest;
   }
@@ -99,8 +107,7 @@ export class EventConsumer {
     const job = (await this.worker.getNextJob(token, { block })) as Job<WatchMessage> | undefined;
     if (!job) return undefined;
     this.fetched++;
-    const numeric = job.id !== undefined && /^\d+$/.test(job.id) ? Number(job.id) : Number.NaN;
-    return { job, token, seq: Number.isSafeInteger(numeric) ? numeric : this.fetched };
+    return { job, token, seq: counterId(job.id) ?? this.fetched };
   }
 
   /**
