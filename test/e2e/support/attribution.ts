@@ -5,7 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { binary, run, runOk, type ControlPlane } from "../../harness/index.js";
+import { newTestCa, newTestLeaf } from "@shiplog/core/testing";
+import { binary, run, type ControlPlane } from "../../harness/index.js";
 import { writeKubeconfig } from "../../harness/kubeconfig.js";
 import { httpCall, type HttpResponse } from "../../harness/net.js";
 import { git } from "./git.js";
@@ -22,48 +23,22 @@ export interface ReceiverPki {
   keyFile: string;
 }
 
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
-
 /** A fresh CA and a serving certificate for `IP:127.0.0.1` (and `localhost`) in `dir`. */
 export async function receiverPki(dir: string): Promise<ReceiverPki> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const caFile = join(dir, "receiver-ca.crt");
-  const caKey = join(dir, "receiver-ca.key");
-  const certFile = join(dir, "receiver.crt");
-  const keyFile = join(dir, "receiver.key");
-  const csr = join(dir, "receiver.csr");
-  const ext = join(dir, "receiver.ext");
-  await runOk("openssl", [
-    "req", "-x509", "-new", "-nodes", ...EC, "-keyout", caKey, "-out", caFile, "-days", "2",
-    "-subj", "/CN=shiplog-e2e-attribution-ca",
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-  ]); // prettier-ignore
-  writeFileSync(
-    ext,
-    [
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-      "extendedKeyUsage=serverAuth",
-      "keyUsage=critical,digitalSignature,keyEncipherment",
-      "",
-    ].join("\n"),
-  );
-  await runOk("openssl", [
-    "req",
-    "-new",
-    "-nodes",
-    ...EC,
-    "-keyout",
-    keyFile,
-    "-out",
-    csr,
-    "-subj",
-    "/CN=127.0.0.1",
+  const ca = await newTestCa(dir, "receiver-ca");
+  const leaf = await newTestLeaf(dir, ca, "receiver", [
+    "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    "extendedKeyUsage=serverAuth",
+    "keyUsage=critical,digitalSignature,keyEncipherment",
   ]);
-  await runOk("openssl", [
-    "x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey,
-    "-set_serial", "0x" + randomBytes(12).toString("hex"), "-days", "2", "-out", certFile, "-extfile", ext,
-  ]); // prettier-ignore
-  return { dir, caFile, caPem: readFileSync(caFile, "utf8"), certFile, keyFile };
+  return {
+    dir,
+    caFile: ca.cert,
+    caPem: readFileSync(ca.cert, "utf8"),
+    certFile: leaf.cert,
+    keyFile: leaf.key,
+  };
 }
 
 /** A random bearer token, and the receiver's token file holding it (mode 0600). */

@@ -3,22 +3,12 @@
  * certificate for 127.0.0.1, a client certificate from that CA and one from a stranger's CA), and a
  * small HTTPS client that trusts the test CA. Not part of the package API.
  */
-import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { request } from "node:https";
 import type { IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
-/**
- * A random serial per certificate. `-CAcreateserial` keeps the CA's next serial in a file, which
- * leaves signed concurrently (as below) read while another writes it: "Unable to load number".
- */
-const serial = (): string => `0x${randomBytes(12).toString("hex")}`;
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+import { CLIENT_EXTENSIONS, newTestCa, newTestLeaf } from "@shiplog/core/testing";
 
 export interface TestPki {
   readonly dir: string;
@@ -36,53 +26,18 @@ export interface TestPki {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-async function openssl(args: string[]): Promise<void> {
-  await run("openssl", args, { timeout: 30_000 });
-}
-
-async function newCa(dir: string, name: string): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  await openssl([
-    "req", "-x509", "-new", "-nodes", ...EC, "-keyout", key, "-out", cert, "-days", "2", "-subj", `/CN=${name}`,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign,digitalSignature",
-  ]); // prettier-ignore
-  return { cert, key };
-}
-
-async function leaf(
-  dir: string,
-  ca: { cert: string; key: string },
-  name: string,
-  extensions: string[],
-): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  const csr = join(dir, `${name}.csr`);
-  const ext = join(dir, `${name}.ext`);
-  await writeFile(ext, extensions.join("\n") + "\n");
-  await openssl(["req", "-new", "-nodes", ...EC, "-keyout", key, "-out", csr, "-subj", `/CN=${name}`]);
-  await openssl([
-    "x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-set_serial", serial(), "-days", "2", "-out", cert,
-    "-extfile", ext,
-  ]); // prettier-ignore
-  return { cert, key };
-}
-
-const CLIENT = ["extendedKeyUsage=clientAuth", "keyUsage=critical,digitalSignature"];
-
 export async function createTestPki(): Promise<TestPki> {
   const dir = await mkdtemp(join(tmpdir(), "shiplog-attribution-pki-"));
-  const ca = await newCa(dir, "test-ca");
-  const stranger = await newCa(dir, "stranger-ca");
+  const ca = await newTestCa(dir, "test-ca");
+  const stranger = await newTestCa(dir, "stranger-ca");
   const [server, client, strangerClient] = await Promise.all([
-    leaf(dir, ca, "receiver", [
+    newTestLeaf(dir, ca, "receiver", [
       "subjectAltName=IP:127.0.0.1,DNS:localhost",
       "extendedKeyUsage=serverAuth",
       "keyUsage=critical,digitalSignature",
     ]),
-    leaf(dir, ca, "kube-apiserver", CLIENT),
-    leaf(dir, stranger, "intruder", CLIENT),
+    newTestLeaf(dir, ca, "kube-apiserver", CLIENT_EXTENSIONS),
+    newTestLeaf(dir, stranger, "intruder", CLIENT_EXTENSIONS),
   ]);
   return {
     dir,

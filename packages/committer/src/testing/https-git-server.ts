@@ -1,11 +1,11 @@
 // A real HTTPS git remote for tests: `git http-backend` (CGI) behind a node https server on loopback,
 // with a certificate from a throwaway CA made by openssl, and Basic auth with one token.
-import { execFileSync, spawn } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:https";
 import type { Server } from "node:https";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
+import { newTestCa, newTestLeaf } from "@shiplog/core/testing";
 
 const HTTP_BACKEND = "/usr/lib/git-core/git-http-backend";
 
@@ -20,48 +20,14 @@ export interface HttpsGitServer extends AsyncDisposable {
 
 export const httpBackendPath = HTTP_BACKEND;
 
-function openssl(dir: string, ...args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-}
-
 /** A CA and a server certificate for 127.0.0.1 signed by it, in `dir`. */
-function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl(
-    dir,
-    "req",
-    "-x509",
-    ...ec,
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-    "-days",
-    "2",
-    "-subj",
-    "/CN=shiplog test CA",
-  );
-  openssl(dir, "req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1");
-  writeFileSync(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n");
-  openssl(
-    dir,
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-out",
-    "server.pem",
-    "-days",
-    "2",
-    "-extfile",
-    "server.ext",
-  );
-  return { ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+async function makeCertificates(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const ca = await newTestCa(dir, "shiplog-test-ca");
+  const server = await newTestLeaf(dir, ca, "127.0.0.1", [
+    "subjectAltName=IP:127.0.0.1",
+    "basicConstraints=CA:FALSE",
+  ]);
+  return { ca: ca.cert, cert: server.cert, key: server.key };
 }
 
 /**
@@ -73,7 +39,7 @@ export async function startHttpsGitServer(
   certDir: string,
   auth: { readonly user: string; readonly token: string },
 ): Promise<HttpsGitServer> {
-  const { ca, cert, key } = makeCertificates(certDir);
+  const { ca, cert, key } = await makeCertificates(certDir);
   const expected = `Basic ${Buffer.from(`${auth.user}:${auth.token}`).toString("base64")}`;
   const requests: { path: string; authorized: boolean }[] = [];
   const server: Server = createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
