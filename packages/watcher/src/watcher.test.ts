@@ -16,6 +16,7 @@ import { CRD_TYPE } from "./rediscovery.js";
 import { FakeApiClient } from "./testing/fake-api-client.js";
 import { metricValue } from "./testing/metric-value.js";
 import { Watcher } from "./watcher.js";
+import type { WatcherOptions } from "./options.js";
 import { TestTypes } from "@shiplog/core/testing";
 import { unreachableKubeConfig } from "./testing/kube-config.js";
 
@@ -69,6 +70,26 @@ async function stopUnder(clock: FakeClock, w: Watcher): Promise<void> {
   await stopped;
 }
 
+/** What every watcher here shares: the fake apiserver and clock, this suite's Redis, default config. */
+function watcherOptions(apiClient: FakeApiClient, clock: FakeClock, queuePrefix: string): WatcherOptions {
+  const cfg = defaultConfig();
+  return {
+    kubeConfig: unreachableKubeConfig(),
+    apiClient,
+    queue: { connection, prefix: queuePrefix },
+    canonicalizer: createCanonicalizer({
+      normalize: cfg.normalize,
+      secrets: cfg.secrets,
+      hmacKey: "watcher-test-fingerprint-key-0123",
+      watch: cfg.watch,
+    }),
+    logger: silentLogger,
+    clock,
+    random: () => 0,
+    rediscoverIntervalMs: 60_000,
+  };
+}
+
 async function until(clock: FakeClock, cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) {
     await clock.tick();
@@ -82,24 +103,8 @@ describe("Watcher", () => {
     const clock = new FakeClock();
     const client = new FakeApiClient(clock);
     client.served = [CM, widgets];
-    const cfg = defaultConfig();
     const metrics = createWatcherMetrics(new Registry());
-    const w = new Watcher({
-      kubeConfig: unreachableKubeConfig(),
-      apiClient: client,
-      queue: { connection, prefix },
-      canonicalizer: createCanonicalizer({
-        normalize: cfg.normalize,
-        secrets: cfg.secrets,
-        hmacKey: "watcher-test-fingerprint-key-0123",
-        watch: cfg.watch,
-      }),
-      logger: silentLogger,
-      clock,
-      metrics,
-      random: () => 0,
-      rediscoverIntervalMs: 60_000,
-    });
+    const w = new Watcher({ ...watcherOptions(client, clock, prefix), metrics });
     const types = (): string[] => w.status().types.map((t) => t.type);
     try {
       await w.start();
@@ -133,24 +138,11 @@ describe("Watcher", () => {
     const clock = new FakeClock();
     const client = new FakeApiClient(clock);
     client.served = [CM, widgets, gadgets];
-    const cfg = defaultConfig();
     const ownPrefix = `${prefix}-types`;
     const q = new Queue<WatchMessage>(QueueNames.events, { connection, prefix: ownPrefix });
     const w = new Watcher({
-      kubeConfig: unreachableKubeConfig(),
-      apiClient: client,
-      queue: { connection, prefix: ownPrefix },
-      canonicalizer: createCanonicalizer({
-        normalize: cfg.normalize,
-        secrets: cfg.secrets,
-        hmacKey: "watcher-test-fingerprint-key-0123",
-        watch: cfg.watch,
-      }),
+      ...watcherOptions(client, clock, ownPrefix),
       exclude: { resources: ["gadgets.example.com"] },
-      logger: silentLogger,
-      clock,
-      random: () => 0,
-      rediscoverIntervalMs: 60_000,
     });
     let seen: TypesMessage[] = [];
     const settle = async (n: number, what: string): Promise<void> => {
@@ -194,7 +186,6 @@ describe("Watcher", () => {
     const ownPrefix = `${prefix}-resume`;
     const redis = new Redis(connection);
     const q = new Queue<WatchMessage>(QueueNames.events, { connection, prefix: ownPrefix });
-    const cfg = defaultConfig();
     const start = async (
       scope: string,
       ignoreStored = false,
@@ -214,20 +205,8 @@ describe("Watcher", () => {
         resourceVersion: "10",
       });
       const w = new Watcher({
-        kubeConfig: unreachableKubeConfig(),
-        apiClient: client,
-        queue: { connection, prefix: ownPrefix },
-        canonicalizer: createCanonicalizer({
-          normalize: cfg.normalize,
-          secrets: cfg.secrets,
-          hmacKey: "watcher-test-fingerprint-key-0123",
-          watch: cfg.watch,
-        }),
+        ...watcherOptions(client, clock, ownPrefix),
         resume: { scope, ...(ignoreStored ? { ignoreStored } : {}) },
-        logger: silentLogger,
-        clock,
-        random: () => 0,
-        rediscoverIntervalMs: 60_000,
       });
       await w.start();
       await w.initialSyncDone();
