@@ -10,7 +10,7 @@ import { PassThrough } from "node:stream";
 import { inspect } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { logRedisErrors, parseConfig, redactRedisError } from "@shiplog/core";
-import { Queue, Worker } from "bullmq";
+import { bullmqRoundTrip } from "../testkit/bullmq-round-trip.test.helper.js";
 import { Redis } from "ioredis";
 import { startRedisServer, type TestRedisServer } from "../testkit/redis-server.test.helper.js";
 import { createLogger } from "./process-logger.js";
@@ -73,24 +73,7 @@ describe("redis ACL user from usernameFile and passwordFile", () => {
 
   it("a BullMQ job goes round with only the minimal rights", async () => {
     const { connection } = target(good);
-    const queue = new Queue("acl", { connection, prefix: PREFIX });
-    let worker: Worker | undefined;
-    try {
-      const done = new Promise<unknown>((resolve, reject) => {
-        worker = new Worker("acl", (job) => Promise.resolve(job.data as unknown), {
-          connection,
-          prefix: PREFIX,
-        });
-        worker.on("completed", (_job, result) => resolve(result));
-        worker.on("failed", (_job, err) => reject(err));
-        worker.on("error", reject);
-      });
-      await queue.add("x", { via: "acl" });
-      assert.deepEqual(await done, { via: "acl" });
-    } finally {
-      await worker?.close();
-      await queue.close();
-    }
+    assert.deepEqual(await bullmqRoundTrip(connection, "acl", PREFIX, { via: "acl" }), { via: "acl" });
   });
 
   it("outside its key pattern the user gets NOPERM, named", async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "@shiplog/core";
-import { Queue, Worker } from "bullmq";
+import { bullmqRoundTrip } from "../testkit/bullmq-round-trip.test.helper.js";
 import { startRedisServer, type TestRedisServer } from "../testkit/redis-server.test.helper.js";
 import { askSentinels, checkRedis, inspectRedis } from "./redis-check.js";
 import { RedisCheckError } from "./redis-errors.js";
@@ -89,24 +89,9 @@ describe("redis through Sentinel", () => {
 
   it("a BullMQ job goes round through the Sentinel", async () => {
     const { connection } = target();
-    const queue = new Queue("via-sentinel", { connection, prefix: PREFIX });
-    let worker: Worker | undefined;
-    try {
-      const done = new Promise<unknown>((resolve, reject) => {
-        worker = new Worker("via-sentinel", (job) => Promise.resolve(job.data as unknown), {
-          connection,
-          prefix: PREFIX,
-        });
-        worker.on("completed", (_job, result) => resolve(result));
-        worker.on("failed", (_job, err) => reject(err));
-        worker.on("error", reject);
-      });
-      await queue.add("x", { via: "sentinel" });
-      assert.deepEqual(await done, { via: "sentinel" });
-    } finally {
-      await worker?.close();
-      await queue.close();
-    }
+    assert.deepEqual(await bullmqRoundTrip(connection, "via-sentinel", PREFIX, { via: "sentinel" }), {
+      via: "sentinel",
+    });
   });
 
   it("a master name the Sentinel does not monitor is named", async () => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { parseConfig } from "@shiplog/core";
-import { Queue, Worker } from "bullmq";
+import { bullmqRoundTrip } from "../testkit/bullmq-round-trip.test.helper.js";
 import { createRedisTestPki, type RedisTestPki } from "../testkit/tls.test.helper.js";
 import { startRedisServer, type TestRedisServer } from "../testkit/redis-server.test.helper.js";
 import { checkRedis, inspectRedis } from "./redis-check.js";
@@ -63,23 +63,7 @@ describe("redis over TLS with client certificates", () => {
   it("a BullMQ job goes round over TLS", async () => {
     const { connection } = target(good());
     const name = `tls-${process.pid}`;
-    const queue = new Queue(name, { connection, prefix: "tls-test" });
-    let worker: Worker | undefined;
-    try {
-      const done = new Promise<unknown>((resolve, reject) => {
-        worker = new Worker(name, (job) => Promise.resolve(job.data as unknown), {
-          connection,
-          prefix: "tls-test",
-        });
-        worker.on("completed", (_job, result) => resolve(result));
-        worker.on("failed", (_job, err) => reject(err));
-      });
-      await queue.add("x", { over: "tls" });
-      assert.deepEqual(await done, { over: "tls" });
-    } finally {
-      await worker?.close();
-      await queue.close();
-    }
+    assert.deepEqual(await bullmqRoundTrip(connection, name, "tls-test", { over: "tls" }), { over: "tls" });
   });
 
   it("a CA that did not sign the server's certificate: unknown CA", async () => {
