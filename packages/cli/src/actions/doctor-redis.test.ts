@@ -8,19 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseConfig, toYaml } from "@shiplog/core";
-import { reportOf } from "../cli-error.js";
-import type { CliIo } from "../cli-io.js";
-import { buildProgram } from "../program.js";
 import { redisTarget } from "../runtime/redis-target.js";
+import { runDoctor, type Finding } from "../testkit/doctor.test.helper.js";
 import { createRedisTestPki, type RedisTestPki } from "../testkit/tls.test.helper.js";
 import { startRedisServer, type TestRedisServer } from "../testkit/redis-server.test.helper.js";
-
-interface Finding {
-  check: string;
-  status: "ok" | "warn" | "fail";
-  message: string;
-  fix?: string;
-}
 
 const PASSWORD = "doctor-acl-Pass-5e0b77";
 const PREFIX = "doctor-test";
@@ -45,30 +36,14 @@ describe("shiplog doctor checks TLS, the ACL user and Sentinel", () => {
 
   /** `shiplog doctor -o json` with this `redis` section; the redis* findings and the raw output. */
   async function doctor(redis: Record<string, unknown>): Promise<{ redis: Finding[]; stdout: string }> {
-    const cfg = join(dir, "shiplog.yaml");
-    writeFileSync(
-      cfg,
+    const { stdout } = await runDoctor(
+      dir,
       toYaml({
         redis: { prefix: PREFIX, ...redis },
         repo: { path: join(dir, "repo") },
         secrets: { hmacKeyFile: keyFile },
       }),
     );
-    let stdout = "";
-    const io: CliIo = {
-      env: { SHIPLOG_V8_FLAGS: "" },
-      cwd: dir,
-      homeDir: dir,
-      stdout: { write: (s: string) => ((stdout += s), true) },
-      stderr: { write: () => true },
-      onSignal: () => () => undefined,
-    };
-    const args = ["doctor", "-o", "json", "--config", cfg, "--kubeconfig", join(dir, "no-kubeconfig")];
-    try {
-      await buildProgram(io).parseAsync(args, { from: "user" });
-    } catch (err) {
-      await reportOf(err);
-    }
     const out = JSON.parse(stdout) as { findings: Finding[] };
     return { redis: out.findings.filter((f) => f.check.startsWith("redis") || f.check === "config"), stdout };
   }

@@ -6,17 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { ExitCodes, reportOf } from "../cli-error.js";
-import type { CliIo } from "../cli-io.js";
-import { buildProgram } from "../program.js";
+import { ExitCodes } from "../cli-error.js";
+import { runDoctor, type Finding } from "../testkit/doctor.test.helper.js";
 import { startRedisServer, type TestRedisServer } from "../testkit/redis-server.test.helper.js";
-
-interface Finding {
-  check: string;
-  status: "ok" | "warn" | "fail";
-  message: string;
-  fix?: string;
-}
 
 const RECIPIENT = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 
@@ -34,24 +26,11 @@ describe("shiplog doctor checks Redis's maxmemory-policy", () => {
     output: "json" | "text",
     secrets = `secrets:\n  hmacKeyFile: ${keyFile}\n`,
   ): Promise<{ exitCode: number; stdout: string }> {
-    const file = join(dir, "shiplog.yaml");
-    writeFileSync(file, `redis:\n  url: ${redisUrl}\nrepo:\n  path: ${join(dir, "repo")}\n${secrets}`);
-    let stdout = "";
-    const io: CliIo = {
-      env: { SHIPLOG_V8_FLAGS: "" },
-      cwd: dir,
-      homeDir: dir,
-      stdout: { write: (s: string) => ((stdout += s), true) },
-      stderr: { write: () => true },
-      onSignal: () => () => undefined,
-    };
-    const args = ["doctor", "-o", output, "--config", file, "--kubeconfig", join(dir, "no-kubeconfig")];
-    try {
-      await buildProgram(io).parseAsync(args, { from: "user" });
-      return { exitCode: 0, stdout };
-    } catch (err) {
-      return { exitCode: (await reportOf(err)).exitCode, stdout };
-    }
+    return runDoctor(
+      dir,
+      `redis:\n  url: ${redisUrl}\nrepo:\n  path: ${join(dir, "repo")}\n${secrets}`,
+      output,
+    );
   }
 
   async function findings(
