@@ -1,5 +1,5 @@
 import type { Author, Clock, Logger } from "@shiplog/core";
-import { Backoff } from "@shiplog/core";
+import { Backoff, queuedMessages } from "@shiplog/core";
 import type { AttributionSource } from "./attribution.js";
 import { ChangePrep } from "./change-prep.js";
 import { FencedOutError } from "./errors/fenced-out-error.js";
@@ -85,7 +85,7 @@ export class BranchCommitter {
 
   /** A job joined the open window: work out what committing it needs while the window fills. */
   received(job: HeldJob): void {
-    this.prep.offer(job.job.data);
+    for (const message of queuedMessages(job.job.data)) this.prep.offer(message);
   }
 
   /** Paths whose newest committed queue order is remembered. */
@@ -173,7 +173,8 @@ export class BranchCommitter {
     // What is still waiting is worked out below; preparing it meanwhile would only compete.
     this.prep.clear();
     const plan = await planWindow(
-      jobs.map((h) => ({ seq: h.seq, message: h.job.data })),
+      // a batch's items share its queue order: distinct paths, in list order
+      jobs.flatMap((h) => queuedMessages(h.job.data).map((message) => ({ seq: h.seq, message }))),
       tree,
       (path) => this.committedSeq.get(path),
     );

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Queue } from "bullmq";
-import type { PublishedCommit } from "@shiplog/core";
+import type { ChangeMessage, PublishedCommit } from "@shiplog/core";
 import { QueueNames } from "@shiplog/core";
 import { DIFF_OMITTED } from "./published-size.js";
 import { git, gitFiles, gitLog, redisConnection, tempDir, waitFor } from "./testing/fixtures.js";
@@ -74,6 +74,27 @@ describe("Committer (real Redis, real nodegit, verified with the git CLI)", () =
     assert.match(gitLog(dir.path)[0]?.body ?? "", /- update configmaps ns\/m0: data\.v 1→2/);
     git(dir.path, "fsck", "--strict");
   });
+  it("commits a list page sent as one job as its objects, counted one by one against the window bound", async () => {
+    using dir = tempDir("batches");
+    await using t = await startTestCommitter(dir.path, prefix("batches"), {
+      quietPeriodMs: 200,
+      maxWindowEvents: 150,
+    });
+    const page = (p: number): ChangeMessage[] =>
+      Array.from({ length: 50 }, (_, i) =>
+        configMap("ns", `p${p}-${i}`, { v: String(p) }, { op: "listed", manager: "helm" }),
+      );
+    await t.producer.sendBatches(page(0), page(1), page(2), page(3));
+    await waitFor("every listed object committed", () => gitFiles(dir.path).size === 200);
+    const log = gitLog(dir.path);
+    // 4 jobs but 200 objects: a bound of 150 events closes the first window before the last page
+    assert.ok(log.length >= 2, `expected at least 2 commits, saw ${log.length}`);
+    assert.equal(gitFiles(dir.path).get("ns/configmaps/p3-49.yaml")?.includes('v: "3"'), true);
+    await waitFor("the window closed", () => t.committer.status().windowEvents === 0);
+    await waitFor("jobs completed", async () => (await t.producer.counts())["active"] === 0);
+    git(dir.path, "fsck", "--strict");
+  });
+
   it("collapses a burst into one commit and starts a new window after the quiet period", async () => {
     using dir = tempDir("windows");
     await using t = await startTestCommitter(dir.path, prefix("windows"), {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { Redis } from "ioredis";
 import type { Author, Clock, Logger, Timer } from "@shiplog/core";
-import { logRedisErrors, messageBytes, silentLogger, systemClock } from "@shiplog/core";
+import { logRedisErrors, messageBytes, queuedMessages, silentLogger, systemClock } from "@shiplog/core";
 import { FieldManagerAttribution, shiplogAuthor } from "./attribution.js";
 import { BranchCommitter } from "./branch-committer.js";
 import { CommitOutbox } from "./commit-outbox.js";
@@ -12,7 +12,7 @@ import { FencedOutError } from "./errors/fenced-out-error.js";
 import { GitWriteError } from "./errors/git-write-error.js";
 import { RepoLockLostError } from "./errors/repo-lock-lost-error.js";
 import { EventConsumer } from "./event-consumer.js";
-import { eventTimeOf } from "./event-time.js";
+import { jobEventTime } from "./event-time.js";
 import type { HeldJob } from "./event-consumer.js";
 import { openRepo } from "./git/repo.js";
 import type { GitRepo } from "./git/repo.js";
@@ -127,12 +127,13 @@ export class Committer {
       maxWindowEvents: this.o.maxWindowEvents,
       maxWindowBytes: this.o.maxWindowBytes,
       jobBytes: (held) => messageBytes(held.job.data),
+      jobEvents: (held) => queuedMessages(held.job.data).length,
       pollIntervalMs: this.o.pollIntervalMs,
       fetchAhead: this.o.fetchAhead,
       clock: this.clock,
       instanceId: this.instanceId,
-      eventTime: (held) => eventTimeOf(held.job.data),
-      housekeeping: (held) => held.job.data.kind !== "change",
+      eventTime: (held) => jobEventTime(held.job.data),
+      housekeeping: (held) => held.job.data.kind !== "change" && held.job.data.kind !== "batch",
     });
     const target = options.remote?.url ?? resolve(options.repoPath);
     const digest = createHash("sha256").update(`${target}\0${this.o.branch}`).digest("hex").slice(0, 24);
@@ -319,7 +320,7 @@ export class Committer {
           received: (job) => {
             this.held.add(job);
             writer.received(job);
-            this.metrics.events.inc();
+            this.metrics.events.inc(queuedMessages(job.job.data).length);
           },
           commit: (jobs) => this.commitWindow(consumer, writer, jobs, term.lost),
         },

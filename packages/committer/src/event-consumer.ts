@@ -1,7 +1,7 @@
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { ConnectionOptions, Job } from "bullmq";
-import type { Logger, WatchMessage } from "@shiplog/core";
+import type { Logger, QueuedMessage } from "@shiplog/core";
 import { QueueNames } from "@shiplog/core";
 
 /** Jobs per lock-extension call (one short Lua script each). */
@@ -19,7 +19,7 @@ const QUEUE_TAILS = `return {redis.call("lindex", KEYS[1], -1), redis.call("lind
 
 /** A job taken from the events queue and held (locked) until its window is committed. */
 export interface HeldJob {
-  readonly job: Job<WatchMessage>;
+  readonly job: Job<QueuedMessage>;
   readonly token: string;
   /** Queue order: numeric job ids when the producer uses BullMQ's counter, else fetch order. */
   readonly seq: number;
@@ -43,11 +43,11 @@ export interface EventConsumerOptions {
  * when it claims the fence (`reclaimOrphans`), and they are processed again.
  */
 export class EventConsumer {
-  private readonly worker: Worker<WatchMessage>;
+  private readonly worker: Worker<QueuedMessage>;
   private fetched = 0;
 
   constructor(private readonly opts: EventConsumerOptions) {
-    this.worker = new Worker<WatchMessage>(QueueNames.events, null, {
+    this.worker = new Worker<QueuedMessage>(QueueNames.events, null, {
       connection: opts.connection,
       prefix: opts.prefix,
       autorun: false,
@@ -104,7 +104,7 @@ export class EventConsumer {
 
   /** Take the next job. With `block`, waits up to about a second for one. */
   async next(token: string, block: boolean): Promise<HeldJob | undefined> {
-    const job = (await this.worker.getNextJob(token, { block })) as Job<WatchMessage> | undefined;
+    const job = (await this.worker.getNextJob(token, { block })) as Job<QueuedMessage> | undefined;
     if (!job) return undefined;
     this.fetched++;
     return { job, token, seq: counterId(job.id) ?? this.fetched };

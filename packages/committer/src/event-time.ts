@@ -7,7 +7,8 @@
  * and the backlog splits into the windows live recording would have made. Listed objects keep their
  * observation time (the list's).
  */
-import type { WatchMessage } from "@shiplog/core";
+import type { QueuedMessage, WatchMessage } from "@shiplog/core";
+import { queuedMessages } from "@shiplog/core";
 
 /** A message observed this much after its `changedAt` counts as delivered late (changedAt is truncated to seconds). */
 export const LATE_DELIVERY_MS = 2000;
@@ -23,4 +24,15 @@ export function eventTimeOf(m: WatchMessage): number | undefined {
   if (Number.isFinite(changed) && (!Number.isFinite(observed) || observed - changed > LATE_DELIVERY_MS))
     return changed;
   return Number.isFinite(observed) ? observed : undefined;
+}
+
+/** When a job's change happened: a batch of listed objects (one list page) at its latest item's time. */
+export function jobEventTime(m: QueuedMessage): number | undefined {
+  if (m.kind !== "batch") return eventTimeOf(m);
+  let latest: number | undefined;
+  for (const item of queuedMessages(m)) {
+    const t = eventTimeOf(item);
+    if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
 }

@@ -29,6 +29,8 @@ export interface WindowLoopOptions<J = unknown> {
   readonly maxWindowBytes?: number;
   /** What a job costs in memory (its message's content and paths). */
   readonly jobBytes?: (job: J) => number;
+  /** Events a job carries (counted against `maxWindowEvents`). Absent: one each. */
+  readonly jobEvents?: (job: J) => number;
   /** With a window open and the queue empty, look again after at most this long. */
   readonly pollIntervalMs: number;
   /** Most fetches in flight at once (see `FetchAhead`). */
@@ -45,7 +47,7 @@ export interface WindowLoopOptions<J = unknown> {
 
 /**
  * Jobs -> change windows. A window opens with its first job and closes after `quietPeriodMs` without
- * a new one, at `maxWindowMs` of age, at `maxWindowEvents` jobs or `maxWindowBytes`, whichever comes
+ * a new one, at `maxWindowMs` of age, at `maxWindowEvents` events (`jobEvents`) or `maxWindowBytes`, whichever comes
  * first, or as soon as the queue is empty when it holds only `housekeeping` jobs (fetches in flight may add up to `fetchAhead` jobs past a bound); then it is
  * committed before newer jobs are fetched. Time is the injected clock's; and a fetched job whose event
  * time lies a quiet period after the window's latest event (or a maximum length after its first)
@@ -83,6 +85,8 @@ export class WindowLoop<J> {
     // this after its latest arrival: a margin for a watcher clock behind ours (ADR 0031).
     const grace = Math.min(1000, this.o.quietPeriodMs);
     let bytes = 0;
+    /** Events (`jobEvents`) in the open window. */
+    let events = 0;
     let onlyHousekeeping = true;
     /** The last fetch found the queue empty. */
     let drained = false;
@@ -90,11 +94,12 @@ export class WindowLoop<J> {
     try {
       for (;;) {
         lost.throwIfAborted();
-        const full = window.size >= maxWindowEvents || bytes >= maxBytes;
+        const full = events >= maxWindowEvents || bytes >= maxBytes;
         const settled = drained && onlyHousekeeping; // nothing a later change could join
         if (window.isOpen && (stop.aborted || window.isDue(clock.now(), drained, grace) || full || settled)) {
           await hooks.commit(window.drain());
           bytes = 0;
+          events = 0;
           onlyHousekeeping = true;
           drained = false;
           this.events = 0;
@@ -102,7 +107,7 @@ export class WindowLoop<J> {
           continue;
         }
         if (stop.aborted) return;
-        const want = fetch.want(window.isOpen, maxWindowEvents - window.size);
+        const want = fetch.want(window.isOpen, maxWindowEvents - events);
         const block = !window.isOpen;
         const jobs = await Promise.all(Array.from({ length: want }, () => source.next(token, block)));
         let got = 0;
@@ -115,15 +120,17 @@ export class WindowLoop<J> {
             // The rest of this fetch keeps the locks (and tokens) it was taken with.
             await hooks.commit(window.drain());
             bytes = 0;
+            events = 0;
             onlyHousekeeping = true;
             lost.throwIfAborted();
             token = this.nextToken();
           }
           window.add(job, clock.now(), at);
           bytes += this.o.jobBytes?.(job) ?? 0;
+          events += this.o.jobEvents?.(job) ?? 1;
           if (onlyHousekeeping && this.o.housekeeping?.(job) !== true) onlyHousekeeping = false;
         }
-        this.events = window.size;
+        this.events = events;
         fetch.record(got, want);
         drained = got === 0;
         if (drained && window.isOpen && !onlyHousekeeping) {

@@ -9,6 +9,8 @@ export type {
   SyncRange,
   TypesMessage,
   WatchMessage,
+  ListedBatch,
+  QueuedMessage,
   ChangeOp,
   Author,
   AuthorSource,
@@ -26,6 +28,7 @@ export {
   syncMessages,
   inSyncRange,
   messageBytes,
+  queuedMessages,
   typesMessage,
   groupOfTypeId,
 } from "./messages.js";

@@ -93,9 +93,10 @@ export interface SyncMessage {
  * What a message costs in a buffer, a change window and Redis, about: its content and paths (characters) plus a
  * fixed 256 for the envelope, key and BullMQ's job hash.
  */
-export function messageBytes(msg: WatchMessage): number {
+export function messageBytes(msg: QueuedMessage): number {
   let n = 256;
-  if (msg.kind === "change") n += msg.path.length + (msg.content?.length ?? 0);
+  if (msg.kind === "batch") for (const item of queuedMessages(msg)) n += messageBytes(item);
+  else if (msg.kind === "change") n += msg.path.length + (msg.content?.length ?? 0);
   else if (msg.kind === "sync") for (const p of msg.paths) n += p.length + 3;
   else for (const t of msg.recorded) n += t.length + 3;
   return n;
@@ -129,6 +130,28 @@ export interface TypesMessage {
 }
 
 export type WatchMessage = ChangeMessage | SyncMessage | TypesMessage;
+
+/**
+ * Objects of one list page as one queue job (ADR 0046): every item is a `listed` change of `type`, in
+ * the order the list returned them, with distinct paths. One BullMQ job per object cost the watcher
+ * an add and the committer a fetch and an acknowledgement each, about 280 µs of CPU per object.
+ */
+export interface ListedBatch {
+  readonly kind: "batch";
+  readonly type: string;
+  readonly items: readonly ChangeMessage[];
+}
+
+/** What an events-queue job carries: one message, or a batch of listed objects. */
+export type QueuedMessage = WatchMessage | ListedBatch;
+
+/** The messages a job carries, in order: a batch's items, else the message itself. */
+export function queuedMessages(m: QueuedMessage): readonly WatchMessage[] {
+  if (m.kind !== "batch") return [m];
+  const items: unknown = m.items;
+  // A batch without items is passed on as it is, for the committer to skip as malformed.
+  return Array.isArray(items) ? m.items : [m as unknown as WatchMessage];
+}
 
 /** How a change appears in a commit. */
 export const ChangeOps = { create: "create", update: "update", delete: "delete" } as const;

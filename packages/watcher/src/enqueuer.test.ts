@@ -7,10 +7,10 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
-import type { ChangeMessage, WatchMessage } from "@shiplog/core";
-import { QueueNames, silentLogger, systemClock } from "@shiplog/core";
+import type { ChangeMessage, QueuedMessage, WatchMessage } from "@shiplog/core";
+import { QueueNames, messageBytes, queuedMessages, silentLogger, systemClock } from "@shiplog/core";
 import { Registry } from "prom-client";
-import { Enqueuer } from "./enqueuer.js";
+import { Enqueuer, jobsOf, LISTED_JOB_BYTES } from "./enqueuer.js";
 import { createWatcherMetrics } from "./metrics.js";
 import { metricValue } from "./testing/metric-value.js";
 import { ResumeStore } from "./resume-store.js";
@@ -39,9 +39,10 @@ function msg(i: number): ChangeMessage {
   };
 }
 
+/** The messages of the waiting jobs, in queue order (a batch's items one by one). */
 async function readAll(queue: Queue): Promise<WatchMessage[]> {
   const jobs = await queue.getJobs(["waiting"], 0, -1, true);
-  return jobs.map((j) => j.data as WatchMessage);
+  return jobs.flatMap((j) => queuedMessages(j.data as QueuedMessage));
 }
 
 function freePort(): Promise<number> {
@@ -61,6 +62,49 @@ after(() => {
 });
 
 describe("Enqueuer", () => {
+  it("sends runs of listed objects of one type as batches, bounded in items and bytes, in order", () => {
+    const listed = (i: number, type = "configmaps", content = `n: ${i}\n`): ChangeMessage => ({
+      ...msg(i),
+      op: "listed",
+      type,
+      content,
+    });
+    const pending = (m: WatchMessage): { msg: WatchMessage; bytes: number } => ({
+      msg: m,
+      bytes: messageBytes(m),
+    });
+    const input = [
+      ...Array.from({ length: 5 }, (_, i) => listed(i)),
+      msg(5), // a watch event ends the run
+      listed(6),
+      ...Array.from({ length: 3 }, (_, i) => listed(7 + i, "secrets")),
+      listed(10, "secrets", "x".repeat(LISTED_JOB_BYTES)), // too big to join the run
+    ].map(pending);
+    const jobs = jobsOf(input, 2);
+    assert.deepEqual(
+      jobs.map(
+        (j) =>
+          `${j.name}:${queuedMessages(j.data)
+            .map((m) => (m.kind === "change" ? m.resourceVersion : ""))
+            .join(",")}`,
+      ),
+      ["batch:0,1", "batch:2,3", "change:4", "change:5", "change:6", "batch:7,8", "change:9", "change:10"],
+    );
+    assert.deepEqual(
+      jobs.flatMap((j) => queuedMessages(j.data)),
+      input.map((p) => p.msg),
+      "every message once, in order",
+    );
+    for (const { data } of jobs) {
+      if (data.kind === "batch")
+        assert.ok(
+          data.items.every((m) => m.type === data.type),
+          "one type per batch",
+        );
+    }
+    assert.equal(jobsOf(input, 1).length, input.length, "listedPerJob 1: one job per message");
+  });
+
   it("adds messages to one BullMQ queue in FIFO order and resolves acks", async () => {
     const queue = new Queue(QueueNames.events, { connection: { host: "127.0.0.1", port: 6379 }, prefix });
     const metrics = createWatcherMetrics(new Registry());
@@ -138,7 +182,7 @@ describe("Enqueuer", () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const queue = {
-      async addBulk(jobs: { data: WatchMessage }[]): Promise<void> {
+      async addBulk(jobs: { data: QueuedMessage }[]): Promise<void> {
         await gate;
         batches.push(jobs.map((j) => (j.data.kind === "change" ? (j.data.content?.length ?? 0) : 0)));
       },

@@ -6,7 +6,7 @@
  * messages and `batchBytes`, so one `addBulk` pipeline holds a bounded amount of memory. Messages are never dropped silently: only `close()` with Redis unreachable loses some,
  * with a log line and the `dropped` metric.
  */
-import type { Clock, Logger, WatchMessage } from "@shiplog/core";
+import type { ChangeMessage, Clock, Logger, QueuedMessage, WatchMessage } from "@shiplog/core";
 import { Backoff, messageBytes } from "@shiplog/core";
 import { QueueAddError } from "./errors/queue-add-error.js";
 import type { WatcherMetrics } from "./metrics.js";
@@ -14,7 +14,7 @@ import type { ResumeStore } from "./resume-store.js";
 
 /** The part of a BullMQ `Queue` the enqueuer uses. */
 export interface QueueLike {
-  addBulk(jobs: { name: string; data: WatchMessage; opts?: Record<string, unknown> }[]): Promise<unknown>;
+  addBulk(jobs: { name: string; data: QueuedMessage; opts?: Record<string, unknown> }[]): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -31,6 +31,12 @@ export interface EnqueuerOptions {
   readonly batchSize: number;
   /** Bytes per `addBulk` (a single larger message goes alone). @defaultValue 1 MiB */
   readonly batchBytes?: number;
+  /**
+   * Listed objects per job: consecutive `listed` changes of one type go to the queue as one
+   * `ListedBatch` job of at most this many items and `LISTED_JOB_BYTES` (1: one job each).
+   * @defaultValue LISTED_PER_JOB
+   */
+  readonly listedPerJob?: number;
   /** Job options of every message (cheap jobs: removed on completion). */
   readonly jobOptions: Record<string, unknown>;
   readonly logger: Logger;
@@ -39,6 +45,49 @@ export interface EnqueuerOptions {
   readonly backoff?: Backoff;
   /** Where `checkpoint`s are saved once their messages are acked; absent: checkpoints are ignored. */
   readonly resume?: Pick<ResumeStore, "save">;
+}
+
+/** Listed objects per job by default (see `EnqueuerOptions.listedPerJob`). */
+export const LISTED_PER_JOB = 64;
+/** Most bytes (`messageBytes` of its items) a batch of listed objects gathers. */
+export const LISTED_JOB_BYTES = 64 * 1024;
+
+const isListed = (m: WatchMessage): m is ChangeMessage => m.kind === "change" && m.op === "listed";
+
+/**
+ * The jobs of a batch of pending messages, in order: runs of listed objects of one type become
+ * `ListedBatch`es of at most `perJob` items and `LISTED_JOB_BYTES`; every other message is a job.
+ */
+export function jobsOf(
+  batch: readonly { readonly msg: WatchMessage; readonly bytes: number }[],
+  perJob: number,
+): { name: string; data: QueuedMessage }[] {
+  const jobs: { name: string; data: QueuedMessage }[] = [];
+  let run: ChangeMessage[] = [];
+  let runBytes = 0;
+  const endRun = (): void => {
+    if (run.length === 1) jobs.push({ name: "change", data: run[0] as ChangeMessage });
+    else if (run.length > 1)
+      jobs.push({ name: "batch", data: { kind: "batch", type: run[0]?.type ?? "", items: run } });
+    run = [];
+    runBytes = 0;
+  };
+  for (const { msg, bytes } of batch) {
+    if (perJob > 1 && isListed(msg)) {
+      if (
+        run.length >= perJob ||
+        (run.length > 0 && (run[0]?.type !== msg.type || runBytes + bytes > LISTED_JOB_BYTES))
+      )
+        endRun();
+      run.push(msg);
+      runBytes += bytes;
+      continue;
+    }
+    endRun();
+    jobs.push({ name: msg.kind, data: msg });
+  }
+  endRun();
+  return jobs;
 }
 
 /** The `type` label of a message's metrics: a types message concerns no single type. */
@@ -311,7 +360,12 @@ export class Enqueuer {
     const started = this.#o.clock.now();
     try {
       await this.#o.queue
-        .addBulk(batch.map((p) => ({ name: p.msg.kind, data: p.msg, opts: this.#o.jobOptions })))
+        .addBulk(
+          jobsOf(batch, this.#o.listedPerJob ?? LISTED_PER_JOB).map((j) => ({
+            ...j,
+            opts: this.#o.jobOptions,
+          })),
+        )
         .catch((err: unknown) => {
           throw new QueueAddError(`adding ${batch.length} messages failed`, batch.length, { cause: err });
         });

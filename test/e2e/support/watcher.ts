@@ -5,7 +5,13 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { inSyncRange, QueueNames, type WatchMessage } from "@shiplog/core";
+import {
+  inSyncRange,
+  QueueNames,
+  queuedMessages,
+  type QueuedMessage,
+  type WatchMessage,
+} from "@shiplog/core";
 import { Watcher, type WatcherOptions } from "@shiplog/watcher";
 import { Worker } from "bullmq";
 import { canonicalizer } from "./core.js";
@@ -37,7 +43,7 @@ export class QueueReader {
     this.#worker = new Worker(
       QueueNames.events,
       (job) => {
-        this.messages.push(job.data as WatchMessage);
+        this.messages.push(...queuedMessages(job.data as QueuedMessage));
         for (const w of this.#waiters.splice(0)) w();
         return Promise.resolve();
       },

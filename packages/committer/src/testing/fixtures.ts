@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import type { Logger, WatchMessage } from "@shiplog/core";
+import type { ChangeMessage, Logger, QueuedMessage, WatchMessage } from "@shiplog/core";
 import { QueueNames } from "@shiplog/core";
 import type { CommitterOptions } from "../options.js";
 
@@ -149,13 +149,23 @@ export function foreignCommit(gitDir: string, files: Record<string, string>, bra
 
 /** The watcher's side of the events queue. */
 export class EventProducer {
-  readonly queue: Queue<WatchMessage>;
+  readonly queue: Queue<QueuedMessage>;
   constructor(prefix: string) {
-    this.queue = new Queue<WatchMessage>(QueueNames.events, { connection: redisConnection, prefix });
+    this.queue = new Queue<QueuedMessage>(QueueNames.events, { connection: redisConnection, prefix });
   }
   async send(...messages: WatchMessage[]): Promise<void> {
     await this.queue.addBulk(
       messages.map((data) => ({ name: data.kind, data, opts: { removeOnComplete: true } })),
+    );
+  }
+  /** One job per list of `items`, as the watcher sends the objects of a list page (`ListedBatch`). */
+  async sendBatches(...batches: ChangeMessage[][]): Promise<void> {
+    await this.queue.addBulk(
+      batches.map((items) => ({
+        name: "batch",
+        data: { kind: "batch", type: items[0]?.type ?? "", items },
+        opts: { removeOnComplete: true },
+      })),
     );
   }
   async counts(): Promise<Record<string, number>> {
