@@ -72,6 +72,24 @@ export function encodeTree(entries: DirEntries): Buffer {
   return out;
 }
 
+/**
+ * The mode of an entry, as one shared string for the two modes the committer writes: a 90,000-file
+ * directory would otherwise hold 90,000 copies of "100644" (about 2 MB) in its cache.
+ */
+function modeAt(raw: Buffer, start: number, end: number): string {
+  if (bytesAre(raw, start, end, BLOB_MODE)) return FileModes.blob;
+  if (bytesAre(raw, start, end, TREE_MODE)) return FileModes.tree;
+  return raw.toString("latin1", start, end);
+}
+const BLOB_MODE = Buffer.from(FileModes.blob, "latin1");
+const TREE_MODE = Buffer.from(FileModes.tree, "latin1");
+
+function bytesAre(raw: Buffer, start: number, end: number, want: Buffer): boolean {
+  if (end - start !== want.length) return false;
+  for (let j = 0; j < want.length; j++) if (raw[start + j] !== want[j]) return false;
+  return true;
+}
+
 export function decodeTree(raw: Buffer): DirEntries {
   const out: DirEntries = new Map();
   let i = 0;
@@ -79,7 +97,7 @@ export function decodeTree(raw: Buffer): DirEntries {
     const space = raw.indexOf(0x20, i);
     const nul = raw.indexOf(0x00, space);
     if (space < 0 || nul < 0 || nul + 21 > raw.length) throw new Error(`malformed tree object at byte ${i}`);
-    const mode = raw.toString("latin1", i, space);
+    const mode = modeAt(raw, i, space);
     const name = raw.toString("utf8", space + 1, nul);
     const oid = raw.toString("hex", nul + 1, nul + 21);
     out.set(name, { mode, oid });

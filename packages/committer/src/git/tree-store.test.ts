@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import fc from "fast-check";
 import { GitCliObjects } from "../testing/git-cli-objects.js";
 import { git, tempDir } from "../testing/fixtures.js";
-import { encodeTree, FileModes } from "./tree-format.js";
+import { decodeTree, encodeTree, FileModes } from "./tree-format.js";
 import { TreeStore } from "./tree-store.js";
 
 function initBare(path: string): void {
@@ -39,6 +39,31 @@ describe("tree encoding", () => {
       encoding: "utf8",
     }).trim();
     assert.equal(ours, theirs);
+  });
+});
+
+describe("tree decoding", () => {
+  it("returns what was encoded, for the two modes the committer writes and any other", () => {
+    const oid = fc.stringMatching(/^[0-9a-f]{40}$/);
+    const mode = fc.constantFrom(
+      FileModes.blob,
+      FileModes.tree,
+      "100755",
+      "120000",
+      "160000",
+      "10064",
+      "1006440",
+    );
+    const name = fc.string({ minLength: 1, maxLength: 12 }).filter((n) => !/[/\0]/.test(n));
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(name, mode, oid), { selector: ([n]) => n, maxLength: 20 }),
+        (list) => {
+          const entries = new Map(list.map(([n, m, o]) => [n, { mode: m, oid: o }]));
+          assert.deepEqual(decodeTree(encodeTree(entries)), entries);
+        },
+      ),
+    );
   });
 });
 
