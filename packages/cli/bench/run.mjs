@@ -13,6 +13,7 @@
 //   npm run build && npx tsc -p test
 //   BASELINE_CLI=$(packages/cli/bench/baseline-build.sh <commit>) node packages/cli/bench/run.mjs [N ...]
 // Env: BENCH_BURST (default 20000) writes in the burst. Without BASELINE_CLI only the current CLI runs.
+// PREVIOUS_CLI (optional): a third build, run between the two, to measure one change in the same run.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -30,6 +31,7 @@ const BURST = Number(process.env.BENCH_BURST ?? 20_000);
 const QUIET_MS = 5_000;
 const clis = [
   ...(process.env.BASELINE_CLI ? [{ name: "baseline", main: process.env.BASELINE_CLI }] : []),
+  ...(process.env.PREVIOUS_CLI ? [{ name: "previous", main: process.env.PREVIOUS_CLI }] : []),
   { name: "current", main: CURRENT },
 ];
 
